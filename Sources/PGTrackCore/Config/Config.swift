@@ -1,0 +1,129 @@
+import Foundation
+
+/// pgtrack's settings, validated. The defaults equal `config/pgtrack.toml`.
+public struct Config: Sendable, Equatable {
+    public var plan = PlanSettings()
+    public var schedule = ScheduleSettings()
+    public var reminders = ReminderSettings()
+    public var calendar = CalendarSettings()
+    public var control = ControlSettings()
+
+    public init() {}
+
+    public struct PlanSettings: Sendable, Equatable {
+        /// Path of the plan; empty for the built-in plan.
+        public var file = ""
+        /// First study day; nil for the next Monday.
+        public var start: LocalDate?
+    }
+
+    public struct ScheduleSettings: Sendable, Equatable {
+        public var days: [Weekday] = [.monday, .tuesday, .wednesday, .thursday, .friday]
+        public var time = TimeOfDay(hour: 18, minute: 0)
+        public var minutes = 30
+        /// IANA zone name; empty for the system's zone.
+        public var timezone = ""
+        public var skipDates: [LocalDate] = []
+        /// Path of an .ics file whose all-day events are blackout dates; empty for none.
+        public var holidays = ""
+        public var onMissed = MissedPolicy.slide
+        public var grace = Span.hours(2)
+    }
+
+    public struct ReminderSettings: Sendable, Equatable {
+        public var enabled = true
+        public var at: [ReminderOffset] = [.start(-600), .start(0), .end(0)]
+        public var lateLimit = Span.minutes(5)
+    }
+
+    public struct CalendarSettings: Sendable, Equatable {
+        /// Path of the feed; empty for `$XDG_DATA_HOME/pgtrack/pgtrack.ics`.
+        public var file = ""
+        /// Folder for one .ics per slot; empty for none.
+        public var vdir = ""
+        /// VALARM trigger relative to the start; nil for no alarm.
+        public var alarm: Span? = Span.minutes(-10)
+        public var cancelled = CancelledPolicy.keep
+        /// Calendar name; empty for the plan's title.
+        public var name = ""
+        /// RFC 7986 COLOR (a CSS3 colour name or `#rrggbb`).
+        public var color = "#336791"
+        /// How often subscribed clients should refresh (REFRESH-INTERVAL, X-PUBLISHED-TTL).
+        public var refresh = Span.hours(1)
+    }
+
+    public struct ControlSettings: Sendable, Equatable {
+        /// Path of the control socket; empty for `$XDG_RUNTIME_DIR/pgtrack/control.sock`.
+        public var socket = ""
+        public var maxConnections = 64
+        public var idleTimeout = Span(seconds: 60)
+    }
+}
+
+/// What happens to a slot that ended more than `grace` ago with its task not done.
+public enum MissedPolicy: String, Sendable, CaseIterable {
+    /// The slot becomes unusable and its task slides to the next usable slot.
+    case slide
+    /// The slot keeps its task, marked missed.
+    case keep
+}
+
+/// How skipped slots appear in the calendar files.
+public enum CancelledPolicy: String, Sendable, CaseIterable {
+    case keep
+    case drop
+}
+
+/// When a reminder fires, relative to a slot's start or end.
+public enum ReminderOffset: Sendable, Hashable, CustomStringConvertible {
+    /// Seconds after the start (negative: before).
+    case start(Int)
+    /// Seconds after the end.
+    case end(Int)
+
+    /// Parses `-10m`, `0m`, `end`, `end+5m`, `end-5m`.
+    public init?(_ text: String) {
+        let t = text.trimmingSpaces()
+        if t == "end" { self = .end(0); return }
+        if t.hasPrefix("end") {
+            let rest = String(t.dropFirst(3))
+            guard rest.first == "+" || rest.first == "-", let span = Span(rest) else { return nil }
+            self = .end(span.seconds)
+            return
+        }
+        guard let span = Span(t) else { return nil }
+        self = .start(span.seconds)
+    }
+
+    public var description: String {
+        switch self {
+        case .start(let s): return Span(seconds: s).description
+        case .end(0): return "end"
+        case .end(let s): return "end" + (s > 0 ? "+" : "") + Span(seconds: s).description
+        }
+    }
+
+    /// The instant this reminder is due for a slot.
+    public func due(start: Date, end: Date) -> Date {
+        switch self {
+        case .start(let s): return start.addingTimeInterval(TimeInterval(s))
+        case .end(let s): return end.addingTimeInterval(TimeInterval(s))
+        }
+    }
+}
+
+extension Config {
+    /// The configured zone, or the system's when `schedule.timezone` is empty.
+    public var timeZone: TimeZone {
+        schedule.timezone.isEmpty ? TimeZone.current : (TimeZone(identifier: schedule.timezone) ?? TimeZone.current)
+    }
+
+    /// The first study day: `plan.start`, or the next Monday after `now` (today if it is Monday
+    /// and the day's slot has not started yet).
+    public func startDate(now: Date) -> LocalDate {
+        if let start = plan.start { return start }
+        let today = LocalDate(now, in: timeZone)
+        if today.weekday == .monday, timeZone.instant(today, schedule.time) > now { return today }
+        return today.adding(days: 1).next(.monday)
+    }
+}

@@ -1,0 +1,309 @@
+import Foundation
+import TOMLKit
+
+/// A config file that cannot be used: names the file, the line and the key.
+public struct ConfigError: Error, Equatable, CustomStringConvertible {
+    public var file: String
+    /// 1-based line; 0 when unknown (the file as a whole).
+    public var line: Int
+    /// Dotted key (`schedule.time`), or empty for a syntax error.
+    public var key: String
+    public var message: String
+
+    public init(file: String, line: Int, key: String, message: String) {
+        self.file = file
+        self.line = line
+        self.key = key
+        self.message = message
+    }
+
+    public var description: String {
+        let place = line > 0 ? "\(file):\(line)" : file
+        return key.isEmpty ? "\(place): \(message)" : "\(place): \(key): \(message)"
+    }
+
+    /// EX_CONFIG from sysexits.h: the exit status for a bad configuration.
+    public static let exitStatus: Int32 = 78
+}
+
+/// Reads `pgtrack.toml` into a validated `Config`.
+///
+/// Every key is checked: unknown sections and keys, wrong types and bad values are
+/// refused with the file, the line and the dotted key, never ignored.
+public enum ConfigLoader {
+    /// Reads the file at `path`. A missing file is an error here; callers decide
+    /// whether a missing default file means "use the defaults".
+    public static func load(path: String) throws(ConfigError) -> Config {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigError(file: path, line: 0, key: "", message: "cannot read the file (\(Self.reason(error)))")
+        }
+        return try parse(text, file: path)
+    }
+
+    public static func parse(_ text: String, file: String) throws(ConfigError) -> Config {
+        let root: TOMLTable
+        do {
+            root = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ConfigError(file: file, line: error.source.begin.line, key: "", message: error.description)
+        } catch {
+            throw ConfigError(file: file, line: 0, key: "", message: "not valid TOML (\(error))")
+        }
+        var reader = Reader(file: file, lines: text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init))
+        var config = Config()
+        for name in root.keys.sorted(by: reader.byLine) {
+            guard let section = root[name]?.table else {
+                throw reader.error(name, "expected a [section] such as [plan] or [schedule], found a bare key")
+            }
+            switch name {
+            case "plan": try reader.read(section, name, into: &config.plan, planKeys)
+            case "schedule": try reader.read(section, name, into: &config.schedule, scheduleKeys)
+            case "reminders": try reader.read(section, name, into: &config.reminders, reminderKeys)
+            case "calendar": try reader.read(section, name, into: &config.calendar, calendarKeys)
+            case "control": try reader.read(section, name, into: &config.control, controlKeys)
+            default:
+                throw reader.error(name, "unknown section; expected one of [plan], [schedule], [reminders], [calendar], [control]")
+            }
+        }
+        return config
+    }
+
+    static func reason(_ error: any Error) -> String {
+        if let e = error as? CocoaError, let u = e.underlying as? POSIXError { return String(cString: strerror(u.code.rawValue)) }
+        return (error as NSError).localizedDescription
+    }
+
+    // MARK: - Keys
+
+    typealias Setter<S> = @Sendable (inout S, Value) throws(ValueError) -> Void
+
+    static let planKeys: [String: Setter<Config.PlanSettings>] = [
+        "file": { s, v throws(ValueError) in s.file = try v.string() },
+        "start": { s, v throws(ValueError) in s.start = try v.optionalDate() },
+    ]
+
+    static let scheduleKeys: [String: Setter<Config.ScheduleSettings>] = [
+        "days": { s, v throws(ValueError) in
+            let days = try v.strings().map { name throws(ValueError) in
+                guard let d = Weekday(name: name) else { throw ValueError("expected day names such as \"mon\", found \"\(name)\"") }
+                return d
+            }
+            guard !days.isEmpty else { throw ValueError("expected at least one day") }
+            guard Set(days).count == days.count else { throw ValueError("a day is listed twice") }
+            s.days = days.sorted()
+        },
+        "time": { s, v throws(ValueError) in
+            let t = try v.string()
+            guard let time = TimeOfDay(t) else { throw ValueError("expected a 24-hour time \"HH:MM\", found \"\(t)\"") }
+            s.time = time
+        },
+        "minutes": { s, v throws(ValueError) in s.minutes = try v.int(in: 5...720) },
+        "timezone": { s, v throws(ValueError) in
+            let z = try v.string()
+            guard z.isEmpty || TimeZone(identifier: z) != nil else {
+                throw ValueError("expected an IANA time zone such as \"Europe/Berlin\", found \"\(z)\"")
+            }
+            s.timezone = z
+        },
+        "skip_dates": { s, v throws(ValueError) in s.skipDates = try v.dates() },
+        "holidays": { s, v throws(ValueError) in s.holidays = try v.string() },
+        "on_missed": { s, v throws(ValueError) in s.onMissed = try v.choice(MissedPolicy.self) },
+        "grace": { s, v throws(ValueError) in s.grace = try v.span(nonNegative: true) },
+    ]
+
+    static let reminderKeys: [String: Setter<Config.ReminderSettings>] = [
+        "enabled": { s, v throws(ValueError) in s.enabled = try v.bool() },
+        "at": { s, v throws(ValueError) in
+            s.at = try v.strings().map { t throws(ValueError) in
+                guard let o = ReminderOffset(t) else {
+                    throw ValueError("expected offsets such as \"-10m\", \"0m\", \"end\" or \"end+5m\", found \"\(t)\"")
+                }
+                return o
+            }
+            guard Set(s.at).count == s.at.count else { throw ValueError("a reminder is listed twice") }
+        },
+        "late_limit": { s, v throws(ValueError) in s.lateLimit = try v.span(nonNegative: true) },
+    ]
+
+    static let calendarKeys: [String: Setter<Config.CalendarSettings>] = [
+        "file": { s, v throws(ValueError) in s.file = try v.string() },
+        "vdir": { s, v throws(ValueError) in s.vdir = try v.string() },
+        "alarm": { s, v throws(ValueError) in
+            let t = try v.string()
+            if t.isEmpty { s.alarm = nil; return }
+            guard let span = Span(t) else { throw ValueError("expected an offset such as \"-10m\", or \"\" for none, found \"\(t)\"") }
+            s.alarm = span
+        },
+        "cancelled": { s, v throws(ValueError) in s.cancelled = try v.choice(CancelledPolicy.self) },
+        "name": { s, v throws(ValueError) in s.name = try v.string() },
+        "color": { s, v throws(ValueError) in
+            let c = try v.string()
+            let hex = c.hasPrefix("#") && c.count == 7 && c.dropFirst().allSatisfy(\.isHexDigit)
+            guard hex || (!c.isEmpty && c.allSatisfy { $0.isASCII && $0.isLetter }) else {
+                throw ValueError("expected \"#rrggbb\" or a CSS colour name, found \"\(c)\"")
+            }
+            s.color = c
+        },
+        "refresh": { s, v throws(ValueError) in
+            s.refresh = try v.span(nonNegative: true)
+            guard s.refresh.seconds >= 60 else { throw ValueError("expected at least 1m") }
+        },
+    ]
+
+    static let controlKeys: [String: Setter<Config.ControlSettings>] = [
+        "socket": { s, v throws(ValueError) in s.socket = try v.string() },
+        "max_connections": { s, v throws(ValueError) in s.maxConnections = try v.int(in: 1...4096) },
+        "idle_timeout": { s, v throws(ValueError) in
+            s.idleTimeout = try v.span(nonNegative: true)
+            guard s.idleTimeout.seconds >= 1 else { throw ValueError("expected at least 1s") }
+        },
+    ]
+}
+
+/// A value that does not fit its key; the loader adds file, line and key.
+struct ValueError: Error {
+    var message: String
+    init(_ message: String) { self.message = message }
+}
+
+/// One TOML value being checked.
+struct Value {
+    var node: any TOMLValueConvertible
+
+    private func typeError(_ expected: String) -> ValueError {
+        ValueError("expected \(expected), found \(Value.describe(node.type))")
+    }
+
+    static func describe(_ type: TOMLType) -> String {
+        switch type {
+        case .string: return "a string"
+        case .int: return "an integer"
+        case .double: return "a float"
+        case .bool: return "a boolean"
+        case .array: return "an array"
+        case .table: return "a table"
+        case .date: return "a date"
+        case .time: return "a time"
+        case .dateTime: return "a date-time"
+        }
+    }
+
+    func string() throws(ValueError) -> String {
+        guard let s = node.string else { throw typeError("a string") }
+        return s
+    }
+
+    func bool() throws(ValueError) -> Bool {
+        guard let b = node.bool else { throw typeError("true or false") }
+        return b
+    }
+
+    func int(in range: ClosedRange<Int>) throws(ValueError) -> Int {
+        guard let i = node.int else { throw typeError("an integer") }
+        guard range.contains(i) else { throw ValueError("expected \(range.lowerBound) to \(range.upperBound), found \(i)") }
+        return i
+    }
+
+    func strings() throws(ValueError) -> [String] {
+        guard let array = node.array else { throw typeError("an array of strings") }
+        var out: [String] = []
+        for element in array {
+            guard let s = element.string else { throw typeError("an array of strings") }
+            out.append(s)
+        }
+        return out
+    }
+
+    func choice<E: RawRepresentable & CaseIterable>(_: E.Type) throws(ValueError) -> E where E.RawValue == String {
+        let s = try string()
+        guard let e = E(rawValue: s) else {
+            throw ValueError("expected " + E.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: " or ") + ", found \"\(s)\"")
+        }
+        return e
+    }
+
+    func span(nonNegative: Bool) throws(ValueError) -> Span {
+        let s = try string()
+        guard let span = Span(s), !nonNegative || span.seconds >= 0 else {
+            throw ValueError("expected a duration such as \"90s\", \"10m\" or \"2h\", found \"\(s)\"")
+        }
+        return span
+    }
+
+    /// A date written as a TOML date (`2026-12-07`) or a string (`"2026-12-07"`).
+    static func date(_ node: any TOMLValueConvertible) throws(ValueError) -> LocalDate {
+        if let d = node.date { return LocalDate(year: Int(d.year), month: Int(d.month), day: Int(d.day)) }
+        guard let s = node.string else { throw ValueError("expected a date YYYY-MM-DD, found \(describe(node.type))") }
+        guard let d = LocalDate(s) else { throw ValueError("expected a date YYYY-MM-DD, found \"\(s)\"") }
+        return d
+    }
+
+    func optionalDate() throws(ValueError) -> LocalDate? {
+        if node.string == "" { return nil }
+        return try Value.date(node)
+    }
+
+    func dates() throws(ValueError) -> [LocalDate] {
+        guard let array = node.array else { throw typeError("an array of dates") }
+        var out: [LocalDate] = []
+        for element in array { out.append(try Value.date(element)) }
+        return out
+    }
+}
+
+/// Finds the line a key was written on, since TOMLKit does not report it.
+struct Reader {
+    var file: String
+    var lines: [String]
+
+    /// The 1-based line of `key` in `[section]` (or of the `[section]` header when key is nil).
+    func line(section: String, key: String?) -> Int {
+        var current = ""
+        for (i, raw) in lines.enumerated() {
+            let line = raw.trimmingSpaces()
+            if line.hasPrefix("[") {
+                let name = line.dropFirst().prefix { $0 != "]" }.trimmingSpaces()
+                current = name
+                if key == nil, name == section { return i + 1 }
+                continue
+            }
+            guard let key else { continue }
+            let candidates = current == section ? [key, "\"\(key)\""] : current.isEmpty ? ["\(section).\(key)"] : []
+            for c in candidates where line.hasPrefix(c) {
+                let rest = line.dropFirst(c.count).trimmingSpaces()
+                if rest.hasPrefix("=") { return i + 1 }
+            }
+        }
+        return 0
+    }
+
+    func error(_ section: String, _ message: String) -> ConfigError {
+        ConfigError(file: file, line: line(section: section, key: nil), key: section, message: message)
+    }
+
+    /// Orders keys by where they appear, so the first problem in the file is reported first.
+    func byLine(_ a: String, _ b: String) -> Bool {
+        line(section: a, key: nil) < line(section: b, key: nil)
+    }
+
+    mutating func read<S>(_ table: TOMLTable, _ section: String, into settings: inout S,
+                          _ setters: [String: ConfigLoader.Setter<S>]) throws(ConfigError) {
+        let keys = table.keys.sorted { line(section: section, key: $0) < line(section: section, key: $1) }
+        for key in keys {
+            let where_ = line(section: section, key: key)
+            guard let setter = setters[key] else {
+                let known = setters.keys.sorted().joined(separator: ", ")
+                throw ConfigError(file: file, line: where_, key: "\(section).\(key)", message: "unknown key; [\(section)] has \(known)")
+            }
+            guard let node = table[key] else { continue }
+            do {
+                try setter(&settings, Value(node: node))
+            } catch {
+                throw ConfigError(file: file, line: where_, key: "\(section).\(key)", message: error.message)
+            }
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+
+/// One change the user (or the daemon) made, as appended to the ledger.
+///
+/// The schedule is recomputed from these; nothing else is stored as truth. History is
+/// never rewritten: `undo` appends an event naming the one it reverts.
+public struct LedgerEvent: Sendable, Equatable {
+    public enum Kind: String, Sendable, CaseIterable {
+        /// The plan's first study day, recorded once when `plan.start` is empty, so that
+        /// "the next Monday" is chosen once and not again at every start.
+        case start
+        case done
+        case reopen
+        case skip
+        case reschedule
+        case snooze
+        case undo
+        /// A reminder was sent (`text` names it); kept so a restart never repeats it.
+        case reminderFired = "reminder-fired"
+
+        /// Changes that `undo` can revert.
+        public var isUndoable: Bool {
+            switch self {
+            case .done, .reopen, .skip, .reschedule, .snooze: return true
+            case .start, .undo, .reminderFired: return false
+            }
+        }
+    }
+
+    /// Row id, assigned by the ledger; nil before the event is stored.
+    public var id: Int64?
+    /// When the event was recorded.
+    public var time: Date
+    public var kind: Kind
+    public var slot: SlotID?
+    /// The task a `done` applies to (the task the slot held when it was done).
+    public var task: TaskID?
+    /// Reschedule: the new start. Snooze: until when.
+    public var at: Date?
+    /// Skip: the reason. Start: the date. Reminder-fired: the reminder's key.
+    public var text: String?
+    /// Undo: the id of the event it reverts.
+    public var target: Int64?
+
+    public init(id: Int64? = nil, time: Date, kind: Kind, slot: SlotID? = nil, task: TaskID? = nil,
+                at: Date? = nil, text: String? = nil, target: Int64? = nil) {
+        self.id = id
+        self.time = time
+        self.kind = kind
+        self.slot = slot
+        self.task = task
+        self.at = at
+        self.text = text
+        self.target = target
+    }
+}
+
+extension Array where Element == LedgerEvent {
+    /// The changes still in effect: undoable events not reverted by a later `undo`.
+    public var effectiveChanges: [LedgerEvent] {
+        let undone = Set(compactMap { $0.kind == .undo ? $0.target : nil })
+        return filter { $0.kind.isUndoable && !($0.id.map(undone.contains) ?? false) }
+    }
+
+    /// The change a new `undo` would revert: the latest one still in effect.
+    public var lastUndoable: LedgerEvent? { effectiveChanges.last }
+
+    /// The start date recorded by a `start` event, if any.
+    public var recordedStart: LocalDate? {
+        last { $0.kind == .start }.flatMap { $0.text.flatMap(LocalDate.init) }
+    }
+}

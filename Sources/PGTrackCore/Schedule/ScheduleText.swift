@@ -1,0 +1,26 @@
+import Foundation
+
+extension Schedule {
+    /// The title shown for a slot: its task, or what kind of empty slot it is.
+    public func title(of slot: Slot) -> String {
+        if let id = slot.task, let task = plan.task(id) { return task.plainTitle }
+        switch slot.state {
+        case .skipped: return "Skipped" + (slot.reason.map { ": \($0)" } ?? "")
+        case .missed: return "Missed"
+        default: return "Catch-up: Week \(slot.week)"
+        }
+    }
+
+    /// Every slot as a table: id, day, date, time, state, task id and title.
+    public func table(zone: TimeZone) -> String {
+        var table = TextTable(header: ["SLOT", "DAY", "DATE", "TIME", "STATE", "TASK", "TITLE"])
+        for slot in slots {
+            let local = slot.start.formatted(in: zone)
+            let day = LocalDate(slot.start, in: zone).weekday.shortName.capitalized
+            let end = TimeOfDay(String(slot.end.formatted(in: zone).suffix(5))) ?? TimeOfDay(hour: 0, minute: 0)
+            table.add([slot.id.description, day, String(local.prefix(10)), "\(local.suffix(5))–\(end)",
+                       slot.state.rawValue, slot.task?.description ?? "-", title(of: slot)])
+        }
+        return table.render()
+    }
+}

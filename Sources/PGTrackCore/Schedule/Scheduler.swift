@@ -1,0 +1,255 @@
+import Foundation
+
+/// Everything the schedule depends on. `Scheduler.compute` is a pure function of this.
+public struct ScheduleInput: Sendable {
+    public var plan: Plan
+    public var settings: Config.ScheduleSettings
+    /// The first study day (plan week 1 is the seven days from it).
+    public var start: LocalDate
+    public var zone: TimeZone
+    /// `skip_dates` plus the all-day events of the holidays file.
+    public var blackouts: Set<LocalDate>
+    /// The ledger, oldest first.
+    public var events: [LedgerEvent]
+    public var now: Date
+
+    public init(plan: Plan, settings: Config.ScheduleSettings, start: LocalDate, zone: TimeZone,
+                blackouts: Set<LocalDate> = [], events: [LedgerEvent] = [], now: Date) {
+        self.plan = plan
+        self.settings = settings
+        self.start = start
+        self.zone = zone
+        self.blackouts = blackouts.union(settings.skipDates)
+        self.events = events
+        self.now = now
+    }
+}
+
+/// The plan laid out on slots.
+public struct Schedule: Sendable, Equatable {
+    public var plan: Plan
+    /// Every slot in slot order (`w01d1`, `w01d2`, ...): the slots' original time order.
+    public var slots: [Slot]
+    /// Slot holding each task that has one (done tasks included).
+    public var slotOfTask: [TaskID: SlotID]
+    /// Tasks checked `- [x]` in the plan file: done, in no slot.
+    public var doneInPlan: Set<TaskID>
+    /// Slots behind the original plan (see `Scheduler.behind`).
+    public var behind: Int
+
+    public func slot(_ id: SlotID) -> Slot? { index(of: id).map { slots[$0] } }
+
+    public func index(of id: SlotID) -> Int? {
+        // Slots are sorted by id; binary search keeps lookups cheap on long plans.
+        var lo = 0, hi = slots.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if slots[mid].id < id { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < slots.count && slots[lo].id == id ? lo : nil
+    }
+
+    public func slot(holding task: TaskID) -> Slot? { slotOfTask[task].flatMap(slot) }
+
+    public func isDone(_ task: TaskID) -> Bool {
+        doneInPlan.contains(task) || slot(holding: task)?.state == .done
+    }
+
+    /// Tasks done, in the plan file or in a slot.
+    public var doneCount: Int { plan.tasks.filter { isDone($0.id) }.count }
+
+    /// The slot running at `now`, if any (skipped slots do not count).
+    public func current(at now: Date) -> Slot? {
+        slots.first { $0.state != .skipped && $0.contains(now) }
+    }
+
+    /// The next slot with a task that starts after `now`.
+    public func next(after now: Date) -> Slot? {
+        slots.filter { $0.task != nil && $0.state == .scheduled && $0.start > now }.min { $0.start < $1.start }
+    }
+
+    /// When the last open task is due to be studied: the end of the last slot holding a task.
+    public var projectedFinish: Date? {
+        slots.last { $0.task != nil }?.end
+    }
+
+    /// The first instant after `now` at which something is due: a reminder, a slot's
+    /// start or end, or the moment a slot becomes missed. The daemon sleeps until then.
+    public func nextDeadline(after now: Date, reminders: [ReminderOffset], grace: Span) -> Date? {
+        var best: Date?
+        func consider(_ d: Date) {
+            if d > now, best.map({ d < $0 }) ?? true { best = d }
+        }
+        for slot in slots where slot.state != .skipped && slot.state != .done {
+            // Slots that ended long ago cannot produce deadlines any more.
+            if slot.end.addingTimeInterval(grace.timeInterval) <= now,
+               reminders.allSatisfy({ $0.due(start: slot.start, end: slot.end) <= now }) { continue }
+            consider(slot.start)
+            consider(slot.end)
+            consider(slot.end.addingTimeInterval(grace.timeInterval))
+            if slot.task != nil {
+                for r in reminders { consider(r.due(start: slot.start, end: slot.end)) }
+                if let s = slot.snoozedUntil { consider(s) }
+            }
+        }
+        return best
+    }
+}
+
+/// Lays a plan onto study slots (SPEC §2).
+public enum Scheduler {
+    /// Computes the schedule: the same input always gives the same schedule.
+    public static func compute(_ input: ScheduleInput) -> Schedule {
+        let changes = input.events.effectiveChanges
+        var edits: [SlotID: SlotEdit] = [:]
+        for e in changes {
+            guard let id = e.slot else { continue }
+            var edit = edits[id] ?? SlotEdit()
+            switch e.kind {
+            case .skip: edit.skipped = true; edit.reason = e.text
+            case .reschedule: edit.start = e.at
+            case .done: edit.done = e.task.map { ($0, e.time) }
+            case .reopen: edit.done = nil
+            case .snooze: edit.snoozedUntil = e.at
+            default: break
+            }
+            edits[id] = edit
+        }
+        // A task done twice (in two slots) stays in the later one.
+        var doneSlotOfTask: [TaskID: SlotID] = [:]
+        for (id, edit) in edits.sorted(by: { ($0.value.done?.1 ?? .distantPast) < ($1.value.done?.1 ?? .distantPast) }) {
+            if let (task, _) = edit.done, input.plan.task(task) != nil {
+                if let old = doneSlotOfTask[task] { edits[old]?.done = nil }
+                doneSlotOfTask[task] = id
+            } else if edit.done != nil {
+                edits[id]?.done = nil // the task is not in this plan any more
+            }
+        }
+        let doneInPlan = Set(input.plan.tasks.filter(\.checked).map(\.id))
+        var queue = input.plan.tasks.filter { !$0.checked && doneSlotOfTask[$0.id] == nil }.map(\.id)[...]
+        let lastDoneSlot = doneSlotOfTask.values.max()
+        let grace = input.settings.grace.timeInterval
+
+        var slots: [Slot] = []
+        var slotOfTask = doneSlotOfTask
+        let generator = SlotGenerator(input: input)
+        var week = 1
+        while week <= input.plan.weeks.count || !queue.isEmpty || (lastDoneSlot.map { $0.week >= week } ?? false) {
+            let isExtension = week > input.plan.weeks.count
+            for var slot in generator.slots(inWeek: week, isExtension: isExtension) {
+                if isExtension, queue.isEmpty, lastDoneSlot.map({ slot.id > $0 }) ?? true { break }
+                let edit = edits[slot.id] ?? SlotEdit()
+                if let start = edit.start {
+                    slot.end = start.addingTimeInterval(slot.duration)
+                    slot.start = start
+                }
+                slot.snoozedUntil = edit.snoozedUntil
+                if let (task, at) = edit.done {
+                    slot.state = .done
+                    slot.task = task
+                    slot.doneAt = at
+                } else if edit.skipped {
+                    slot.state = .skipped
+                    slot.reason = edit.reason
+                } else {
+                    let missed = slot.end.addingTimeInterval(grace) < input.now
+                    if missed, input.settings.onMissed == .slide {
+                        slot.state = .missed
+                    } else if let task = queue.first, task.week <= slot.week {
+                        queue.removeFirst()
+                        slot.task = task
+                        slot.state = missed ? .missed : .scheduled
+                        slotOfTask[task] = slot.id
+                    } else {
+                        slot.state = .catchUp
+                    }
+                }
+                slots.append(slot)
+            }
+            week += 1
+            // A plan whose days list is empty cannot place anything; config validation
+            // forbids it, and this bound keeps a bad caller from looping forever.
+            if week > input.plan.weeks.count + 520 { break }
+        }
+        var schedule = Schedule(plan: input.plan, slots: slots, slotOfTask: slotOfTask, doneInPlan: doneInPlan, behind: 0)
+        schedule.behind = behind(schedule, input: input)
+        return schedule
+    }
+
+    /// How many slots the first open task sits after the slot the untouched plan gave it.
+    static func behind(_ schedule: Schedule, input: ScheduleInput) -> Int {
+        guard let first = schedule.slots.first(where: { $0.state == .scheduled || ($0.state == .missed && $0.task != nil) }),
+              let task = first.task else { return 0 }
+        var pristine = input
+        pristine.events = []
+        pristine.now = .distantPast
+        pristine.settings.onMissed = .keep
+        let original = compute(pristineOnly: pristine)
+        guard let planned = original[task], let was = schedule.index(of: planned), let now = schedule.index(of: first.id) else { return 0 }
+        return max(0, now - was)
+    }
+
+    /// The untouched plan's slot for each task (no ledger, nothing missed).
+    static func compute(pristineOnly input: ScheduleInput) -> [TaskID: SlotID] {
+        var queue = input.plan.tasks.filter { !$0.checked }.map(\.id)[...]
+        var result: [TaskID: SlotID] = [:]
+        let generator = SlotGenerator(input: input)
+        var week = 1
+        while !queue.isEmpty, week <= input.plan.weeks.count + 520 {
+            for slot in generator.slots(inWeek: week, isExtension: week > input.plan.weeks.count) {
+                guard let task = queue.first, task.week <= week else { continue }
+                queue.removeFirst()
+                result[task] = slot.id
+            }
+            week += 1
+        }
+        return result
+    }
+}
+
+/// What the ledger did to one slot.
+struct SlotEdit {
+    var skipped = false
+    var reason: String?
+    var start: Date?
+    var done: (TaskID, Date)?
+    var snoozedUntil: Date?
+}
+
+/// Makes the slots of a plan week from the start date, study days, time and length.
+struct SlotGenerator {
+    var start: LocalDate
+    var days: [Weekday]
+    var time: TimeOfDay
+    var length: TimeInterval
+    var zone: TimeZone
+    var blackouts: Set<LocalDate>
+
+    init(input: ScheduleInput) {
+        start = input.start
+        days = input.settings.days
+        time = input.settings.time
+        length = TimeInterval(input.settings.minutes * 60)
+        zone = input.zone
+        blackouts = input.blackouts
+    }
+
+    /// Plan week `week` is the seven days from `start + 7·(week−1)`; its study days in
+    /// date order are d1, d2, ...; a blackout date leaves its number unused.
+    func slots(inWeek week: Int, isExtension: Bool) -> [Slot] {
+        let first = start.adding(days: 7 * (week - 1))
+        var out: [Slot] = []
+        var day = 0
+        for offset in 0..<7 {
+            let date = first.adding(days: offset)
+            guard days.contains(date.weekday) else { continue }
+            day += 1
+            guard !blackouts.contains(date) else { continue }
+            let begin = zone.instant(date, time)
+            out.append(Slot(id: SlotID(week: week, day: day), date: date, start: begin, end: begin.addingTimeInterval(length),
+                            originalStart: begin, state: .catchUp, task: nil, reason: nil, doneAt: nil,
+                            snoozedUntil: nil, isExtension: isExtension))
+        }
+        return out
+    }
+}

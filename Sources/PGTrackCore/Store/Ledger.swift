@@ -1,0 +1,137 @@
+import Foundation
+import GRDB
+
+/// The state database could not be used. It is never replaced or recreated silently.
+public struct LedgerError: Error, CustomStringConvertible {
+    public var path: String
+    public var message: String
+
+    public var description: String { "\(path): \(message)" }
+}
+
+/// The append-only ledger of changes, in SQLite.
+///
+/// Each `append` is one committed transaction (WAL, `synchronous=FULL`) before it
+/// returns, so a caller that reports success to the user only after `append` returned
+/// never loses an acknowledged change, even to `kill -9` or a power cut.
+public final class Ledger {
+    public let path: String
+    private let queue: DatabaseQueue
+
+    /// Opens (or creates) the ledger at `path`, creating its folder with mode 0700.
+    ///
+    /// A file that is not a pgtrack database is reported, not replaced.
+    public init(path: String) throws(LedgerError) {
+        self.path = path
+        let folder = (path as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw LedgerError(path: path, message: "cannot create the folder \(folder) (\(error.localizedDescription))")
+        }
+        var config = Configuration()
+        config.label = "pgtrack.ledger"
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            queue = try DatabaseQueue(path: path, configuration: config)
+            try Ledger.migrator.migrate(queue)
+        } catch {
+            throw LedgerError(path: path, message: "cannot open the state database (\(Ledger.describe(error))); "
+                + "it was left untouched: move it away to start afresh")
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let e = error as? DatabaseError { return e.message ?? e.resultCode.description }
+        return "\(error)"
+    }
+
+    /// Schema changes. A migration is never edited once shipped; add a new one.
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1-events") { db in
+            try db.create(table: "event") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("time", .double).notNull()
+                t.column("kind", .text).notNull()
+                t.column("slot", .text)
+                t.column("task", .text)
+                t.column("at", .double)
+                t.column("text", .text)
+                t.column("target", .integer)
+            }
+        }
+        return m
+    }
+
+    /// Appends `event` in its own committed transaction and returns it with its id.
+    @discardableResult
+    public func append(_ event: LedgerEvent) throws(LedgerError) -> LedgerEvent {
+        do {
+            return try queue.write { db in
+                var record = event
+                try record.insert(db)
+                record.id = db.lastInsertedRowID
+                return record
+            }
+        } catch {
+            throw LedgerError(path: path, message: "cannot record the change (\(Ledger.describe(error)))")
+        }
+    }
+
+    /// Every event, oldest first.
+    public func events() throws(LedgerError) -> [LedgerEvent] {
+        do {
+            return try queue.read { db in try LedgerEvent.order(Column("id")).fetchAll(db) }
+        } catch {
+            throw LedgerError(path: path, message: "cannot read the ledger (\(Ledger.describe(error)))")
+        }
+    }
+
+    /// `PRAGMA integrity_check`: "ok" for a sound database.
+    public func integrityCheck() throws(LedgerError) -> String {
+        do {
+            return try queue.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "" }
+        } catch {
+            throw LedgerError(path: path, message: "integrity check failed (\(Ledger.describe(error)))")
+        }
+    }
+}
+
+// MARK: - Database
+
+extension LedgerEvent: FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "event"
+
+    public init(row: Row) throws {
+        let kindName: String = row["kind"]
+        guard let kind = Kind(rawValue: kindName) else {
+            throw DatabaseError(resultCode: .SQLITE_MISMATCH, message: "unknown event kind '\(kindName)' in row \(row["id"] as Int64? ?? 0)")
+        }
+        self.init(
+            id: row["id"],
+            time: Date(timeIntervalSince1970: row["time"]),
+            kind: kind,
+            slot: (row["slot"] as String?).flatMap(SlotID.init),
+            task: (row["task"] as String?).flatMap(TaskID.init),
+            at: (row["at"] as Double?).map(Date.init(timeIntervalSince1970:)),
+            text: row["text"],
+            target: row["target"]
+        )
+    }
+
+    public func encode(to container: inout PersistenceContainer) {
+        container["id"] = id
+        container["time"] = time.timeIntervalSince1970
+        container["kind"] = kind.rawValue
+        container["slot"] = slot?.description
+        container["task"] = task?.description
+        container["at"] = at?.timeIntervalSince1970
+        container["text"] = text
+        container["target"] = target
+    }
+}

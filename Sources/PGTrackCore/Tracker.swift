@@ -1,0 +1,83 @@
+import Foundation
+
+/// The plan, the config and the ledger together: what the daemon serves.
+///
+/// Every change goes through `apply`, which checks it against the current schedule,
+/// commits it to the ledger, and only then returns, so the caller can acknowledge it.
+public final class Tracker {
+    public private(set) var config: Config
+    public private(set) var plan: Plan
+    public let ledger: Ledger
+    /// The ledger's events, oldest first (kept in memory; the ledger is the truth).
+    public private(set) var events: [LedgerEvent]
+    /// Dates with no study slot from sources other than `skip_dates` (the holidays file).
+    public private(set) var extraBlackouts: Set<LocalDate>
+
+    /// Loads the plan named by `config` and opens the ledger.
+    public init(config: Config, ledger: Ledger, extraBlackouts: Set<LocalDate> = [], now: Date) throws {
+        self.config = config
+        self.plan = try Tracker.loadPlan(config)
+        self.ledger = ledger
+        self.events = try ledger.events()
+        self.extraBlackouts = extraBlackouts
+        try recordStartIfNeeded(now: now)
+    }
+
+    /// The plan `config` names: its file, or the built-in plan.
+    public static func loadPlan(_ config: Config) throws(PlanError) -> Plan {
+        let perWeek = config.schedule.days.count
+        if config.plan.file.isEmpty { return try PlanParser.builtIn(maxTasksPerWeek: perWeek) }
+        let path = config.plan.file
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw PlanError(file: path, line: 0, message: "cannot read the plan file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw PlanError(file: path, line: 0, message: "expected UTF-8 text")
+        }
+        return try PlanParser.parse(text, file: path, maxTasksPerWeek: perWeek)
+    }
+
+    /// With no `plan.start`, the first study day is chosen once (the next Monday) and
+    /// recorded, so that restarting on another day does not move the whole plan.
+    private func recordStartIfNeeded(now: Date) throws {
+        guard config.plan.start == nil, events.recordedStart == nil else { return }
+        let start = config.startDate(now: now)
+        events.append(try ledger.append(LedgerEvent(time: now, kind: .start, text: start.description)))
+    }
+
+    /// The first study day in effect.
+    public var startDate: LocalDate {
+        config.plan.start ?? events.recordedStart ?? config.startDate(now: Date())
+    }
+
+    public func input(now: Date) -> ScheduleInput {
+        ScheduleInput(plan: plan, settings: config.schedule, start: startDate, zone: config.timeZone,
+                      blackouts: extraBlackouts, events: events, now: now)
+    }
+
+    public func schedule(now: Date) -> Schedule { Scheduler.compute(input(now: now)) }
+
+    /// Checks, records and returns the event for `change`. Throws `ScheduleError` for a
+    /// refused change and `LedgerError` when it could not be recorded (nothing changed).
+    @discardableResult
+    public func apply(_ change: Change, now: Date) throws -> LedgerEvent {
+        let event = try input(now: now).event(for: change)
+        let stored = try ledger.append(event)
+        events.append(stored)
+        return stored
+    }
+
+    /// Records an event that needs no checking (a reminder that fired).
+    public func record(_ event: LedgerEvent) throws(LedgerError) {
+        events.append(try ledger.append(event))
+    }
+
+    /// Replaces config and plan after a reload. The caller has already loaded both,
+    /// so a broken file leaves the tracker as it was.
+    public func reload(config: Config, plan: Plan, extraBlackouts: Set<LocalDate>, now: Date) throws {
+        self.config = config
+        self.plan = plan
+        self.extraBlackouts = extraBlackouts
+        try recordStartIfNeeded(now: now)
+    }
+}
