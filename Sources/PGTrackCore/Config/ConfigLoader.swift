@@ -52,7 +52,7 @@ public enum ConfigLoader {
         } catch {
             throw ConfigError(file: file, line: 0, key: "", message: "not valid TOML (\(error))")
         }
-        var reader = Reader(file: file, lines: text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init))
+        var reader = Reader(file: file, lines: text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init))
         var config = Config()
         for name in root.keys.sorted(by: reader.byLine) {
             guard let section = root[name]?.table else {
@@ -270,8 +270,13 @@ struct Reader {
                 if key == nil, name == section { return i + 1 }
                 continue
             }
-            guard let key else { continue }
-            let candidates = current == section ? [key, "\"\(key)\""] : current.isEmpty ? ["\(section).\(key)"] : []
+            let candidates: [String]
+            if let key {
+                candidates = current == section ? [key, "\"\(key)\""] : current.isEmpty ? ["\(section).\(key)"] : []
+            } else {
+                // A bare top-level key where a [section] was expected.
+                candidates = current.isEmpty ? [section] : []
+            }
             for c in candidates where line.hasPrefix(c) {
                 let rest = line.dropFirst(c.count).trimmingSpaces()
                 if rest.hasPrefix("=") { return i + 1 }

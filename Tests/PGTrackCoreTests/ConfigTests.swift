@@ -1,0 +1,140 @@
+import Foundation
+import Testing
+@testable import PGTrackCore
+
+@Suite struct ConfigTests {
+    static let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("config/pgtrack.toml").path
+
+    /// The compiled-in defaults equal the documented file, key for key.
+    @Test func defaultsEqualTheShippedFile() throws {
+        let fromFile = try ConfigLoader.load(path: Self.shipped)
+        #expect(fromFile == Config())
+    }
+
+    /// Every key the loader knows is documented in the shipped file, and the reverse.
+    @Test func shippedFileDocumentsEveryKey() throws {
+        let text = try String(contentsOfFile: Self.shipped, encoding: .utf8)
+        let known = ConfigLoader.planKeys.keys.map { "plan.\($0)" } + ConfigLoader.scheduleKeys.keys.map { "schedule.\($0)" }
+            + ConfigLoader.reminderKeys.keys.map { "reminders.\($0)" } + ConfigLoader.calendarKeys.keys.map { "calendar.\($0)" }
+            + ConfigLoader.controlKeys.keys.map { "control.\($0)" }
+        var documented: [String] = []
+        var section = ""
+        for line in text.split(separator: "\n") {
+            if line.hasPrefix("[") { section = String(line.dropFirst().dropLast()) }
+            else if !line.hasPrefix("#"), let eq = line.firstIndex(of: "=") {
+                documented.append(section + "." + line[..<eq].trimmingSpaces())
+                #expect(line.contains("#"), "\(line) needs a one-line comment")
+            }
+        }
+        #expect(documented.sorted() == known.sorted())
+    }
+
+    @Test func readsEveryKind() throws {
+        let text = """
+        [plan]
+        file = "/p.md"
+        start = 2027-01-06
+        [schedule]
+        days = ["sat", "Mon", "wednesday"]
+        time = "7:30"
+        minutes = 45
+        timezone = "Australia/Lord_Howe"
+        skip_dates = ["2027-01-09", 2027-02-01]
+        on_missed = "keep"
+        grace = "30m"
+        [reminders]
+        enabled = false
+        at = ["-1h", "end+5m"]
+        [calendar]
+        alarm = ""
+        cancelled = "drop"
+        [control]
+        max_connections = 8
+        idle_timeout = "5s"
+        """
+        let c = try ConfigLoader.parse(text, file: "c.toml")
+        #expect(c.plan.file == "/p.md")
+        #expect(c.plan.start == LocalDate(year: 2027, month: 1, day: 6))
+        #expect(c.schedule.days == [.monday, .wednesday, .saturday])
+        #expect(c.schedule.time == TimeOfDay(hour: 7, minute: 30))
+        #expect(c.schedule.minutes == 45)
+        #expect(c.timeZone.identifier == "Australia/Lord_Howe")
+        #expect(c.schedule.skipDates == [LocalDate(year: 2027, month: 1, day: 9), LocalDate(year: 2027, month: 2, day: 1)])
+        #expect(c.schedule.onMissed == .keep)
+        #expect(c.schedule.grace == .minutes(30))
+        #expect(!c.reminders.enabled)
+        #expect(c.reminders.at == [.start(-3600), .end(300)])
+        #expect(c.calendar.alarm == nil)
+        #expect(c.calendar.cancelled == .drop)
+        #expect(c.control.maxConnections == 8)
+        #expect(c.control.idleTimeout == Span(seconds: 5))
+    }
+
+    @Test(arguments: [
+        ("[schedule]\ntime = \"25:00\"\n", 2, "schedule.time", "expected a 24-hour time \"HH:MM\", found \"25:00\""),
+        ("[schedule]\ntime = 18\n", 2, "schedule.time", "expected a string, found an integer"),
+        ("\n[schedule]\n\ntiem = \"18:00\"\n", 4, "schedule.tiem",
+         "unknown key; [schedule] has days, grace, holidays, minutes, on_missed, skip_dates, time, timezone"),
+        ("[sched]\n", 1, "sched", "unknown section; expected one of [plan], [schedule], [reminders], [calendar], [control]"),
+        ("[schedule]\ndays = []\n", 2, "schedule.days", "expected at least one day"),
+        ("[schedule]\ndays = [\"mon\", \"funday\"]\n", 2, "schedule.days", "expected day names such as \"mon\", found \"funday\""),
+        ("[schedule]\ndays = [\"mon\", \"monday\"]\n", 2, "schedule.days", "a day is listed twice"),
+        ("[schedule]\nminutes = 0\n", 2, "schedule.minutes", "expected 5 to 720, found 0"),
+        ("[schedule]\ntimezone = \"Mars/Olympus\"\n", 2, "schedule.timezone",
+         "expected an IANA time zone such as \"Europe/Berlin\", found \"Mars/Olympus\""),
+        ("[schedule]\nskip_dates = [\"2026-02-30\"]\n", 2, "schedule.skip_dates", "expected a date YYYY-MM-DD, found \"2026-02-30\""),
+        ("[schedule]\non_missed = \"drop\"\n", 2, "schedule.on_missed", "expected \"slide\" or \"keep\", found \"drop\""),
+        ("[schedule]\ngrace = \"-2h\"\n", 2, "schedule.grace", "expected a duration such as \"90s\", \"10m\" or \"2h\", found \"-2h\""),
+        ("[plan]\nstart = \"next monday\"\n", 2, "plan.start", "expected a date YYYY-MM-DD, found \"next monday\""),
+        ("[reminders]\nat = [\"soon\"]\n", 2, "reminders.at",
+         "expected offsets such as \"-10m\", \"0m\", \"end\" or \"end+5m\", found \"soon\""),
+        ("[reminders]\nenabled = \"yes\"\n", 2, "reminders.enabled", "expected true or false, found a string"),
+        ("[calendar]\ncolor = \"#12345\"\n", 2, "calendar.color", "expected \"#rrggbb\" or a CSS colour name, found \"#12345\""),
+        ("[control]\nmax_connections = 0\n", 2, "control.max_connections", "expected 1 to 4096, found 0"),
+        ("plan = 3\n", 1, "plan", "expected a [section] such as [plan] or [schedule], found a bare key"),
+        ("schedule.time = \"99:00\"\n", 1, "schedule.time", "expected a 24-hour time \"HH:MM\", found \"99:00\""),
+    ])
+    func badValues(text: String, line: Int, key: String, message: String) {
+        #expect(throws: ConfigError(file: "bad.toml", line: line, key: key, message: message)) {
+            try ConfigLoader.parse(text, file: "bad.toml")
+        }
+    }
+
+    @Test func syntaxErrorsNameTheLine() {
+        #expect {
+            try ConfigLoader.parse("[schedule]\ntime = \"18:00\n", file: "bad.toml")
+        } throws: { error in
+            guard let e = error as? ConfigError else { return false }
+            return e.line == 2 && e.description.hasPrefix("bad.toml:2: ")
+        }
+    }
+
+    @Test func exitStatusIsEXConfig() {
+        #expect(ConfigError.exitStatus == 78)
+    }
+
+    @Test func xdgPaths() {
+        let p = Paths(environment: ["HOME": "/home/u", "XDG_RUNTIME_DIR": "/run/user/1000"], uid: 1000)
+        #expect(p.configFile == "/home/u/.config/pgtrack/pgtrack.toml")
+        #expect(p.stateDatabase == "/home/u/.local/state/pgtrack/pgtrack.sqlite")
+        #expect(p.calendarFile == "/home/u/.local/share/pgtrack/pgtrack.ics")
+        #expect(p.controlSocket == "/run/user/1000/pgtrack/control.sock")
+        #expect(p.runtimeWarning == nil)
+
+        let q = Paths(environment: ["HOME": "/h", "XDG_CONFIG_HOME": "/c", "XDG_DATA_HOME": "relative/ignored",
+                                    "XDG_STATE_HOME": "/s"], uid: 42)
+        #expect(q.configFile == "/c/pgtrack/pgtrack.toml")
+        #expect(q.calendarFile == "/h/.local/share/pgtrack/pgtrack.ics")
+        #expect(q.stateDatabase == "/s/pgtrack/pgtrack.sqlite")
+        #expect(q.controlSocket == "/tmp/pgtrack-42/control.sock")
+        #expect(q.runtimeWarning != nil)
+
+        var config = Config()
+        config.calendar.file = "/feed.ics"
+        config.control.socket = "/sock"
+        let r = Paths(environment: [:], uid: 1, config: config)
+        #expect(r.calendarFile == "/feed.ics")
+        #expect(r.controlSocket == "/sock")
+    }
+}

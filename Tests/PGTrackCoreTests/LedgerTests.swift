@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+@testable import PGTrackCore
+
+@Suite struct LedgerTests {
+    @Test func eventsSurviveClosingAndReopening() throws {
+        let dir = Fixture.temporaryDirectory()
+        let path = dir + "/state/pgtrack.sqlite"
+        let t = Date(timeIntervalSince1970: 1_800_000_000.25)
+        do {
+            let ledger = try Ledger(path: path)
+            let a = try ledger.append(LedgerEvent(time: t, kind: .skip, slot: SlotID(week: 1, day: 3), text: "ill; \"really\""))
+            #expect(a.id == 1)
+            try ledger.append(LedgerEvent(time: t, kind: .done, slot: SlotID(week: 1, day: 1), task: TaskID(week: 1, index: 1)))
+            try ledger.append(LedgerEvent(time: t, kind: .reschedule, slot: SlotID(week: 2, day: 1), at: t.addingTimeInterval(3600)))
+            try ledger.append(LedgerEvent(time: t, kind: .undo, slot: SlotID(week: 2, day: 1), target: 3))
+        }
+        let reopened = try Ledger(path: path)
+        let events = try reopened.events()
+        #expect(events.map(\.kind) == [.skip, .done, .reschedule, .undo])
+        #expect(events.map(\.id) == [1, 2, 3, 4])
+        #expect(events[0].text == "ill; \"really\"")
+        #expect(events[0].time == t)
+        #expect(events[1].task == TaskID(week: 1, index: 1))
+        #expect(events[2].at == t.addingTimeInterval(3600))
+        #expect(events[3].target == 3)
+        #expect(try reopened.integrityCheck() == "ok")
+        let attributes = try FileManager.default.attributesOfItem(atPath: dir + "/state")
+        #expect((attributes[.posixPermissions] as? Int) == 0o700)
+    }
+
+    @Test func corruptFileIsReportedNotReplaced() throws {
+        let dir = Fixture.temporaryDirectory()
+        let path = dir + "/pgtrack.sqlite"
+        let garbage = Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) })
+        try garbage.write(to: URL(fileURLWithPath: path))
+        #expect {
+            try Ledger(path: path)
+        } throws: { error in
+            "\(error)".contains("cannot open the state database") && "\(error)".contains("left untouched")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == garbage)
+    }
+
+    @Test func trackerRecordsTheStartDateOnce() throws {
+        let dir = Fixture.temporaryDirectory()
+        let path = dir + "/pgtrack.sqlite"
+        let tuesday = Fixture.berlin.instant(LocalDate(year: 2026, month: 11, day: 24), TimeOfDay(hour: 9, minute: 0))
+        var config = Config()
+        config.schedule.timezone = "Europe/Berlin"
+        let first = try Tracker(config: config, ledger: try Ledger(path: path), now: tuesday)
+        #expect(first.startDate == LocalDate(year: 2026, month: 11, day: 30))
+        // A week later the same ledger keeps the first choice.
+        let again = try Tracker(config: config, ledger: try Ledger(path: path), now: tuesday.addingTimeInterval(7 * 86400))
+        #expect(again.startDate == LocalDate(year: 2026, month: 11, day: 30))
+        #expect(again.events.filter { $0.kind == .start }.count == 1)
+    }
+
+    @Test func trackerAppliesChangesThroughTheLedger() throws {
+        let path = Fixture.temporaryDirectory() + "/pgtrack.sqlite"
+        var config = Config()
+        config.schedule.timezone = "Europe/Berlin"
+        config.plan.start = Fixture.start
+        let tracker = try Tracker(config: config, ledger: try Ledger(path: path), now: Fixture.beforeStart)
+        try tracker.apply(.skip(SlotID(week: 1, day: 2), reason: nil), now: Fixture.beforeStart)
+        #expect(throws: ScheduleError.skipped(SlotID(week: 1, day: 2))) {
+            try tracker.apply(.skip(SlotID(week: 1, day: 2), reason: nil), now: Fixture.beforeStart)
+        }
+        let fresh = try Tracker(config: config, ledger: try Ledger(path: path), now: Fixture.beforeStart)
+        #expect(fresh.schedule(now: Fixture.beforeStart) == tracker.schedule(now: Fixture.beforeStart))
+        #expect(fresh.schedule(now: Fixture.beforeStart).slot(SlotID(week: 1, day: 3))?.task == TaskID(week: 1, index: 2))
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import PropertyBased
+import Testing
+@testable import PGTrackCore
+
+/// Random sequences of skips, dones, reopens, reschedules and undos, applied as the daemon
+/// applies them (refused changes are dropped), must keep the schedule's invariants.
+@Suite struct PropertyTests {
+    static func run(_ codes: [Int], policy: MissedPolicy) throws -> Schedule {
+        var settings = Config.ScheduleSettings()
+        settings.onMissed = policy
+        var input = Fixture.input(settings: settings)
+        for code in codes {
+            let slots = Scheduler.compute(input).slots
+            let slot = slots[(code / 8) % slots.count]
+            // Time moves on a little with every change, sometimes past a few slots.
+            input.now = input.now.addingTimeInterval(Double((code / 1000) % 4) * 86400 / 2)
+            let change: Change
+            switch code % 8 {
+            case 0, 1: change = .skip(slot.id, reason: nil)
+            case 2, 3: change = .complete(slot.id)
+            case 4: change = .reopen(slot.id)
+            case 5: change = .undo
+            default:
+                let target = slot.start.addingTimeInterval(Double((code / 64) % 40 - 10) * 3600)
+                change = .reschedule(slot.id, to: target)
+            }
+            guard var event = try? input.event(for: change) else { continue }
+            event.id = Int64(input.events.count + 1)
+            input.events.append(event)
+        }
+        return Scheduler.compute(input)
+    }
+
+    static func checkInvariants(_ s: Schedule) {
+        // Every open task has exactly one slot, and no slot holds two tasks.
+        let held = s.slots.compactMap(\.task)
+        #expect(Set(held).count == held.count, "a task appears in two slots")
+        for task in s.plan.tasks {
+            #expect(held.filter { $0 == task.id }.count == 1, "task \(task.id) must have exactly one slot")
+        }
+        // Open tasks keep plan order and never run ahead of their week.
+        let open = s.slots.filter { $0.task != nil && $0.state != .done }
+        #expect(open.map { $0.task! } == open.map { $0.task! }.sorted(), "open tasks out of plan order")
+        for slot in s.slots { if let t = slot.task { #expect(t.week <= slot.week, "\(t) ahead in \(slot.id)") } }
+        // No two live slots overlap.
+        let live = s.slots.filter { $0.state != .skipped }.sorted { $0.start < $1.start }
+        for (a, b) in zip(live, live.dropFirst()) { #expect(a.end <= b.start, "\(a.id) overlaps \(b.id)") }
+        // Slots stay in id order.
+        #expect(s.slots.map(\.id) == s.slots.map(\.id).sorted())
+    }
+
+    @Test func invariantsHoldWithSlide() async {
+        await propertyCheck(count: 150, input: Gen.int(in: 0...999_999).array(of: 0...40)) { codes in
+            Self.checkInvariants(try Self.run(codes, policy: .slide))
+        }
+    }
+
+    @Test func invariantsHoldWithKeep() async {
+        await propertyCheck(count: 100, input: Gen.int(in: 0...999_999).array(of: 0...40)) { codes in
+            Self.checkInvariants(try Self.run(codes, policy: .keep))
+        }
+    }
+}
