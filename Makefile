@@ -1,0 +1,56 @@
+# pgtrack: `make run` and `make test` do all the set-up on a fresh Debian 12 machine.
+SHELL := /bin/bash
+export PATH := /opt/swift/usr/bin:$(PATH)
+
+SWIFT ?= swift
+PREFIX ?= $(HOME)/.local
+RELEASE := .build/release
+VENV := .venv
+
+# What the build needs, and what the tests need on top.
+BUILD_PACKAGES := libsystemd-dev libical-dev libsqlite3-dev pkg-config
+TEST_PACKAGES := python3-venv python3-pip systemd
+PYTHON_TEST_PACKAGES := pytest==9.0.3
+
+.PHONY: all run test build deps test-deps unit integration install uninstall clean embed-plan
+
+all: build
+
+deps:
+	@scripts/apt-ensure $(BUILD_PACKAGES)
+
+# Release binaries with the Swift runtime linked in: ~5 MB resident instead of ~17,
+# and a CLI start of ~2.5 ms instead of ~12.
+build: deps
+	$(SWIFT) build -c release --static-swift-stdlib
+
+# Runs the daemon in the foreground on the built-in plan (Ctrl-C stops it).
+run: build
+	$(RELEASE)/pgtrackd
+
+test-deps: deps
+	@scripts/apt-ensure $(TEST_PACKAGES)
+	@[ -x $(VENV)/bin/pytest ] || { python3 -m venv $(VENV) && $(VENV)/bin/pip install -q $(PYTHON_TEST_PACKAGES); }
+
+unit: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test
+
+integration: build test-deps
+	PGTRACK_BIN=$(CURDIR)/$(RELEASE) $(VENV)/bin/pytest -q Tests/integration
+
+test: test-deps unit integration
+
+# Regenerates the embedded copy of the built-in plan after the resource changed.
+embed-plan:
+	scripts/embed-plan
+
+install: build
+	install -d $(PREFIX)/bin
+	install -m 0755 $(RELEASE)/pgtrackd $(RELEASE)/pgtrackctl $(PREFIX)/bin/
+
+uninstall:
+	rm -f $(PREFIX)/bin/pgtrackd $(PREFIX)/bin/pgtrackctl
+
+clean:
+	rm -rf .build $(VENV)

@@ -1,0 +1,75 @@
+"""Shared fixtures for the integration tests: the built binaries and a private XDG home."""
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(os.environ.get("PGTRACK_BIN", ROOT / ".build" / "release"))
+
+
+def require_tool(name):
+    """A tool the test needs: fail under CI=true when it is missing, skip elsewhere."""
+    path = shutil.which(name)
+    if path is None:
+        message = f"{name} is not installed (make test installs it)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+class Home:
+    """Temporary XDG directories, and helpers to run the binaries inside them."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.env = dict(os.environ)
+        for name in ("CONFIG", "DATA", "STATE"):
+            d = root / name.lower()
+            d.mkdir()
+            self.env[f"XDG_{name}_HOME"] = str(d)
+        runtime = root / "runtime"
+        runtime.mkdir(mode=0o700)
+        self.env["XDG_RUNTIME_DIR"] = str(runtime)
+        self.env["HOME"] = str(root)
+        self.env.pop("NOTIFY_SOCKET", None)
+        self.env.pop("LISTEN_FDS", None)
+        self.env.pop("INVOCATION_ID", None)
+        self.env.pop("JOURNAL_STREAM", None)
+
+    @property
+    def config_file(self) -> Path:
+        return self.root / "config" / "pgtrack" / "pgtrack.toml"
+
+    @property
+    def state_db(self) -> Path:
+        return self.root / "state" / "pgtrack" / "pgtrack.sqlite"
+
+    def write_config(self, text: str) -> Path:
+        self.config_file.parent.mkdir(parents=True, exist_ok=True)
+        self.config_file.write_text(text)
+        return self.config_file
+
+    def run(self, program, *args, timeout=30):
+        return subprocess.run([str(BIN / program), *args], env=self.env, capture_output=True,
+                              text=True, timeout=timeout)
+
+    def start(self, program, *args):
+        return subprocess.Popen([str(BIN / program), *args], env=self.env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+
+
+@pytest.fixture
+def home(tmp_path):
+    return Home(tmp_path)
+
+
+FIXED = """
+[plan]
+start = "2027-01-04"
+[schedule]
+timezone = "Europe/Berlin"
+"""
