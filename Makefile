@@ -45,12 +45,26 @@ test: test-deps unit integration
 embed-plan:
 	scripts/embed-plan
 
+UNITDIR ?= $(HOME)/.config/systemd/user
+DOCDIR ?= $(PREFIX)/share/doc/pgtrack
+
 install: build
-	install -d $(PREFIX)/bin
+	install -d $(PREFIX)/bin $(UNITDIR) $(DOCDIR)
 	install -m 0755 $(RELEASE)/pgtrackd $(RELEASE)/pgtrackctl $(PREFIX)/bin/
+	install -m 0644 README.md config/pgtrack.toml $(DOCDIR)/
+	for unit in pgtrackd.service pgtrackd.socket; do \
+	  sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@DOCDIR@|$(DOCDIR)|g' systemd/$$unit > $(UNITDIR)/$$unit; \
+	done
+	@echo
+	@echo "Installed. To start pgtrack now and at every login:"
+	@echo "  systemctl --user daemon-reload"
+	@echo "  systemctl --user enable --now pgtrackd.socket pgtrackd.service"
 
 uninstall:
+	-systemctl --user disable --now pgtrackd.socket pgtrackd.service 2>/dev/null
 	rm -f $(PREFIX)/bin/pgtrackd $(PREFIX)/bin/pgtrackctl
+	rm -f $(UNITDIR)/pgtrackd.service $(UNITDIR)/pgtrackd.socket
+	rm -rf $(DOCDIR)
 
 clean:
 	rm -rf .build $(VENV)

@@ -16,6 +16,12 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
     ],
     targets: [
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .target(
+            name: "Systemd",
+            dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(name: "Varlink"),
         .target(
             name: "PGTrackCore",
             dependencies: [
@@ -29,6 +35,8 @@ let package = Package(
             name: "pgtrackd",
             dependencies: [
                 "PGTrackCore",
+                "Systemd",
+                "Varlink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -40,6 +48,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .testTarget(name: "SystemdTests", dependencies: ["Systemd"]),
+        .testTarget(name: "VarlinkTests", dependencies: ["Varlink"]),
         .testTarget(
             name: "PGTrackCoreTests",
             dependencies: [

@@ -2,81 +2,103 @@ import ArgumentParser
 import Foundation
 import Logging
 import PGTrackCore
+import Systemd
+import Varlink
 
 /// pgtrackd: schedules the study plan, keeps the calendar current, reminds, and serves
 /// the control API.
-struct PGTrackDaemon: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "pgtrackd",
-        abstract: "Keep a study plan on the calendar and remind you of it.",
-        discussion: "Runs in the foreground; systemd starts it as a user service (pgtrackd.service)."
-    )
-
+struct Options: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Read the config from this file.", valueName: "file"))
     var config: String?
 
     @Flag(name: .long, help: "Print the computed schedule as a table and exit.")
     var printSchedule = false
 
+    @Flag(name: .long, help: "Log debug messages.")
+    var debug = false
+
     @Option(name: .long, help: .hidden)
     var now: String?
-
-    func run() throws {
-        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
-        var log = Logger(label: "pgtrackd")
-        log.logLevel = .info
-        let env = ProcessInfo.processInfo.environment
-        let now = try self.now.map(Self.parseNow) ?? Date()
-
-        let defaults = Paths(environment: env, uid: getuid())
-        let cfg: Config
-        do {
-            (cfg, _) = try ConfigSource.load(explicit: config, defaultPath: defaults.configFile)
-        } catch {
-            Self.fail("\(error)", status: ConfigError.exitStatus)
-        }
-        let paths = Paths(environment: env, uid: getuid(), config: cfg)
-        let tracker: Tracker
-        do {
-            let ledger = try Ledger(path: paths.stateDatabase)
-            tracker = try Tracker(config: cfg, ledger: ledger, now: now)
-        } catch let error as PlanError {
-            Self.fail("\(error)", status: ConfigError.exitStatus)
-        } catch {
-            Self.fail("\(error)", status: 1)
-        }
-        let schedule = tracker.schedule(now: now)
-        if printSchedule {
-            print("# \(tracker.plan.title)")
-            print("# plan \(tracker.plan.source), start \(tracker.startDate), zone \(cfg.timeZone.identifier), \(schedule.slots.count) slots")
-            print(schedule.table(zone: cfg.timeZone), terminator: "")
-            return
-        }
-        log.info("loaded plan \"\(tracker.plan.title)\": \(tracker.plan.tasks.count) tasks, \(schedule.slots.count) slots from \(tracker.startDate)")
-        if let next = schedule.next(after: now), let task = next.task {
-            log.info("next slot \(next.id) at \(next.start.formatted(in: cfg.timeZone)): \(task) \(schedule.title(of: next))")
-        }
-        // The event loop, calendar, control socket and reminders are added by the
-        // issues that follow; until then the daemon waits for SIGTERM or SIGINT.
-        var set = sigset_t()
-        sigemptyset(&set)
-        sigaddset(&set, SIGTERM)
-        sigaddset(&set, SIGINT)
-        sigprocmask(SIG_BLOCK, &set, nil)
-        var sig: Int32 = 0
-        sigwait(&set, &sig)
-        log.info("received signal \(sig), stopping")
-    }
-
-    static func parseNow(_ text: String) throws -> Date {
-        guard let d = ISO8601DateFormatter().date(from: text) else { throw ValidationError("--now expects an ISO 8601 time") }
-        return d
-    }
-
-    static func fail(_ message: String, status: Int32) -> Never {
-        FileHandle.standardError.write(Data("pgtrackd: \(message)\n".utf8))
-        Foundation.exit(status)
-    }
 }
 
-PGTrackDaemon.main()
+func fail(_ message: String, status: Int32) -> Never {
+    FileHandle.standardError.write(Data("pgtrackd: \(message)\n".utf8))
+    exit(status)
+}
+
+// The daemon's main is a straight line: signals, logging, config, state, loop, ready, run.
+let options: Options
+do {
+    options = try Options.parse()
+} catch {
+    Options.exit(withError: error)
+}
+
+// Block the signals the loop handles before anything can start a thread.
+var blocked = sigset_t()
+sigemptyset(&blocked)
+for sig in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&blocked, sig) }
+sigprocmask(SIG_BLOCK, &blocked, nil)
+
+let toJournal = ServiceManager.stderrIsJournal
+LoggingSystem.bootstrap { label in
+    toJournal ? JournalLogHandler(identifier: "pgtrackd", fieldPrefix: "PGTRACK_") as any LogHandler
+              : StreamLogHandler.standardError(label: label)
+}
+var log = Logger(label: "pgtrackd")
+log.logLevel = options.debug ? .debug : .info
+
+let environment = ProcessInfo.processInfo.environment
+let now: Date
+if let text = options.now {
+    guard let d = ISO8601DateFormatter().date(from: text) else { fail("--now expects an ISO 8601 time", status: 64) }
+    now = d
+} else {
+    now = Date()
+}
+
+let defaults = Paths(environment: environment, uid: getuid())
+let config: Config
+let configPath: String?
+do {
+    (config, configPath) = try ConfigSource.load(explicit: options.config, defaultPath: defaults.configFile)
+} catch {
+    fail("\(error)", status: ConfigError.exitStatus)
+}
+let paths = Paths(environment: environment, uid: getuid(), config: config)
+
+let tracker: Tracker
+do {
+    tracker = try Tracker(config: config, ledger: try Ledger(path: paths.stateDatabase), now: now)
+} catch let error as PlanError {
+    fail("\(error)", status: ConfigError.exitStatus)
+} catch {
+    fail("\(error)", status: 1)
+}
+
+if options.printSchedule {
+    let schedule = tracker.schedule(now: now)
+    print("# \(tracker.plan.title)")
+    print("# plan \(tracker.plan.source), start \(tracker.startDate), zone \(config.timeZone.identifier), \(schedule.slots.count) slots")
+    print(schedule.table(zone: config.timeZone), terminator: "")
+    exit(0)
+}
+
+let manager: Manager
+do {
+    manager = try Manager(tracker: tracker, configPath: configPath, explicitConfig: options.config != nil,
+                          paths: paths, log: log, now: now)
+    try manager.setUpSources()
+    try manager.takeControlSocket()
+} catch let error as SocketError where error.code == EADDRINUSE {
+    fail("already running: \(error.call)", status: 1)
+} catch {
+    fail("\(error)", status: 1)
+}
+log.info("plan \"\(tracker.plan.title)\": \(tracker.plan.tasks.count) tasks from \(tracker.startDate), config \(configPath ?? "built-in defaults")")
+
+do {
+    exit(try manager.run())
+} catch {
+    fail("\(error)", status: 1)
+}

@@ -73,3 +73,70 @@ start = "2027-01-04"
 [schedule]
 timezone = "Europe/Berlin"
 """
+
+
+class NotifyListener:
+    """A NOTIFY_SOCKET datagram listener, as systemd's side of sd_notify."""
+
+    def __init__(self, path: Path):
+        import socket
+        import threading
+        self.path = path
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(str(path))
+        self.sock.settimeout(0.2)
+        self.messages = []
+        self.lock = threading.Lock()
+        self.running = True
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self):
+        import socket
+        while self.running:
+            try:
+                data = self.sock.recv(4096)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            with self.lock:
+                self.messages.append(data.decode())
+
+    def assignments(self):
+        """Every KEY=VALUE line received, in order."""
+        with self.lock:
+            return [line for m in self.messages for line in m.split("\n") if line]
+
+    def wait_for(self, line_prefix, after=0, timeout=10.0):
+        """Waits for a line starting with line_prefix, at index >= after; returns its index."""
+        import time
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            lines = self.assignments()
+            for i in range(after, len(lines)):
+                if lines[i].startswith(line_prefix):
+                    return i
+            time.sleep(0.02)
+        raise AssertionError(f"no {line_prefix!r} after #{after} in {self.assignments()}")
+
+    def close(self):
+        self.running = False
+        self.sock.close()
+
+
+@pytest.fixture
+def notify(tmp_path):
+    listener = NotifyListener(tmp_path / "notify.sock")
+    yield listener
+    listener.close()
+
+
+def wait_for_path(path: Path, timeout=10.0):
+    import time
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if path.exists():
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"{path} did not appear")

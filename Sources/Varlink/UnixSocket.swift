@@ -1,0 +1,128 @@
+import Foundation
+import Glibc
+
+/// A failed socket call: which one, and `errno`.
+public struct SocketError: Error, Equatable, CustomStringConvertible {
+    public var call: String
+    public var code: Int32
+
+    public init(_ call: String, code: Int32 = errno) {
+        self.call = call
+        self.code = code
+    }
+
+    public var description: String { "\(call): \(String(cString: strerror(code)))" }
+}
+
+/// Credentials of the process at the other end of a Unix socket (`struct ucred`).
+///
+/// Declared here because Swift's Glibc module hides `struct ucred` (it needs
+/// `_GNU_SOURCE`); the layout is the kernel's: pid, uid, gid, each 32 bits.
+public struct PeerCredentials: Equatable, Sendable {
+    public var pid: Int32
+    public var uid: UInt32
+    public var gid: UInt32
+}
+
+/// Unix stream sockets, as the control API uses them.
+public enum UnixSocket {
+    /// `SO_PEERCRED` from <asm-generic/socket.h>.
+    static let soPeerCred: Int32 = 17
+
+    static func address(_ path: String) throws(SocketError) -> sockaddr_un {
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        let capacity = MemoryLayout.size(ofValue: addr.sun_path)
+        guard bytes.count < capacity else { throw SocketError("socket path too long: \(path)", code: ENAMETOOLONG) }
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        return addr
+    }
+
+    static func withAddress<R>(_ addr: inout sockaddr_un, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
+        withUnsafePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+    }
+
+    static func newSocket(nonBlocking: Bool) throws(SocketError) -> Int32 {
+        var type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+        if nonBlocking { type |= Int32(SOCK_NONBLOCK.rawValue) }
+        let fd = socket(AF_UNIX, type, 0)
+        guard fd >= 0 else { throw SocketError("socket") }
+        return fd
+    }
+
+    /// Connects to `path` (blocking). The caller closes the descriptor.
+    public static func connect(path: String) throws(SocketError) -> Int32 {
+        var addr = try address(path)
+        let fd = try newSocket(nonBlocking: false)
+        let r = withAddress(&addr) { Glibc.connect(fd, $0, $1) }
+        guard r == 0 else {
+            let e = SocketError("connect \(path)")
+            close(fd)
+            throw e
+        }
+        return fd
+    }
+
+    /// Creates a listening socket at `path`, mode 0600, in a folder of mode 0700.
+    ///
+    /// A socket file left by a dead daemon is replaced; one that a live process
+    /// answers on is not: that throws `EADDRINUSE`, so a second daemon refuses to start.
+    public static func listen(path: String, backlog: Int32 = 128) throws(SocketError) -> Int32 {
+        let folder = (path as NSString).deletingLastPathComponent
+        if mkdir(folder, 0o700) != 0, errno != EEXIST { throw SocketError("mkdir \(folder)") }
+        if let probe = try? connect(path: path) {
+            close(probe)
+            throw SocketError("another process is answering on \(path)", code: EADDRINUSE)
+        }
+        var st = stat()
+        if lstat(path, &st) == 0 {
+            guard (st.st_mode & S_IFMT) == S_IFSOCK else { throw SocketError("\(path) exists and is not a socket", code: EEXIST) }
+            unlink(path)
+        }
+        var addr = try address(path)
+        let fd = try newSocket(nonBlocking: true)
+        // Bind under a strict umask so the socket is never reachable with wider permissions.
+        let old = umask(0o177)
+        let r = withAddress(&addr) { bind(fd, $0, $1) }
+        umask(old)
+        guard r == 0, Glibc.listen(fd, backlog) == 0 else {
+            let e = SocketError("bind \(path)")
+            close(fd)
+            throw e
+        }
+        return fd
+    }
+
+    /// The credentials of the peer on a connected socket.
+    public static func peerCredentials(_ fd: Int32) throws(SocketError) -> PeerCredentials {
+        var cred = PeerCredentials(pid: 0, uid: 0, gid: 0)
+        var len = socklen_t(MemoryLayout<PeerCredentials>.size)
+        guard getsockopt(fd, SOL_SOCKET, soPeerCred, &cred, &len) == 0 else { throw SocketError("getsockopt SO_PEERCRED") }
+        return cred
+    }
+
+    /// The uid of the socket file's owner (the socket a client is served on).
+    public static func ownerUID(ofSocket fd: Int32) -> UInt32 {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { return getuid() }
+        return st.st_uid
+    }
+}
+
+extension UnixSocket {
+    /// Accepts one pending connection as a non-blocking, close-on-exec descriptor;
+    /// nil when none is pending.
+    public static func accept(_ listener: Int32) -> Int32? {
+        let fd = Glibc.accept(listener, nil, nil)
+        guard fd >= 0 else { return nil }
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        return fd
+    }
+}

@@ -1,0 +1,172 @@
+import Foundation
+import Logging
+import PGTrackCore
+import Systemd
+import Varlink
+
+/// Owns the event loop and everything on it: the tracker, the deadline timer, the
+/// clock and zone watches, the signals and the control socket.
+///
+/// Everything runs on the loop's thread; nothing here blocks except short SQLite
+/// writes, which must finish before a change is acknowledged anyway.
+final class Manager {
+    let loop: EventLoop
+    let tracker: Tracker
+    var log: Logger
+    /// The config file in use (nil: compiled-in defaults) and how it was named.
+    let configPath: String?
+    let explicitConfig: Bool
+    let paths: Paths
+
+    private var deadlineTimer: TimerSource?
+    private var clockWatch: ClockWatch?
+    private var zoneWatch: EventSource?
+    private var signals: [EventSource] = []
+    private var listener: EventSource?
+    private(set) var listenFD: Int32 = -1
+    /// The last instant the schedule was looked at; transitions after it are reported.
+    private var lastTick: Date
+
+    init(tracker: Tracker, configPath: String?, explicitConfig: Bool, paths: Paths, log: Logger, now: Date) throws {
+        self.loop = try EventLoop()
+        self.tracker = tracker
+        self.configPath = configPath
+        self.explicitConfig = explicitConfig
+        self.paths = paths
+        self.log = log
+        self.lastTick = now
+    }
+
+    // MARK: - Start-up
+
+    /// Adds the signal handlers, the timers and the watches to the loop.
+    func setUpSources() throws {
+        signals.append(try loop.addSignal(SIGTERM, description: "sigterm") { [unowned self] _ in self.stop() })
+        signals.append(try loop.addSignal(SIGINT, description: "sigint") { [unowned self] _ in self.stop() })
+        signals.append(try loop.addSignal(SIGHUP, description: "sighup") { [unowned self] _ in self.reload() })
+        deadlineTimer = try loop.addTimer(.realtime, at: .infinity, description: "next-deadline") { [unowned self] _ in
+            self.tick(reason: "deadline")
+        }
+        clockWatch = try ClockWatch(loop: loop) { [unowned self] in
+            self.log.info("system clock was set, re-planning")
+            self.tick(reason: "clock change")
+        }
+        watchZone()
+        if try loop.enableWatchdog() { log.debug("watchdog enabled") }
+    }
+
+    /// Watches /etc/localtime (the link itself) as PID 1 does; the watch is renewed
+    /// after each event because the link is usually replaced, not modified.
+    private func watchZone() {
+        let mask = UInt32(IN_ATTRIB | IN_MOVE_SELF | IN_CLOSE_WRITE | IN_DELETE_SELF | IN_DONT_FOLLOW)
+        do {
+            zoneWatch = try loop.addInotify(path: "/etc/localtime", mask: mask, description: "localtime") { [unowned self] _, _ in
+                NSTimeZone.resetSystemTimeZone()
+                self.log.info("system time zone changed to \(TimeZone.current.identifier)")
+                self.watchZone()
+                self.tick(reason: "zone change")
+            }
+        } catch {
+            zoneWatch = nil
+            log.debug("cannot watch /etc/localtime (\(error)), ignoring")
+        }
+    }
+
+    /// Takes the socket systemd passed (named `varlink`), or creates it.
+    func takeControlSocket() throws {
+        let passed = ServiceManager.listenedSockets()
+        if let fd = passed["varlink"] ?? (passed.count == 1 ? passed.values.first : nil), ServiceManager.isListeningUnixSocket(fd) {
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            listenFD = fd
+            log.info("control socket passed by the service manager")
+        } else {
+            if let warning = paths.runtimeWarning { log.warning("\(warning)") }
+            listenFD = try UnixSocket.listen(path: paths.controlSocket)
+            log.info("control socket \(paths.controlSocket)")
+        }
+        listener = try loop.addIO(fd: listenFD, description: "control-listener") { [unowned self] _ in
+            self.acceptClients()
+        }
+    }
+
+    /// Until the control API is served, connections are accepted and closed at once,
+    /// so a client never hangs in the backlog.
+    private func acceptClients() {
+        while let fd = UnixSocket.accept(listenFD) { close(fd) }
+    }
+
+    func run() throws -> Int32 {
+        tick(reason: "start")
+        ServiceManager.ready(status: statusLine())
+        log.info("ready: \(statusLine())")
+        return try loop.run()
+    }
+
+    // MARK: - The loop's work
+
+    /// Looks at the schedule now: reports what happened since the last look, then
+    /// sleeps until the next deadline.
+    func tick(reason: String) {
+        let now = Date()
+        let schedule = tracker.schedule(now: now)
+        reportTransitions(schedule, from: lastTick, to: now)
+        lastTick = now
+        let grace = tracker.config.schedule.grace
+        let reminders = tracker.config.reminders.enabled ? tracker.config.reminders.at : []
+        let next = schedule.nextDeadline(after: now, reminders: reminders, grace: grace)
+        do {
+            try deadlineTimer?.arm(at: next.map(Microseconds.init) ?? .infinity)
+        } catch {
+            log.error("cannot arm the deadline timer: \(error)")
+        }
+        ServiceManager.status(schedule.statusLine(now: now, zone: tracker.config.timeZone))
+        log.debug("\(reason): next deadline \(next.map { $0.formatted(in: tracker.config.timeZone) } ?? "none")")
+    }
+
+    private func reportTransitions(_ schedule: Schedule, from: Date, to: Date) {
+        let grace = tracker.config.schedule.grace.timeInterval
+        for slot in schedule.slots where slot.state != .skipped && slot.state != .done {
+            let title = schedule.title(of: slot)
+            var slotLog = log
+            slotLog[metadataKey: "slot"] = "\(slot.id)"
+            if from < slot.start, slot.start <= to { slotLog.info("slot \(slot.id) started: \(title)") }
+            if from < slot.end, slot.end <= to { slotLog.info("slot \(slot.id) ended: \(title)") }
+            let missedAt = slot.end.addingTimeInterval(grace)
+            if from < missedAt, missedAt <= to, slot.state == .missed { slotLog.notice("slot \(slot.id) missed: \(title)") }
+        }
+    }
+
+    func statusLine() -> String {
+        let now = Date()
+        return tracker.schedule(now: now).statusLine(now: now, zone: tracker.config.timeZone)
+    }
+
+    // MARK: - Signals
+
+    func stop() {
+        ServiceManager.stopping()
+        log.info("stopping")
+        loop.exit(code: 0)
+    }
+
+    /// SIGHUP: re-reads config and plan. A broken file keeps the last good ones running.
+    func reload() {
+        ServiceManager.reloading()
+        let now = Date()
+        do {
+            let config: Config
+            if let configPath {
+                config = try ConfigLoader.load(path: configPath)
+            } else {
+                config = try ConfigSource.load(explicit: nil, defaultPath: paths.configFile).0
+            }
+            let plan = try Tracker.loadPlan(config)
+            try tracker.reload(config: config, plan: plan, extraBlackouts: [], now: now)
+            log.info("reloaded config and plan \"\(plan.title)\"")
+        } catch {
+            log.error("reload failed, keeping the last good config and plan: \(error)")
+        }
+        tick(reason: "reload")
+        ServiceManager.notify("READY=1\nSTATUS=\(statusLine())")
+    }
+}
