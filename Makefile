@@ -9,8 +9,8 @@ VENV := .venv
 
 # What the build needs, and what the tests need on top.
 BUILD_PACKAGES := libsystemd-dev libical-dev libsqlite3-dev pkg-config
-TEST_PACKAGES := python3-venv python3-pip systemd
-PYTHON_TEST_PACKAGES := pytest==9.0.3
+TEST_PACKAGES := python3-venv python3-pip systemd khal calcurse vdirsyncer
+PYTHON_TEST_PACKAGES := pytest==9.0.3 icalendar==7.3.2 varlink==31.0.0
 
 .PHONY: all run test build deps test-deps unit integration install uninstall clean embed-plan
 
@@ -30,7 +30,8 @@ run: build
 
 test-deps: deps
 	@scripts/apt-ensure $(TEST_PACKAGES)
-	@[ -x $(VENV)/bin/pytest ] || { python3 -m venv $(VENV) && $(VENV)/bin/pip install -q $(PYTHON_TEST_PACKAGES); }
+	@[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
+	@$(VENV)/bin/pip install -q --disable-pip-version-check $(PYTHON_TEST_PACKAGES)
 
 unit: deps
 	$(SWIFT) build --build-tests

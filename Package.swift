@@ -22,6 +22,8 @@ let package = Package(
             dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")]
         ),
         .target(name: "Varlink"),
+        .systemLibrary(name: "CLibical", pkgConfig: "libical", providers: [.apt(["libical-dev"])]),
+        .target(name: "PGTrackCalendar", dependencies: ["CLibical", "PGTrackCore"]),
         .target(
             name: "PGTrackCore",
             dependencies: [
@@ -35,6 +37,7 @@ let package = Package(
             name: "pgtrackd",
             dependencies: [
                 "PGTrackCore",
+                "PGTrackCalendar",
                 "Systemd",
                 "Varlink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -50,6 +53,7 @@ let package = Package(
         ),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd"]),
         .testTarget(name: "VarlinkTests", dependencies: ["Varlink"]),
+        .testTarget(name: "PGTrackCalendarTests", dependencies: ["PGTrackCalendar", "CLibical", "PGTrackCore"]),
         .testTarget(
             name: "PGTrackCoreTests",
             dependencies: [

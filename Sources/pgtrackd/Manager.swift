@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PGTrackCalendar
 import PGTrackCore
 import Systemd
 import Varlink
@@ -23,6 +24,10 @@ final class Manager {
     private var zoneWatch: EventSource?
     private var signals: [EventSource] = []
     private var listener: EventSource?
+    private var publisher: CalendarPublisher
+    /// Armed only after a failed write, to try again.
+    private var publishRetry: TimerSource?
+    private var publishFailing = false
     private(set) var listenFD: Int32 = -1
     /// The last instant the schedule was looked at; transitions after it are reported.
     private var lastTick: Date
@@ -35,6 +40,13 @@ final class Manager {
         self.paths = paths
         self.log = log
         self.lastTick = now
+        self.publisher = Manager.makePublisher(tracker: tracker, paths: paths)
+    }
+
+    static func makePublisher(tracker: Tracker, paths: Paths) -> CalendarPublisher {
+        let vdir = tracker.config.calendar.vdir
+        return CalendarPublisher(writer: CalendarWriter(feedPath: paths.calendarFile, vdirPath: vdir.isEmpty ? nil : vdir),
+                                 ledger: tracker.ledger)
     }
 
     // MARK: - Start-up
@@ -46,6 +58,9 @@ final class Manager {
         signals.append(try loop.addSignal(SIGHUP, description: "sighup") { [unowned self] _ in self.reload() })
         deadlineTimer = try loop.addTimer(.realtime, at: .infinity, description: "next-deadline") { [unowned self] _ in
             self.tick(reason: "deadline")
+        }
+        publishRetry = try loop.addTimer(.monotonic, at: .infinity, accuracy: .seconds(1), description: "calendar-retry") { [unowned self] _ in
+            self.publish(now: Date())
         }
         clockWatch = try ClockWatch(loop: loop) { [unowned self] in
             self.log.info("system clock was set, re-planning")
@@ -119,8 +134,23 @@ final class Manager {
         } catch {
             log.error("cannot arm the deadline timer: \(error)")
         }
+        publish(now: now)
         ServiceManager.status(schedule.statusLine(now: now, zone: tracker.config.timeZone))
         log.debug("\(reason): next deadline \(next.map { $0.formatted(in: tracker.config.timeZone) } ?? "none")")
+    }
+
+    /// Writes the calendar files if they changed. A failure is logged once and retried
+    /// every 30 s until a write succeeds; the daemon keeps serving meanwhile.
+    func publish(now: Date) {
+        do {
+            if try publisher.publish(tracker, now: now) { log.debug("calendar written to \(paths.calendarFile)") }
+            if publishFailing { log.info("calendar files written again") }
+            publishFailing = false
+        } catch {
+            if !publishFailing { log.error("cannot write the calendar files, will retry: \(error)") }
+            publishFailing = true
+            try? publishRetry?.arm(at: Clock.monotonic.now + .seconds(30))
+        }
     }
 
     private func reportTransitions(_ schedule: Schedule, from: Date, to: Date) {
@@ -139,6 +169,12 @@ final class Manager {
     func statusLine() -> String {
         let now = Date()
         return tracker.schedule(now: now).statusLine(now: now, zone: tracker.config.timeZone)
+    }
+
+    /// The holidays file's dates, through the end of the plan plus a year of slack.
+    static func holidays(_ config: Config, start: LocalDate, plan: Plan) throws -> Set<LocalDate> {
+        guard !config.schedule.holidays.isEmpty else { return [] }
+        return try Holidays.load(path: config.schedule.holidays, until: start.adding(days: 7 * plan.weeks.count + 366))
     }
 
     // MARK: - Signals
@@ -161,7 +197,10 @@ final class Manager {
                 config = try ConfigSource.load(explicit: nil, defaultPath: paths.configFile).0
             }
             let plan = try Tracker.loadPlan(config)
-            try tracker.reload(config: config, plan: plan, extraBlackouts: [], now: now)
+            let holidays = try Manager.holidays(config, start: tracker.startDate, plan: plan)
+            try tracker.reload(config: config, plan: plan, extraBlackouts: holidays, now: now)
+            publisher = Manager.makePublisher(tracker: tracker, paths: Paths(environment: ProcessInfo.processInfo.environment,
+                                                                             uid: getuid(), config: config))
             log.info("reloaded config and plan \"\(plan.title)\"")
         } catch {
             log.error("reload failed, keeping the last good config and plan: \(error)")

@@ -70,7 +70,11 @@ let paths = Paths(environment: environment, uid: getuid(), config: config)
 let tracker: Tracker
 do {
     tracker = try Tracker(config: config, ledger: try Ledger(path: paths.stateDatabase), now: now)
+    let holidays = try Manager.holidays(config, start: tracker.startDate, plan: tracker.plan)
+    if !holidays.isEmpty { try tracker.reload(config: config, plan: tracker.plan, extraBlackouts: holidays, now: now) }
 } catch let error as PlanError {
+    fail("\(error)", status: ConfigError.exitStatus)
+} catch let error as ConfigError {
     fail("\(error)", status: ConfigError.exitStatus)
 } catch {
     fail("\(error)", status: 1)

@@ -11,6 +11,8 @@ public struct Config: Sendable, Equatable {
     public init() {}
 
     public struct PlanSettings: Sendable, Equatable {
+        public init() {}
+
         /// Path of the plan; empty for the built-in plan.
         public var file = ""
         /// First study day; nil for the next Monday.
@@ -18,6 +20,8 @@ public struct Config: Sendable, Equatable {
     }
 
     public struct ScheduleSettings: Sendable, Equatable {
+        public init() {}
+
         public var days: [Weekday] = [.monday, .tuesday, .wednesday, .thursday, .friday]
         public var time = TimeOfDay(hour: 18, minute: 0)
         public var minutes = 30
@@ -31,12 +35,16 @@ public struct Config: Sendable, Equatable {
     }
 
     public struct ReminderSettings: Sendable, Equatable {
+        public init() {}
+
         public var enabled = true
         public var at: [ReminderOffset] = [.start(-600), .start(0), .end(0)]
         public var lateLimit = Span.minutes(5)
     }
 
     public struct CalendarSettings: Sendable, Equatable {
+        public init() {}
+
         /// Path of the feed; empty for `$XDG_DATA_HOME/pgtrack/pgtrack.ics`.
         public var file = ""
         /// Folder for one .ics per slot; empty for none.
@@ -53,6 +61,8 @@ public struct Config: Sendable, Equatable {
     }
 
     public struct ControlSettings: Sendable, Equatable {
+        public init() {}
+
         /// Path of the control socket; empty for `$XDG_RUNTIME_DIR/pgtrack/control.sock`.
         public var socket = ""
         public var maxConnections = 64

@@ -16,7 +16,7 @@ public struct LedgerError: Error, CustomStringConvertible {
 /// never loses an acknowledged change, even to `kill -9` or a power cut.
 public final class Ledger {
     public let path: String
-    private let queue: DatabaseQueue
+    let queue: DatabaseQueue
 
     /// Opens (or creates) the ledger at `path`, creating its folder with mode 0700.
     ///
@@ -63,6 +63,14 @@ public final class Ledger {
                 t.column("at", .double)
                 t.column("text", .text)
                 t.column("target", .integer)
+            }
+        }
+        m.registerMigration("v2-published") { db in
+            try db.create(table: "published") { t in
+                t.primaryKey("slot", .text)
+                t.column("digest", .text).notNull()
+                t.column("sequence", .integer).notNull()
+                t.column("modified", .double).notNull()
             }
         }
         return m

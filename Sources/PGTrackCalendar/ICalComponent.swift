@@ -1,0 +1,117 @@
+import CLibical
+import Foundation
+import PGTrackCore
+
+/// One libical component this code created or parsed, owned until it is added to a
+/// parent (`icalcomponent_add_component` takes ownership) or freed in `deinit`.
+public final class ICalComponent {
+    let pointer: OpaquePointer
+    /// False once a parent owns the component; then `deinit` must not free it.
+    private var owned = true
+
+    init(_ pointer: OpaquePointer) { self.pointer = pointer }
+
+    init(kind: icalcomponent_kind) {
+        pointer = icalcomponent_new(kind)
+    }
+
+    deinit {
+        if owned { icalcomponent_free(pointer) }
+    }
+
+    /// Parses iCalendar text; nil when libical cannot make a component of it.
+    public static func parse(_ text: String) -> ICalComponent? {
+        guard let p = icalparser_parse_string(text) else { return nil }
+        return ICalComponent(p)
+    }
+
+    /// Moves `child` under this component; libical frees it with this one.
+    func add(_ child: ICalComponent) {
+        icalcomponent_add_component(pointer, child.pointer)
+        child.owned = false
+    }
+
+    /// Adds a property; the component owns it from here on.
+    func add(_ property: OpaquePointer?) {
+        guard let property else { return }
+        icalcomponent_add_property(pointer, property)
+    }
+
+    /// Adds an `X-` property. libical 3.0 escapes backslashes and newlines in X values
+    /// but leaves `,` and `;` as they are (X values may be lists); the clients that read
+    /// X-WR-CALNAME take the text as written either way.
+    func addX(_ name: String, _ value: String) {
+        guard let p = icalproperty_new_x(value) else { return }
+        icalproperty_set_x_name(p, name)
+        add(p)
+    }
+
+    /// The component as iCalendar text (CRLF line ends, folded at 75 octets).
+    public var text: String {
+        guard let raw = icalcomponent_as_ical_string_r(pointer) else { return "" }
+        defer { free(raw) }
+        return String(cString: raw)
+    }
+
+    public var kind: icalcomponent_kind { icalcomponent_isa(pointer) }
+
+    /// The direct children of `kind`, as non-owning views valid while `self` lives.
+    public func children(_ kind: icalcomponent_kind) -> [ICalChild] {
+        var out: [ICalChild] = []
+        var c = icalcomponent_get_first_component(pointer, kind)
+        while let child = c {
+            out.append(ICalChild(pointer: child, parent: self))
+            c = icalcomponent_get_next_component(pointer, kind)
+        }
+        return out
+    }
+
+    /// Number of X-LIC-ERROR properties libical left anywhere in the tree.
+    public var errorCount: Int { Int(icalcomponent_count_errors(pointer)) }
+}
+
+/// A component owned by its parent (which this keeps alive).
+public struct ICalChild {
+    let pointer: OpaquePointer
+    let parent: ICalComponent
+
+    public func property(_ kind: icalproperty_kind) -> OpaquePointer? {
+        icalcomponent_get_first_property(pointer, kind)
+    }
+
+    public var uid: String? { icalcomponent_get_uid(pointer).map { String(cString: $0) } }
+    public var summary: String? { icalcomponent_get_summary(pointer).map { String(cString: $0) } }
+    public var dtstart: icaltimetype { icalcomponent_get_dtstart(pointer) }
+}
+
+extension icaltimetype {
+    /// A wall-clock time with no zone attached; the TZID parameter names the zone.
+    static func floating(_ date: Date, in zone: TimeZone) -> icaltimetype {
+        let c = Calendar.gregorian(zone).dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        var t = icaltime_null_time()
+        t.year = Int32(c.year ?? 1970)
+        t.month = Int32(c.month ?? 1)
+        t.day = Int32(c.day ?? 1)
+        t.hour = Int32(c.hour ?? 0)
+        t.minute = Int32(c.minute ?? 0)
+        t.second = Int32(c.second ?? 0)
+        t.is_date = 0
+        return t
+    }
+
+    /// A UTC time (serialised with a trailing `Z`).
+    static func utc(_ date: Date) -> icaltimetype {
+        icaltime_from_timet_with_zone(time_t(date.timeIntervalSince1970.rounded(.down)), 0, icaltimezone_get_utc_timezone())
+    }
+}
+
+/// An `icalproperty` for a time in a named zone: `DTSTART;TZID=Europe/Berlin:20270104T180000`.
+///
+/// The TZID parameter is set by hand with the bare IANA name: Debian's libical 3.0
+/// prefixes the names of its built-in zones with `/freeassociation.sourceforge.net/`,
+/// which khal and calcurse do not understand.
+func zoned(_ make: (icaltimetype) -> OpaquePointer?, _ date: Date, _ zone: TimeZone) -> OpaquePointer? {
+    guard let p = make(.floating(date, in: zone)) else { return nil }
+    icalproperty_add_parameter(p, icalparameter_new_tzid(zone.identifier))
+    return p
+}
