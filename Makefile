@@ -12,7 +12,7 @@ BUILD_PACKAGES := libsystemd-dev libical-dev libsqlite3-dev pkg-config
 TEST_PACKAGES := python3-venv python3-pip systemd khal calcurse vdirsyncer
 PYTHON_TEST_PACKAGES := pytest==9.0.3 icalendar==7.3.2 varlink==31.0.0
 
-.PHONY: all run test build deps test-deps unit integration install uninstall clean embed-plan
+.PHONY: all run test build deps test-deps unit integration install uninstall clean embed
 
 all: build
 
@@ -42,9 +42,10 @@ integration: build test-deps
 
 test: test-deps unit integration
 
-# Regenerates the embedded copy of the built-in plan after the resource changed.
-embed-plan:
-	scripts/embed-plan
+# Regenerates the embedded copies of the built-in plan and the Varlink interface.
+embed:
+	scripts/embed Sources/PGTrackCore/Plan/Resources/postgresql-20-weeks.md Sources/PGTrackCore/Plan/DefaultPlan.swift DefaultPlan "<built-in>/postgresql-20-weeks.md"
+	scripts/embed interfaces/io.pgtrack.Tracker.varlink Sources/PGTrackCore/Control/TrackerInterface.swift TrackerInterface io.pgtrack.Tracker
 
 UNITDIR ?= $(HOME)/.config/systemd/user
 DOCDIR ?= $(PREFIX)/share/doc/pgtrack

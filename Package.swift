@@ -21,7 +21,7 @@ let package = Package(
             name: "Systemd",
             dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")]
         ),
-        .target(name: "Varlink"),
+        .target(name: "Varlink", dependencies: ["Systemd"]),
         .systemLibrary(name: "CLibical", pkgConfig: "libical", providers: [.apt(["libical-dev"])]),
         .target(name: "PGTrackCalendar", dependencies: ["CLibical", "PGTrackCore"]),
         .target(

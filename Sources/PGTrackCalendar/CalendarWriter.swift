@@ -83,9 +83,9 @@ public final class CalendarWriter {
         let dir = (path as NSString).deletingLastPathComponent
         try makeFolder(dir)
         var template = Array((dir + "/." + (path as NSString).lastPathComponent + ".XXXXXX").utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        let fd = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.map { mkstemp($0) } ?? -1 }
         guard fd >= 0 else { throw CalendarWriteError(path: path, message: "cannot create a temporary file (\(String(cString: strerror(errno))))") }
-        let tmp = String(cString: template)
+        let tmp = template.withUnsafeBufferPointer { buffer in buffer.baseAddress.map { String(cString: $0) } ?? "" }
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
         func fail(_ what: String) -> CalendarWriteError {
             let e = CalendarWriteError(path: path, message: "\(what) (\(String(cString: strerror(errno))))")
@@ -96,7 +96,8 @@ public final class CalendarWriter {
         let ok = data.withUnsafeBytes { raw -> Bool in
             var offset = 0
             while offset < raw.count {
-                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                guard let base = raw.baseAddress else { return true }
+                let n = write(fd, base + offset, raw.count - offset)
                 if n < 0 { if errno == EINTR { continue }; return false }
                 offset += n
             }

@@ -184,6 +184,11 @@ public class EventSource {
 
     func setEnabled(_ mode: Int32) { _ = sd_event_source_set_enabled(pointer, mode) }
 
+    /// Changes which events an I/O source waits for (`EPOLLIN`, `EPOLLOUT`, ...).
+    public func setIOEvents(_ events: UInt32) {
+        _ = sd_event_source_set_io_events(pointer, events)
+    }
+
     public var isEnabled: Bool {
         get {
             var mode: Int32 = 0
@@ -208,4 +213,19 @@ public final class TimerSource: EventSource {
         guard isEnabled, sd_event_source_get_time(pointer, &usec) >= 0 else { return .infinity }
         return Microseconds(rawValue: usec)
     }
+}
+
+/// epoll event bits, as I/O sources report and request them.
+public struct IOEvents: OptionSet, Sendable {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    /// `EPOLLIN`
+    public static let readable = IOEvents(rawValue: UInt32(EPOLLIN.rawValue))
+    /// `EPOLLOUT`
+    public static let writable = IOEvents(rawValue: UInt32(EPOLLOUT.rawValue))
+    /// `EPOLLHUP`
+    public static let hangup = IOEvents(rawValue: UInt32(EPOLLHUP.rawValue))
+    /// `EPOLLERR`
+    public static let error = IOEvents(rawValue: UInt32(EPOLLERR.rawValue))
 }

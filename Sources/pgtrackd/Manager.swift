@@ -23,7 +23,8 @@ final class Manager {
     private var clockWatch: ClockWatch?
     private var zoneWatch: EventSource?
     private var signals: [EventSource] = []
-    private var listener: EventSource?
+    private var server: VarlinkServer?
+    private var control: Control?
     private var publisher: CalendarPublisher
     /// Armed only after a failed write, to try again.
     private var publishRetry: TimerSource?
@@ -55,7 +56,7 @@ final class Manager {
     func setUpSources() throws {
         signals.append(try loop.addSignal(SIGTERM, description: "sigterm") { [unowned self] _ in self.stop() })
         signals.append(try loop.addSignal(SIGINT, description: "sigint") { [unowned self] _ in self.stop() })
-        signals.append(try loop.addSignal(SIGHUP, description: "sighup") { [unowned self] _ in self.reload() })
+        signals.append(try loop.addSignal(SIGHUP, description: "sighup") { [unowned self] _ in self.reloadOnSignal() })
         deadlineTimer = try loop.addTimer(.realtime, at: .infinity, description: "next-deadline") { [unowned self] _ in
             self.tick(reason: "deadline")
         }
@@ -99,15 +100,31 @@ final class Manager {
             listenFD = try UnixSocket.listen(path: paths.controlSocket)
             log.info("control socket \(paths.controlSocket)")
         }
-        listener = try loop.addIO(fd: listenFD, description: "control-listener") { [unowned self] _ in
-            self.acceptClients()
-        }
+        let control = Control(manager: self)
+        self.control = control
+        var limits = ServerLimits()
+        limits.maxConnections = tracker.config.control.maxConnections
+        limits.idleTimeout = .seconds(Double(tracker.config.control.idleTimeout.seconds))
+        server = try VarlinkServer(
+            loop: loop, listenFD: listenFD,
+            info: ServiceInfo(vendor: "pgtrack", product: "pgtrackd", version: pgtrackVersion, url: "https://varlink.org"),
+            interfaces: [try Interface(TrackerInterface.text)], limits: limits, allowedUID: geteuid()
+        ) { [unowned control] call, channel in control.handle(call, channel) }
     }
 
-    /// Until the control API is served, connections are accepted and closed at once,
-    /// so a client never hangs in the backlog.
-    private func acceptClients() {
-        while let fd = UnixSocket.accept(listenFD) { close(fd) }
+    /// Whether reminders reach a notification server (filled in by the reminders).
+    var notificationState: String { "not yet implemented" }
+
+    /// The calendar as it would be published now (for `Export`).
+    func calendarExport(now: Date) throws -> CalendarExport {
+        try publisher.export(tracker, now: now)
+    }
+
+    /// After a change was recorded and answered: monitors, files and timers follow.
+    func changed(_ event: LedgerEvent) {
+        let now = Date()
+        control?.broadcast(kind: event.kind.rawValue, slot: event.slot, now: now)
+        tick(reason: event.kind.rawValue)
     }
 
     func run() throws -> Int32 {
@@ -186,9 +203,20 @@ final class Manager {
     }
 
     /// SIGHUP: re-reads config and plan. A broken file keeps the last good ones running.
-    func reload() {
+    func reloadOnSignal() {
+        _ = try? reload()
+    }
+
+    /// Re-reads config and plan; throws (after logging) when a file is broken, in which
+    /// case the last good config and plan stay in force.
+    @discardableResult
+    func reload() throws -> String {
         ServiceManager.reloading()
         let now = Date()
+        defer {
+            tick(reason: "reload")
+            ServiceManager.notify("READY=1\nSTATUS=\(statusLine())")
+        }
         do {
             let config: Config
             if let configPath {
@@ -202,10 +230,12 @@ final class Manager {
             publisher = Manager.makePublisher(tracker: tracker, paths: Paths(environment: ProcessInfo.processInfo.environment,
                                                                              uid: getuid(), config: config))
             log.info("reloaded config and plan \"\(plan.title)\"")
+            control?.broadcast(kind: "reload", slot: nil, now: now)
+            return "reloaded config and plan \"\(plan.title)\""
         } catch {
             log.error("reload failed, keeping the last good config and plan: \(error)")
+            throw VarlinkError(Control.prefix + "ReloadFailed",
+                               ["message": .string("\(error); keeping the last good config and plan")])
         }
-        tick(reason: "reload")
-        ServiceManager.notify("READY=1\nSTATUS=\(statusLine())")
     }
 }

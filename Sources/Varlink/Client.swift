@@ -1,0 +1,73 @@
+import Glibc
+
+/// A blocking Varlink client for command-line tools: one connection, calls in turn.
+public final class VarlinkClient {
+    private let fd: Int32
+    private var framer = Framer(maxMessage: 16 << 20)
+    private var pending: [[UInt8]] = []
+
+    /// Connects to the socket at `path`; `timeout` bounds every read and write.
+    public init(path: String, timeout: Double = 10) throws(SocketError) {
+        fd = try UnixSocket.connect(path: path)
+        var tv = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - timeout.rounded(.down)) * 1_000_000))
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    deinit { close(fd) }
+
+    /// Calls `method` and returns its reply parameters; a Varlink error is thrown.
+    public func call(_ method: String, _ parameters: JSON = [:]) throws -> JSON {
+        try send(Call(method: method, parameters: parameters))
+        let reply = try receive()
+        if let error = reply.error { throw VarlinkError(error, reply.parameters) }
+        return reply.parameters
+    }
+
+    /// Calls `method` with `more` and hands each reply to `each` until the server ends
+    /// the call or `each` returns false.
+    public func stream(_ method: String, _ parameters: JSON = [:], each: (JSON) throws -> Bool) throws {
+        try send(Call(method: method, parameters: parameters, more: true))
+        while true {
+            let reply = try receive(blocking: true)
+            if let error = reply.error { throw VarlinkError(error, reply.parameters) }
+            guard try each(reply.parameters), reply.continues else { return }
+        }
+    }
+
+    /// Clears the receive timeout, for streams that wait for events indefinitely.
+    public func waitForever() {
+        var tv = timeval(tv_sec: 0, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    private func send(_ call: Call) throws(SocketError) {
+        let bytes = Framer.frame(call.json)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SocketError("send")
+            }
+            offset += n
+        }
+    }
+
+    private func receive(blocking: Bool = true) throws -> Reply {
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while pending.isEmpty {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SocketError(errno == EAGAIN ? "no answer in time" : "read", code: errno == EAGAIN ? ETIMEDOUT : errno)
+            }
+            if n == 0 { throw SocketError("the service closed the connection", code: ECONNRESET) }
+            for out in framer.feed(buffer[0..<n]) {
+                guard case .message(let bytes) = out else { throw SocketError("reply too large", code: EMSGSIZE) }
+                pending.append(bytes)
+            }
+        }
+        return try Reply(json: try JSON.parse(pending.removeFirst()))
+    }
+}

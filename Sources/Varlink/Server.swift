@@ -1,0 +1,336 @@
+import Glibc
+import Systemd
+
+/// Who the service says it is (`org.varlink.service.GetInfo`).
+public struct ServiceInfo: Sendable {
+    public var vendor: String
+    public var product: String
+    public var version: String
+    public var url: String
+
+    public init(vendor: String, product: String, version: String, url: String) {
+        self.vendor = vendor
+        self.product = product
+        self.version = version
+        self.url = url
+    }
+}
+
+/// How much one server takes on.
+public struct ServerLimits: Sendable {
+    /// Largest message accepted, in bytes; a larger one gets an error and the connection is closed.
+    public var maxMessage = 64 * 1024
+    /// Connections served at once; a new one past this replaces the longest-idle one.
+    public var maxConnections = 64
+    /// A connection with no call in flight and no input for this long is closed.
+    public var idleTimeout = Microseconds.seconds(60)
+    /// Output queued for a slow reader beyond this closes its connection.
+    public var maxQueuedOutput = 1 << 20
+
+    public init() {}
+}
+
+/// The way back to the caller of one call.
+public final class ReplyChannel {
+    fileprivate weak var connection: Connection?
+    public let call: Call
+    public private(set) var isOpen = true
+    /// Runs when the caller goes away while a `more` call is streaming.
+    public var onClose: (() -> Void)?
+
+    fileprivate init(connection: Connection, call: Call) {
+        self.connection = connection
+        self.call = call
+    }
+
+    /// Sends a reply; with `continues`, the call stays open for more (only when the
+    /// caller asked for `more`).
+    public func reply(_ parameters: JSON = [:], continues: Bool = false) {
+        guard isOpen, let connection else { return }
+        let more = continues && call.more
+        if !call.oneway { connection.send(Reply(parameters: parameters, continues: more).json) }
+        if !more { finish() }
+    }
+
+    public func fail(_ error: VarlinkError) {
+        guard isOpen, let connection else { return }
+        if !call.oneway { connection.send(Reply(parameters: error.parameters, error: error.name).json) }
+        finish()
+    }
+
+    private func finish() {
+        isOpen = false
+        connection?.callFinished(self)
+    }
+
+    fileprivate func closed() {
+        guard isOpen else { return }
+        isOpen = false
+        onClose?()
+        onClose = nil
+    }
+}
+
+/// A Varlink server on an sd-event loop: non-blocking sockets, one call at a time per
+/// connection (pipelined calls are answered in order), limits on size, count and idleness.
+public final class VarlinkServer {
+    public typealias Handler = (Call, ReplyChannel) -> Void
+
+    let loop: EventLoop
+    let listenFD: Int32
+    let info: ServiceInfo
+    let limits: ServerLimits
+    let allowedUID: UInt32
+    private(set) var interfaces: [String: Interface] = [:]
+    private var listener: EventSource?
+    fileprivate var connections: [Int32: Connection] = [:]
+    private var handler: Handler
+    private var nextSerial: UInt64 = 0
+
+    /// Serves `interfaces` on the listening socket `listenFD`, to peers with `allowedUID` only.
+    public init(loop: EventLoop, listenFD: Int32, info: ServiceInfo, interfaces: [Interface], limits: ServerLimits,
+                allowedUID: UInt32, handler: @escaping Handler) throws {
+        self.loop = loop
+        self.listenFD = listenFD
+        self.info = info
+        self.limits = limits
+        self.allowedUID = allowedUID
+        self.handler = handler
+        let service = try Interface(VarlinkServer.serviceInterface)
+        self.interfaces[service.name] = service
+        for i in interfaces { self.interfaces[i.name] = i }
+        listener = try loop.addIO(fd: listenFD, description: "varlink-listener") { [unowned self] _ in self.acceptAll() }
+    }
+
+    deinit {
+        for c in connections.values { c.close() }
+    }
+
+    public var connectionCount: Int { connections.count }
+
+    private func acceptAll() {
+        while let fd = UnixSocket.accept(listenFD) {
+            guard let peer = try? UnixSocket.peerCredentials(fd), peer.uid == allowedUID else {
+                // Best effort: tell the caller why, then hang up.
+                let frame = Framer.frame(Reply(error: VarlinkError.permissionDenied().name).json)
+                _ = frame.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                Glibc.close(fd)
+                continue
+            }
+            if connections.count >= limits.maxConnections { evictOne() }
+            nextSerial += 1
+            do {
+                connections[fd] = try Connection(server: self, fd: fd, serial: nextSerial)
+            } catch {
+                Glibc.close(fd)
+            }
+        }
+    }
+
+    /// Makes room: closes the connection idle the longest, preferring ones not streaming.
+    private func evictOne() {
+        let candidates = connections.values.filter { !$0.isStreaming }
+        let pool = candidates.isEmpty ? Array(connections.values) : candidates
+        pool.min { $0.lastActivity < $1.lastActivity }?.close()
+    }
+
+    fileprivate func removed(_ c: Connection) { connections[c.fd] = nil }
+
+    fileprivate func dispatch(_ call: Call, _ channel: ReplyChannel) {
+        if call.interface == "org.varlink.service" {
+            switch call.name {
+            case "GetInfo":
+                channel.reply(.obj([("vendor", .string(info.vendor)), ("product", .string(info.product)),
+                                    ("version", .string(info.version)), ("url", .string(info.url)),
+                                    ("interfaces", .array(interfaces.keys.sorted().map(JSON.string)))]))
+            case "GetInterfaceDescription":
+                guard let name = call.parameters["interface"]?.string else { return channel.fail(.invalidParameter("interface")) }
+                guard let i = interfaces[name] else { return channel.fail(.interfaceNotFound(name)) }
+                channel.reply(["description": .string(i.description)])
+            default:
+                channel.fail(.methodNotFound(call.method))
+            }
+            return
+        }
+        guard let interface = interfaces[call.interface] else { return channel.fail(.interfaceNotFound(call.interface)) }
+        do {
+            try interface.validate(parameters: call.parameters, of: call.name)
+        } catch {
+            return channel.fail(error)
+        }
+        handler(call, channel)
+    }
+
+    /// The standard service interface every Varlink service provides.
+    public static let serviceInterface = """
+    # The Varlink Service Interface is provided by every varlink service. It
+    # describes the service and the interfaces it implements.
+    interface org.varlink.service
+
+    # Get a list of all the interfaces a service provides and information
+    # about the implementation.
+    method GetInfo() -> (
+      vendor: string,
+      product: string,
+      version: string,
+      url: string,
+      interfaces: []string
+    )
+
+    # Get the description of an interface that is implemented by this service.
+    method GetInterfaceDescription(interface: string) -> (description: string)
+
+    # The requested interface was not found.
+    error InterfaceNotFound (interface: string)
+
+    # The requested method was not found
+    error MethodNotFound (method: string)
+
+    # The interface defines the requested method, but the service does not
+    # implement it.
+    error MethodNotImplemented (method: string)
+
+    # One of the passed parameters is invalid.
+    error InvalidParameter (parameter: string)
+
+    # Client is denied access
+    error PermissionDenied ()
+
+    # Method is expected to be called with 'more' set to true, but wasn't
+    error ExpectedMore ()
+
+    """
+}
+
+/// One client connection.
+final class Connection {
+    unowned let server: VarlinkServer
+    let fd: Int32
+    let serial: UInt64
+    private var source: EventSource?
+    private var idleTimer: TimerSource?
+    private var framer: Framer
+    private var output: [UInt8] = []
+    private var queued: [[UInt8]] = []
+    private var active: ReplyChannel?
+    private var closed = false
+    private(set) var lastActivity: Microseconds
+
+    init(server: VarlinkServer, fd: Int32, serial: UInt64) throws {
+        self.server = server
+        self.fd = fd
+        self.serial = serial
+        framer = Framer(maxMessage: server.limits.maxMessage)
+        lastActivity = Clock.monotonic.now
+        source = try server.loop.addIO(fd: fd, description: "varlink-\(serial)") { [unowned self] revents in
+            self.ready(revents)
+        }
+        idleTimer = try server.loop.addTimer(.monotonic, at: lastActivity + server.limits.idleTimeout, accuracy: .seconds(1),
+                                              description: "varlink-idle-\(serial)") { [unowned self] _ in
+            if self.isStreaming { self.touch() } else { self.close() }
+        }
+    }
+
+    /// A `more` call is streaming replies.
+    var isStreaming: Bool { active.map { $0.call.more && $0.isOpen } ?? false }
+
+    private func touch() {
+        lastActivity = Clock.monotonic.now
+        try? idleTimer?.arm(at: lastActivity + server.limits.idleTimeout)
+    }
+
+    private func ready(_ revents: UInt32) {
+        let events = IOEvents(rawValue: revents)
+        if events.contains(.writable) { flush() }
+        if !events.isDisjoint(with: [.readable, .hangup, .error]) { readAvailable() }
+    }
+
+    private func readAvailable() {
+        var buffer = [UInt8](repeating: 0, count: 16 * 1024)
+        while !closed {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n == 0 { return close() }
+            if n < 0 {
+                if errno == EINTR { continue }
+                if errno != EAGAIN { close() }
+                return
+            }
+            touch()
+            for out in framer.feed(buffer[0..<n]) {
+                switch out {
+                case .message(let bytes): queued.append(bytes)
+                case .oversize:
+                    send(Reply(parameters: ["parameter": "message", "message": .string("message larger than \(server.limits.maxMessage) bytes")],
+                               error: "org.varlink.service.InvalidParameter").json)
+                    flush()
+                    return close()
+                }
+            }
+            if queued.count > 128 { return close() } // pipelining beyond reason
+            processQueued()
+        }
+    }
+
+    /// Runs queued calls in order while no call is in flight.
+    private func processQueued() {
+        while !closed, active == nil, !queued.isEmpty {
+            let bytes = queued.removeFirst()
+            let call: Call
+            do {
+                call = try Call(json: try JSON.parse(bytes))
+            } catch let e as VarlinkError {
+                send(Reply(parameters: e.parameters, error: e.name).json)
+                continue
+            } catch {
+                send(Reply(parameters: ["parameter": "message", "message": .string("not valid JSON: \(error)")],
+                           error: "org.varlink.service.InvalidParameter").json)
+                continue
+            }
+            let channel = ReplyChannel(connection: self, call: call)
+            active = channel
+            server.dispatch(call, channel)
+            if channel.isOpen, !call.more {
+                // A handler must answer a plain call at once; never leave the caller hanging.
+                channel.fail(.methodNotImplemented(call.method))
+            }
+        }
+    }
+
+    fileprivate func callFinished(_ channel: ReplyChannel) {
+        if active === channel { active = nil }
+    }
+
+    func send(_ json: JSON) {
+        guard !closed else { return }
+        output.append(contentsOf: Framer.frame(json))
+        if output.count > server.limits.maxQueuedOutput { return close() }
+        flush()
+    }
+
+    private func flush() {
+        while !output.isEmpty, !closed {
+            let n = output.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                if errno == EAGAIN {
+                    source?.setIOEvents(IOEvents([.readable, .writable]).rawValue)
+                    return
+                }
+                return close()
+            }
+            output.removeFirst(n)
+        }
+        source?.setIOEvents(IOEvents.readable.rawValue)
+    }
+
+    func close() {
+        guard !closed else { return }
+        closed = true
+        source = nil
+        idleTimer = nil
+        Glibc.close(fd)
+        active?.closed()
+        active = nil
+        server.removed(self)
+    }
+}

@@ -1,0 +1,1 @@
+let pgtrackVersion = "0.1.0"
