@@ -12,7 +12,7 @@ BUILD_PACKAGES := libsystemd-dev libical-dev libsqlite3-dev pkg-config
 TEST_PACKAGES := python3-venv python3-pip systemd khal calcurse vdirsyncer
 PYTHON_TEST_PACKAGES := pytest==9.0.3 icalendar==7.3.2 varlink==31.0.0
 
-.PHONY: all run test build deps test-deps unit integration install uninstall clean embed
+.PHONY: all run test build deps test-deps unit integration install install-files uninstall clean embed man
 
 all: build
 
@@ -37,10 +37,19 @@ unit: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 
-integration: build test-deps
-	PGTRACK_BIN=$(CURDIR)/$(RELEASE) $(VENV)/bin/pytest -q Tests/integration
+integration: build test-deps man
+	PGTRACK_BIN=$(CURDIR)/$(RELEASE) PGTRACK_MAN=$(CURDIR)/$(MANDIR_BUILD) $(VENV)/bin/pytest -q Tests/integration
 
 test: test-deps unit integration
+
+# The man page, generated from the command definitions by swift-argument-parser's
+# generate-manual tool (the tool behind its plugin, run directly: the plugin rebuilds
+# everything in another configuration first, which takes minutes).
+MANDIR_BUILD := .build/man
+man: build
+	$(SWIFT) build --product generate-manual
+	mkdir -p $(MANDIR_BUILD)
+	.build/debug/generate-manual $(RELEASE)/pgtrackctl --output-directory $(MANDIR_BUILD) --authors pgtrack
 
 # Regenerates the embedded copies of the built-in plan and the Varlink interface.
 embed:
@@ -50,10 +59,18 @@ embed:
 UNITDIR ?= $(HOME)/.config/systemd/user
 DOCDIR ?= $(PREFIX)/share/doc/pgtrack
 
-install: build
-	install -d $(PREFIX)/bin $(UNITDIR) $(DOCDIR)
+install: build man install-files
+
+# The copying part of install, for a tree that is already built.
+install-files:
+	install -d $(PREFIX)/bin $(UNITDIR) $(DOCDIR) $(PREFIX)/share/man/man1
 	install -m 0755 $(RELEASE)/pgtrackd $(RELEASE)/pgtrackctl $(PREFIX)/bin/
 	install -m 0644 README.md config/pgtrack.toml $(DOCDIR)/
+	install -m 0644 $(MANDIR_BUILD)/pgtrackctl.1 $(PREFIX)/share/man/man1/
+	install -d $(PREFIX)/share/bash-completion/completions $(PREFIX)/share/zsh/site-functions $(PREFIX)/share/fish/vendor_completions.d
+	$(RELEASE)/pgtrackctl --generate-completion-script bash > $(PREFIX)/share/bash-completion/completions/pgtrackctl
+	$(RELEASE)/pgtrackctl --generate-completion-script zsh > $(PREFIX)/share/zsh/site-functions/_pgtrackctl
+	$(RELEASE)/pgtrackctl --generate-completion-script fish > $(PREFIX)/share/fish/vendor_completions.d/pgtrackctl.fish
 	for unit in pgtrackd.service pgtrackd.socket; do \
 	  sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@DOCDIR@|$(DOCDIR)|g' systemd/$$unit > $(UNITDIR)/$$unit; \
 	done
@@ -65,7 +82,9 @@ install: build
 uninstall:
 	-systemctl --user disable --now pgtrackd.socket pgtrackd.service 2>/dev/null
 	rm -f $(PREFIX)/bin/pgtrackd $(PREFIX)/bin/pgtrackctl
-	rm -f $(UNITDIR)/pgtrackd.service $(UNITDIR)/pgtrackd.socket
+	rm -f $(UNITDIR)/pgtrackd.service $(UNITDIR)/pgtrackd.socket $(PREFIX)/share/man/man1/pgtrackctl.1
+	rm -f $(PREFIX)/share/bash-completion/completions/pgtrackctl $(PREFIX)/share/zsh/site-functions/_pgtrackctl
+	rm -f $(PREFIX)/share/fish/vendor_completions.d/pgtrackctl.fish
 	rm -rf $(DOCDIR)
 
 clean:

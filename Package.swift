@@ -48,6 +48,7 @@ let package = Package(
             name: "pgtrackctl",
             dependencies: [
                 "PGTrackCore",
+                "Varlink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

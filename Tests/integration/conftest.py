@@ -140,3 +140,66 @@ def wait_for_path(path: Path, timeout=10.0):
             return
         time.sleep(0.02)
     raise AssertionError(f"{path} did not appear")
+
+
+# A plan far in the future, so that nothing is missed and output does not depend on today.
+FUTURE = """
+[plan]
+start = "2030-01-07"
+[schedule]
+timezone = "Europe/Berlin"
+"""
+
+
+class Daemon:
+    """A pgtrackd started by a test, with helpers to drive it."""
+
+    def __init__(self, home: Home, config: str = FUTURE, args=(), socket=None):
+        self.home = home
+        home.write_config(config)
+        self.socket = Path(socket) if socket else Path(home.env["XDG_RUNTIME_DIR"]) / "pgtrack" / "control.sock"
+        self.process = home.start("pgtrackd", *args)
+        deadline = __import__("time").time() + 15
+        import socket as _s
+        while True:
+            try:
+                c = _s.socket(_s.AF_UNIX, _s.SOCK_STREAM)
+                c.connect(str(self.socket))
+                c.close()
+                break
+            except OSError:
+                if self.process.poll() is not None:
+                    raise AssertionError("pgtrackd exited: " + self.process.stderr.read())
+                if __import__("time").time() > deadline:
+                    raise AssertionError("pgtrackd did not open its socket")
+                __import__("time").sleep(0.02)
+
+    def ctl(self, *args, env=None, timeout=30):
+        e = dict(self.home.env, PGTRACK_SOCKET=str(self.socket), COLUMNS="100")
+        e.pop("NO_COLOR", None)
+        if env:
+            e.update(env)
+        return subprocess.run([str(BIN / "pgtrackctl"), *args], env=e, capture_output=True, text=True, timeout=timeout)
+
+    def ctl_json(self, *args):
+        import json
+        r = self.ctl(*args, "--json")
+        assert r.returncode == 0, r.stderr
+        return json.loads(r.stdout)
+
+    def stop(self):
+        import signal as _signal
+        if self.process.poll() is None:
+            self.process.send_signal(_signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        return self.process.returncode
+
+
+@pytest.fixture
+def daemon(home):
+    d = Daemon(home)
+    yield d
+    d.stop()

@@ -1,0 +1,37 @@
+import ArgumentParser
+import Foundation
+import Varlink
+
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write the schedule as iCalendar, JSON or a Markdown checklist.")
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case ics, json, markdown
+    }
+
+    @OptionGroup var options: GlobalOptions
+
+    @Option(name: .long, help: "ics, json or markdown.")
+    var format: Format = .ics
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file instead of stdout.", valueName: "file"))
+    var output: String?
+
+    func run() throws {
+        let daemon = try Daemon.connect(options)
+        let content = try daemon.call("Export", ["format": .string(format.rawValue)])["content"]?.string ?? ""
+        if let output {
+            do {
+                try Data(content.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
+            } catch {
+                throw Daemon.fail("cannot write \(output): \(error.localizedDescription)", status: 1)
+            }
+            if options.json { printJSON(["file": .string(output), "bytes": .int(Int64(content.utf8.count))]) }
+        } else if options.json, format != .json {
+            printJSON(["format": .string(format.rawValue), "content": .string(content)])
+        } else {
+            FileHandle.standardOutput.write(Data(content.utf8))
+        }
+    }
+}

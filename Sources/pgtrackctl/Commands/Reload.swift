@@ -1,0 +1,16 @@
+import ArgumentParser
+import Varlink
+
+struct Reload: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Re-read the config and the plan (a broken file keeps the last good ones).")
+
+    @OptionGroup var options: GlobalOptions
+
+    func run() throws {
+        let daemon = try Daemon.connect(options)
+        let reply = try daemon.call("Reload")
+        if options.json { return printJSON(reply) }
+        print(reply["summary"]?.string ?? "reloaded")
+    }
+}

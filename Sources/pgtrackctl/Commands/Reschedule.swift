@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import PGTrackCore
+import Varlink
+
+struct Reschedule: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Move a slot (and its task) to another time.",
+        discussion: """
+        WHEN is '2026-12-02 19:00', 'today 18:30', 'tomorrow 18:30', 'fri 07:00' (the next Friday), \
+        or an offset from the slot's current start such as '+1d', '+90m' or '-1h', in the plan's time zone.
+        """)
+
+    @OptionGroup var options: GlobalOptions
+
+    @Argument(help: "The slot (w03d2, today, next, current).", transform: parseSlot)
+    var slot: SlotReference
+
+    @Argument(parsing: .remaining, help: "The new start.")
+    var when: [String]
+
+    func validate() throws {
+        guard !when.isEmpty else { throw ValidationError("missing WHEN, e.g. 'tomorrow 18:30' or '+1d'") }
+        // Checked again against the slot's start once the daemon is asked; this catches typos first.
+        do {
+            _ = try TimeExpression.resolve(when.joined(separator: " "), now: Date(), zone: .current, relativeTo: Date())
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+
+    func run() throws {
+        let daemon = try Daemon.connect(options)
+        let status = try daemon.status()
+        let zone = daemon.zone(status)
+        let id = try daemon.resolve(slot, status: status)
+        let current = try daemon.slot(id)
+        let base = current["start"]?.string.flatMap { Date(rfc3339: $0) } ?? Date()
+        let start = try TimeExpression.resolve(when.joined(separator: " "), now: Date(), zone: zone, relativeTo: base)
+        let reply = try daemon.call("Reschedule", ["slot": .string(id.description), "start": .string(start.rfc3339(in: zone))])
+        if options.json { return printJSON(reply["slot"] ?? .null) }
+        print("Moved \(SlotText(zone: zone, style: .current).line(reply["slot"] ?? .null))")
+    }
+}

@@ -1,0 +1,26 @@
+import ArgumentParser
+import PGTrackCore
+import Varlink
+
+struct Skip: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Cancel a slot; its task and the later ones slide to the next usable slots.",
+        discussion: "Without SLOT: the running slot, else the next one.")
+
+    @OptionGroup var options: GlobalOptions
+
+    @Argument(help: "The slot (w03d2, today, next, current).", transform: parseSlot)
+    var slot: SlotReference?
+
+    @Option(name: .long, help: "Why (kept in the ledger and shown in the calendar).")
+    var reason: String?
+
+    func run() throws {
+        let daemon = try Daemon.connect(options)
+        let status = try daemon.status()
+        let id = try slot.map { try daemon.resolve($0, status: status) } ?? daemon.defaultSlot(status: status, fallback: .next)
+        let reply = try daemon.call("Skip", .obj([("slot", .string(id.description)), ("reason", reason.map(JSON.string))]))
+        if options.json { return printJSON(reply["slot"] ?? .null) }
+        print("Skipped \(id). Its task and the later ones moved to the next slots.")
+    }
+}
