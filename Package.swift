@@ -21,25 +21,27 @@ let package = Package(
             name: "Systemd",
             dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")]
         ),
-        .target(name: "Varlink", dependencies: ["Systemd"]),
+        // The protocol and the blocking client; the server, which needs the sd-event loop,
+        // is its own target so that pgtrackctl does not link libsystemd.
+        .target(name: "Varlink"),
+        .target(name: "VarlinkServer", dependencies: ["Varlink", "Systemd"]),
         .systemLibrary(name: "CLibical", pkgConfig: "libical", providers: [.apt(["libical-dev"])]),
-        .target(name: "PGTrackCalendar", dependencies: ["CLibical", "PGTrackCore"]),
-        .target(
-            name: "PGTrackCore",
-            dependencies: [
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "TOMLKit", package: "TOMLKit"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            exclude: ["Plan/Resources"]
-        ),
+        .target(name: "PGTrackCalendar", dependencies: ["CLibical", "PGTrackCore", "PGTrackStore"]),
+        // Core has no dependency but Foundation, so that pgtrackctl, which needs only its
+        // value types, does not link SQLite and toml++: a smaller binary starts faster.
+        .target(name: "PGTrackCore", exclude: ["Plan/Resources"]),
+        .target(name: "PGTrackStore", dependencies: ["PGTrackCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "PGTrackConfig", dependencies: ["PGTrackCore", .product(name: "TOMLKit", package: "TOMLKit")]),
         .executableTarget(
             name: "pgtrackd",
             dependencies: [
                 "PGTrackCore",
+                "PGTrackStore",
+                "PGTrackConfig",
                 "PGTrackCalendar",
                 "Systemd",
                 "Varlink",
+                "VarlinkServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -52,9 +54,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(
+            name: "pgtrack-bench",
+            dependencies: ["PGTrackCore", "PGTrackCalendar", "Varlink"],
+            path: "bench/Sources/pgtrack-bench"
+        ),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd"]),
-        .testTarget(name: "VarlinkTests", dependencies: ["Varlink"]),
+        .testTarget(name: "VarlinkTests", dependencies: ["Varlink", "VarlinkServer", "Systemd"]),
         .testTarget(name: "PGTrackCalendarTests", dependencies: ["PGTrackCalendar", "CLibical", "PGTrackCore"]),
+        .testTarget(name: "PGTrackStoreTests", dependencies: ["PGTrackStore", "PGTrackCore"]),
+        .testTarget(name: "PGTrackConfigTests", dependencies: ["PGTrackConfig", "PGTrackCore"]),
         .testTarget(
             name: "PGTrackCoreTests",
             dependencies: [

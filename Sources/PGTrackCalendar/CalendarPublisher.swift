@@ -1,5 +1,6 @@
 import Foundation
 import PGTrackCore
+import PGTrackStore
 
 /// Keeps the feed and the vdir current: works out which slots changed since they
 /// were last published (SEQUENCE, LAST-MODIFIED), records that, and writes the files.

@@ -1,7 +1,9 @@
 import Foundation
 import PGTrackCalendar
 import PGTrackCore
+import PGTrackStore
 import Varlink
+import VarlinkServer
 
 /// `io.pgtrack.Tracker` on the control socket: every method, over the same tracker
 /// the daemon runs on, so a change is in the ledger before its reply is sent.

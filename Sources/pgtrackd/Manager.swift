@@ -1,9 +1,12 @@
 import Foundation
 import Logging
 import PGTrackCalendar
+import PGTrackConfig
 import PGTrackCore
+import PGTrackStore
 import Systemd
 import Varlink
+import VarlinkServer
 
 /// Owns the event loop and everything on it: the tracker, the deadline timer, the
 /// clock and zone watches, the signals and the control socket.

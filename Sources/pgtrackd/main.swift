@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import Logging
+import PGTrackConfig
 import PGTrackCore
+import PGTrackStore
 import Systemd
 import Varlink
 

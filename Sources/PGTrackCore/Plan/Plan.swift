@@ -125,7 +125,8 @@ public enum Markdown {
 }
 
 extension StringProtocol {
-    func trimmingSpaces() -> String {
+    /// The text without leading and trailing white space.
+    public func trimmingSpaces() -> String {
         var s = Substring(self)
         while let f = s.first, f.isWhitespace { s.removeFirst() }
         while let l = s.last, l.isWhitespace { s.removeLast() }

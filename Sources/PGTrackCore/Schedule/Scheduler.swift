@@ -37,6 +37,15 @@ public struct Schedule: Sendable, Equatable {
     /// Slots behind the original plan (see `Scheduler.behind`).
     public var behind: Int
 
+    /// A schedule made by hand (benchmarks and tests); `Scheduler.compute` makes the real ones.
+    public init(plan: Plan, slots: [Slot], slotOfTask: [TaskID: SlotID] = [:], doneInPlan: Set<TaskID> = [], behind: Int = 0) {
+        self.plan = plan
+        self.slots = slots
+        self.slotOfTask = slotOfTask
+        self.doneInPlan = doneInPlan
+        self.behind = behind
+    }
+
     public func slot(_ id: SlotID) -> Slot? { index(of: id).map { slots[$0] } }
 
     public func index(of id: SlotID) -> Int? {

@@ -64,6 +64,21 @@ public struct Slot: Sendable, Equatable {
     /// Added after the plan's last week because slips exceeded the catch-up slots.
     public var isExtension: Bool
 
+    public init(id: SlotID, date: LocalDate, start: Date, end: Date, originalStart: Date, state: SlotState, task: TaskID?,
+                reason: String? = nil, doneAt: Date? = nil, snoozedUntil: Date? = nil, isExtension: Bool = false) {
+        self.id = id
+        self.date = date
+        self.start = start
+        self.end = end
+        self.originalStart = originalStart
+        self.state = state
+        self.task = task
+        self.reason = reason
+        self.doneAt = doneAt
+        self.snoozedUntil = snoozedUntil
+        self.isExtension = isExtension
+    }
+
     public var week: Int { id.week }
     public var isRescheduled: Bool { start != originalStart }
     public var duration: TimeInterval { end.timeIntervalSince(start) }

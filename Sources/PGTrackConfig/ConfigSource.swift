@@ -1,4 +1,5 @@
 import Foundation
+import PGTrackCore
 
 /// Where the config comes from and how it was found.
 public enum ConfigSource {

@@ -1,5 +1,6 @@
 import Glibc
 import Systemd
+import Varlink
 
 /// Who the service says it is (`org.varlink.service.GetInfo`).
 public struct ServiceInfo: Sendable {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import PGTrackCore
+@testable import PGTrackConfig
+import PGTrackCore
 
 @Suite struct ConfigTests {
     static let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -1,4 +1,5 @@
 import Foundation
+import PGTrackCore
 import GRDB
 
 /// The state database could not be used. It is never replaced or recreated silently.

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// How a slot was last published in the calendar files: its content's digest, its
 /// SEQUENCE, and when that content last changed (DTSTAMP and LAST-MODIFIED).
@@ -43,40 +42,4 @@ public func stableDigest(_ text: String) -> String {
     }
     let hex = String(hash, radix: 16)
     return String(repeating: "0", count: 16 - hex.count) + hex
-}
-
-extension Ledger {
-    /// Every slot's published revision, by slot id.
-    public func publishedRevisions() throws(LedgerError) -> [String: SlotRevision] {
-        do {
-            return try queue.read { db in
-                var out: [String: SlotRevision] = [:]
-                for row in try Row.fetchAll(db, sql: "SELECT slot, digest, sequence, modified FROM published") {
-                    out[row["slot"]] = SlotRevision(digest: row["digest"], sequence: row["sequence"],
-                                                    modified: Date(timeIntervalSince1970: row["modified"]))
-                }
-                return out
-            }
-        } catch {
-            throw LedgerError(path: path, message: "cannot read published revisions (\(Ledger.describe(error)))")
-        }
-    }
-
-    /// Stores changed revisions in one transaction.
-    public func savePublished(_ revisions: [String: SlotRevision]) throws(LedgerError) {
-        guard !revisions.isEmpty else { return }
-        do {
-            try queue.write { db in
-                for (slot, r) in revisions {
-                    try db.execute(sql: """
-                        INSERT INTO published (slot, digest, sequence, modified) VALUES (?, ?, ?, ?)
-                        ON CONFLICT(slot) DO UPDATE SET digest = excluded.digest, sequence = excluded.sequence,
-                        modified = excluded.modified
-                        """, arguments: [slot, r.digest, r.sequence, r.modified.timeIntervalSince1970])
-                }
-            }
-        } catch {
-            throw LedgerError(path: path, message: "cannot record published revisions (\(Ledger.describe(error)))")
-        }
-    }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import PGTrackCore
+@testable import PGTrackStore
+import PGTrackCore
 
 @Suite struct LedgerTests {
     @Test func eventsSurviveClosingAndReopening() throws {

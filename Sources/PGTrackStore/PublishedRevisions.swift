@@ -1,0 +1,39 @@
+import Foundation
+import GRDB
+import PGTrackCore
+
+extension Ledger {
+    /// Every slot's published revision, by slot id.
+    public func publishedRevisions() throws(LedgerError) -> [String: SlotRevision] {
+        do {
+            return try queue.read { db in
+                var out: [String: SlotRevision] = [:]
+                for row in try Row.fetchAll(db, sql: "SELECT slot, digest, sequence, modified FROM published") {
+                    out[row["slot"]] = SlotRevision(digest: row["digest"], sequence: row["sequence"],
+                                                    modified: Date(timeIntervalSince1970: row["modified"]))
+                }
+                return out
+            }
+        } catch {
+            throw LedgerError(path: path, message: "cannot read published revisions (\(Ledger.describe(error)))")
+        }
+    }
+
+    /// Stores changed revisions in one transaction.
+    public func savePublished(_ revisions: [String: SlotRevision]) throws(LedgerError) {
+        guard !revisions.isEmpty else { return }
+        do {
+            try queue.write { db in
+                for (slot, r) in revisions {
+                    try db.execute(sql: """
+                        INSERT INTO published (slot, digest, sequence, modified) VALUES (?, ?, ?, ?)
+                        ON CONFLICT(slot) DO UPDATE SET digest = excluded.digest, sequence = excluded.sequence,
+                        modified = excluded.modified
+                        """, arguments: [slot, r.digest, r.sequence, r.modified.timeIntervalSince1970])
+                }
+            }
+        } catch {
+            throw LedgerError(path: path, message: "cannot record published revisions (\(Ledger.describe(error)))")
+        }
+    }
+}

@@ -1,0 +1,106 @@
+// pgtrack-bench: the Swift side of the benchmarks in bench/run.py. Prints one JSON
+// object per run on stdout. Not installed; `make bench` builds and runs it.
+import Foundation
+import PGTrackCalendar
+import PGTrackCore
+import Varlink
+
+func now() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+func emit(_ pairs: [(String, JSON)]) { print(JSON.object(pairs).text) }
+
+func percentile(_ sorted: [Double], _ p: Double) -> Double {
+    guard !sorted.isEmpty else { return 0 }
+    return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
+}
+
+/// A schedule of `count` slots, Monday to Friday at 18:00 in Berlin, tasks cycling
+/// through a 52-week plan of five tasks a week.
+func syntheticSchedule(count: Int) throws -> (Schedule, LocalDate) {
+    var text = "# Bench plan\n## Stage\n"
+    for w in 1...52 {
+        text += "### Week \(w)\n"
+        for t in 1...5 { text += "- [ ] Task \(t) of week \(w): read, practise, write it up\n" }
+    }
+    let plan = try PlanParser.parse(text, file: "bench.md", maxTasksPerWeek: 5)
+    let zone = TimeZone(identifier: "Europe/Berlin")!
+    let start = LocalDate(year: 2027, month: 1, day: 4)
+    var slots: [Slot] = []
+    var i = 0
+    var day = start
+    while slots.count < count {
+        if day.weekday.rawValue <= 5 {
+            let week = (day.dayNumber - start.dayNumber) / 7 + 1
+            let begin = zone.instant(day, TimeOfDay(hour: 18, minute: 0))
+            let task = TaskID(week: i / 5 % 52 + 1, index: i % 5 + 1)
+            slots.append(Slot(id: SlotID(week: week, day: day.weekday.rawValue), date: day, start: begin,
+                              end: begin.addingTimeInterval(1800), originalStart: begin, state: .scheduled, task: task))
+            i += 1
+        }
+        day = day.adding(days: 1)
+    }
+    return (Schedule(plan: plan, slots: slots), start)
+}
+
+func benchExport(slots: Int, runs: Int) throws {
+    let schedule: Schedule
+    let start: LocalDate
+    if slots == 0 {
+        start = LocalDate(year: 2027, month: 1, day: 4)
+        let input = ScheduleInput(plan: try PlanParser.builtIn(maxTasksPerWeek: 5), settings: Config.ScheduleSettings(), start: start,
+                                  zone: TimeZone(identifier: "Europe/Berlin")!, now: Date(timeIntervalSince1970: 0))
+        schedule = Scheduler.compute(input)
+    } else {
+        (schedule, start) = try syntheticSchedule(count: slots)
+    }
+    var times: [Double] = []
+    var bytes = 0
+    for _ in 0..<runs {
+        let t0 = now()
+        let export = CalendarExport(schedule: schedule, zone: TimeZone(identifier: "Europe/Berlin")!,
+                                    settings: Config.CalendarSettings(), start: start,
+                                    fallbackModified: Date(timeIntervalSince1970: 1_800_000_000))
+        bytes = export.feed().utf8.count
+        times.append(now() - t0)
+    }
+    times.sort()
+    emit([("slots", .int(Int64(schedule.slots.count))), ("runs", .int(Int64(runs))), ("bytes", .int(Int64(bytes))),
+          ("median_ms", .double(percentile(times, 0.5) * 1000)), ("min_ms", .double(times[0] * 1000))])
+}
+
+func benchAPI(socket: String, calls: Int) throws {
+    let client = try VarlinkClient(path: socket)
+    _ = try client.call("io.pgtrack.Tracker.Status")
+    var times: [Double] = []
+    times.reserveCapacity(calls)
+    let t0 = now()
+    for _ in 0..<calls {
+        let t = now()
+        _ = try client.call("io.pgtrack.Tracker.Status")
+        times.append(now() - t)
+    }
+    let total = now() - t0
+    times.sort()
+    emit([("calls", .int(Int64(calls))), ("seconds", .double(total)), ("rps", .double(Double(calls) / total)),
+          ("p50_us", .double(percentile(times, 0.5) * 1e6)), ("p99_us", .double(percentile(times, 0.99) * 1e6))])
+}
+
+let args = CommandLine.arguments
+do {
+    switch args.dropFirst().first {
+    case "export":
+        try benchExport(slots: Int(args[2]) ?? 0, runs: Int(args[3]) ?? 20)
+    case "api":
+        try benchAPI(socket: args[2], calls: Int(args[3]) ?? 10000)
+    default:
+        FileHandle.standardError.write(Data("usage: pgtrack-bench export SLOTS RUNS | api SOCKET CALLS\n".utf8))
+        exit(64)
+    }
+} catch {
+    FileHandle.standardError.write(Data("pgtrack-bench: \(error)\n".utf8))
+    exit(1)
+}
