@@ -9,7 +9,7 @@ VENV := .venv
 
 # What the build needs, and what the tests need on top.
 BUILD_PACKAGES := libsystemd-dev libical-dev libsqlite3-dev pkg-config
-TEST_PACKAGES := python3-venv python3-pip systemd khal calcurse vdirsyncer
+TEST_PACKAGES := python3-venv python3-pip systemd khal calcurse vdirsyncer dunst xvfb dbus python3-dbus python3-gi libglib2.0-bin util-linux bsdutils man-db
 PYTHON_TEST_PACKAGES := pytest==9.0.3 icalendar==7.3.2 varlink==31.0.0
 
 .PHONY: all run test build deps test-deps unit integration install install-files uninstall clean embed man

@@ -28,6 +28,7 @@ final class Manager {
     private var signals: [EventSource] = []
     private var server: VarlinkServer?
     private var control: Control?
+    private var reminders: ReminderService?
     private var publisher: CalendarPublisher
     /// Armed only after a failed write, to try again.
     private var publishRetry: TimerSource?
@@ -115,8 +116,15 @@ final class Manager {
         ) { [unowned control] call, channel in control.handle(call, channel) }
     }
 
-    /// Whether reminders reach a notification server (filled in by the reminders).
-    var notificationState: String { "not yet implemented" }
+    /// Whether reminders reach a notification server.
+    var notificationState: String { reminders?.state ?? "not started" }
+
+    /// Connects to the session bus for reminders (a missing bus is not fatal).
+    func startReminders() throws {
+        let service = ReminderService(manager: self)
+        reminders = service
+        try service.start()
+    }
 
     /// The calendar as it would be published now (for `Export`).
     func calendarExport(now: Date) throws -> CalendarExport {
@@ -126,6 +134,7 @@ final class Manager {
     /// After a change was recorded and answered: monitors, files and timers follow.
     func changed(_ event: LedgerEvent) {
         let now = Date()
+        if let slot = event.slot, event.kind == .done || event.kind == .skip { reminders?.closeBubble(of: slot) }
         control?.broadcast(kind: event.kind.rawValue, slot: event.slot, now: now)
         tick(reason: event.kind.rawValue)
     }
@@ -146,6 +155,7 @@ final class Manager {
         let schedule = tracker.schedule(now: now)
         reportTransitions(schedule, from: lastTick, to: now)
         lastTick = now
+        reminders?.deliver(schedule, now: now)
         let grace = tracker.config.schedule.grace
         let reminders = tracker.config.reminders.enabled ? tracker.config.reminders.at : []
         let next = schedule.nextDeadline(after: now, reminders: reminders, grace: grace)

@@ -96,6 +96,7 @@ do {
                           paths: paths, log: log, now: now)
     try manager.setUpSources()
     try manager.takeControlSocket()
+    try manager.startReminders()
 } catch let error as SocketError where error.code == EADDRINUSE {
     fail("already running: \(error.call)", status: 1)
 } catch {

@@ -203,3 +203,82 @@ def daemon(home):
     d = Daemon(home)
     yield d
     d.stop()
+
+
+SESSION_CONF = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:tmpdir=/tmp</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"""
+
+
+@pytest.fixture
+def session_bus(tmp_path):
+    """A private session bus from dbus-run-session, with no service directories: only
+    the servers a test starts itself are on it (no D-Bus activation)."""
+    import time as _time
+    runner = require_tool("dbus-run-session")
+    conf = tmp_path / "session.conf"
+    conf.write_text(SESSION_CONF)
+    addr = tmp_path / "bus-address"
+    p = subprocess.Popen([runner, f"--config-file={conf}", "--", "sh", "-c",
+                          f'echo "$DBUS_SESSION_BUS_ADDRESS" > {addr}.tmp && mv {addr}.tmp {addr} && exec sleep 3600'],
+                         start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = _time.time() + 10
+    while not addr.exists() and _time.time() < deadline:
+        _time.sleep(0.02)
+    yield addr.read_text().strip()
+    import os as _os
+    import signal as _signal
+    _os.killpg(p.pid, _signal.SIGTERM)
+    p.wait()
+
+
+class FakeNotificationServer:
+    def __init__(self, address, log: Path, capabilities="actions,body,persistence"):
+        import time as _time
+        self.log = log
+        self.address = address
+        self.process = subprocess.Popen(["/usr/bin/python3", str(Path(__file__).parent / "fake_notification_server.py"),
+                                         str(log), capabilities],
+                                        env=dict(os.environ, DBUS_SESSION_BUS_ADDRESS=address))
+        deadline = _time.time() + 10
+        while not (log.exists() and "ready" in log.read_text()) and _time.time() < deadline:
+            _time.sleep(0.02)
+        assert log.exists(), "the fake notification server did not start"
+
+    def calls(self, kind="Notify"):
+        import json as _json
+        if not self.log.exists():
+            return []
+        return [c for c in map(_json.loads, self.log.read_text().splitlines()) if c["call"] == kind]
+
+    def invoke(self, nid, key):
+        """Makes the server emit ActionInvoked(nid, key), as a click would."""
+        subprocess.run([require_tool("gdbus"), "call", "--session", "--dest", "org.freedesktop.Notifications",
+                        "--object-path", "/org/freedesktop/Notifications", "--method", "org.pgtrack.Test.Invoke",
+                        str(nid), key], env=dict(os.environ, DBUS_SESSION_BUS_ADDRESS=self.address),
+                       check=True, capture_output=True)
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait()
+
+
+def wait_until(predicate, timeout=15.0, what="condition"):
+    import time as _time
+    deadline = _time.time() + timeout
+    while _time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        _time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")

@@ -1,0 +1,217 @@
+import Foundation
+import Logging
+import PGTrackCore
+import PGTrackStore
+import Systemd
+
+/// Desktop reminders over the user's session bus: sends what the reminder policy says
+/// is due, records each one in the ledger once the server took it, and turns the
+/// bubbles' actions into changes.
+///
+/// With no bus or no notification server the daemon keeps running: it says so once,
+/// waits (for the server's NameOwnerChanged, or retries the bus with a backoff), and
+/// then delivers what is still relevant; nothing is sent twice.
+final class ReminderService {
+    unowned let manager: Manager
+    private var bus: Bus?
+    private var notifications: DesktopNotifications?
+    private var watches: [BusSlot] = []
+    private var systemBus: Bus?
+    private var sleepWatch: BusSlot?
+    private var reconnect: TimerSource?
+    private var reconnectDelay = 2.0
+    private var inFlight: Set<String> = []
+    /// One bubble per slot, updated in place through replaces_id.
+    private var bubbleOfSlot: [SlotID: UInt32] = [:]
+    private var slotOfBubble: [UInt32: SlotID] = [:]
+    private var digestBubble: UInt32 = 0
+    /// What `status` shows: whether reminders reach a server.
+    private(set) var state = "starting"
+    private var reported = ""
+
+    init(manager: Manager) { self.manager = manager }
+
+    var log: Logger { manager.log }
+
+    func start() throws {
+        reconnect = try manager.loop.addTimer(.monotonic, at: .infinity, accuracy: .seconds(1), description: "bus-reconnect") {
+            [unowned self] _ in self.connect()
+        }
+        connect()
+        watchSleep()
+    }
+
+    /// Logs a change of state once, not once per reminder.
+    private func setState(_ new: String, level: Logger.Level = .info) {
+        state = new
+        guard new != reported else { return }
+        reported = new
+        log.log(level: level, "reminders: \(new)")
+    }
+
+    // MARK: - Connections
+
+    private func connect() {
+        guard manager.tracker.config.reminders.enabled else { return setState("disabled in the config") }
+        do {
+            let bus = try Bus(.user, loop: manager.loop)
+            let n = DesktopNotifications(bus: bus)
+            n.onOwnerChanged = { [unowned self] owner in self.serverChanged(owner) }
+            n.onAction = { [unowned self] id, action in self.action(id, action) }
+            n.onClosed = { [unowned self] id, _ in
+                if let slot = self.slotOfBubble.removeValue(forKey: id) { self.bubbleOfSlot[slot] = nil }
+            }
+            try n.start()
+            watches = [try bus.addMatch(
+                "type='signal',sender='org.freedesktop.DBus.Local',interface='org.freedesktop.DBus.Local',member='Disconnected'"
+            ) { [unowned self] _ in self.disconnected() }]
+            self.bus = bus
+            notifications = n
+            reconnectDelay = 2
+            setState("connected to the session bus, looking for a notification server")
+        } catch {
+            setState("no session bus (\(error)), will retry", level: .warning)
+            scheduleReconnect()
+        }
+    }
+
+    private func scheduleReconnect() {
+        try? reconnect?.arm(at: Clock.monotonic.now + .seconds(reconnectDelay))
+        reconnectDelay = min(reconnectDelay * 2, 300)
+    }
+
+    private func disconnected() {
+        // Not inside the dying bus's own callback: drop it on the next loop iteration.
+        _ = try? manager.loop.addDefer(description: "bus-drop") { [unowned self] in
+            self.watches = []
+            self.notifications = nil
+            self.bus = nil
+            self.inFlight = []
+            self.setState("the session bus went away, will reconnect", level: .warning)
+            self.scheduleReconnect()
+        }
+    }
+
+    private func serverChanged(_ owner: String?) {
+        guard let owner else {
+            return setState("no notification server on the session bus; reminders wait for one", level: .warning)
+        }
+        let actions = notifications?.capabilities.contains("actions") == true ? "with actions" : "without actions"
+        setState("delivering to the notification server \(owner) (\(actions))")
+        manager.tick(reason: "notification server appeared")
+    }
+
+    /// logind's PrepareForSleep(false) on the system bus says the machine resumed.
+    private func watchSleep() {
+        do {
+            let system = try Bus(.system, loop: manager.loop)
+            sleepWatch = try system.addMatch(
+                "type='signal',sender='org.freedesktop.login1',interface='org.freedesktop.login1.Manager',member='PrepareForSleep',path='/org/freedesktop/login1'"
+            ) { [unowned self] m in
+                if (try? m.readBool()) == false { self.manager.tick(reason: "resume") }
+            }
+            systemBus = system
+        } catch {
+            log.debug("no system bus for logind's PrepareForSleep (\(error)), ignoring; the wall-clock timer still fires on resume")
+        }
+    }
+
+    // MARK: - Delivery
+
+    /// Sends what is due at `now`.
+    func deliver(_ schedule: Schedule, now: Date) {
+        let config = manager.tracker.config
+        guard config.reminders.enabled, let n = notifications, n.owner != nil else { return }
+        let batch = Reminders.due(schedule, offsets: config.reminders.at, lateLimit: config.reminders.lateLimit,
+                                  fired: Reminders.fired(manager.tracker.events), now: now)
+        let zone = config.timeZone
+        for r in batch.send where !inFlight.contains(r.key) {
+            send([r], schedule.reminderText(r, zone: zone), slot: r.slot, urgency: 1, via: n)
+        }
+        for r in batch.late where !inFlight.contains(r.key) {
+            send([r], schedule.reminderText(r, zone: zone, late: true), slot: r.slot, urgency: 1, via: n)
+        }
+        let digest = batch.digest.filter { !inFlight.contains($0.key) }
+        if !digest.isEmpty { send(digest, schedule.digestText(digest, zone: zone), slot: nil, urgency: 1, via: n) }
+    }
+
+    private func send(_ reminders: [Reminder], _ text: (summary: String, body: String), slot: SlotID?, urgency: UInt8,
+                      via n: DesktopNotifications) {
+        var hints: [(String, BusMessage.Variant)] = [("urgency", .byte(urgency)), ("category", .string("x-pgtrack.reminder")),
+                                                     ("desktop-entry", .string("pgtrack"))]
+        if n.capabilities.contains("persistence") { hints.append(("resident", .bool(true))) }
+        let replaces = slot.flatMap { bubbleOfSlot[$0] } ?? (slot == nil ? digestBubble : 0)
+        let actions = slot == nil ? [] : [("done", "Done"), ("skip", "Skip"), ("snooze", "Snooze 10 min"), ("default", "Details")]
+        let notification = DesktopNotifications.Notification(appName: "pgtrack", replacesID: replaces, summary: text.summary,
+                                                             body: text.body, actions: actions, hints: hints)
+        let keys = reminders.map(\.key)
+        inFlight.formUnion(keys)
+        do {
+            try n.notify(notification) { [unowned self] result in
+                self.inFlight.subtract(keys)
+                switch result {
+                case .success(let id):
+                    if let slot {
+                        self.bubbleOfSlot[slot] = id
+                        self.slotOfBubble[id] = slot
+                    } else {
+                        self.digestBubble = id
+                    }
+                    self.recordFired(reminders)
+                case .failure(let error):
+                    if error.isServiceUnknown {
+                        self.setState("no notification server on the session bus; reminders wait for one", level: .warning)
+                    } else {
+                        self.setState("the notification server refused a reminder (\(error)), will retry", level: .warning)
+                    }
+                }
+            }
+        } catch {
+            inFlight.subtract(keys)
+            setState("cannot send reminders (\(error)), will retry", level: .warning)
+        }
+    }
+
+    private func recordFired(_ reminders: [Reminder]) {
+        let now = Date()
+        for r in reminders {
+            do {
+                try manager.tracker.record(LedgerEvent(time: now, kind: .reminderFired, slot: r.slot, text: r.key))
+                var l = log
+                l[metadataKey: "slot"] = "\(r.slot)"
+                l.info("reminder \(r.key) delivered")
+            } catch {
+                log.error("cannot record reminder \(r.key): \(error)")
+            }
+        }
+    }
+
+    /// A slot was done or skipped elsewhere: its bubble has nothing more to say.
+    func closeBubble(of slot: SlotID) {
+        guard let id = bubbleOfSlot.removeValue(forKey: slot) else { return }
+        slotOfBubble[id] = nil
+        notifications?.close(id)
+    }
+
+    // MARK: - Actions
+
+    private func action(_ id: UInt32, _ key: String) {
+        guard let slot = slotOfBubble[id] else { return }
+        let change: Change
+        switch key {
+        case "done": change = .complete(slot)
+        case "skip": change = .skip(slot, reason: "skipped from a reminder")
+        case "snooze": change = .snooze(slot, until: Date().addingTimeInterval(600))
+        default:
+            log.info("reminder for \(slot) opened")
+            return
+        }
+        do {
+            let event = try manager.tracker.apply(change, now: Date())
+            log.info("\(event.kind.rawValue) \(slot) from a reminder", metadata: ["slot": "\(slot)"])
+            manager.changed(event)
+        } catch {
+            log.warning("reminder action \(key) on \(slot) refused: \(error)")
+        }
+    }
+}

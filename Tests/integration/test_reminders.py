@@ -1,0 +1,209 @@
+"""Desktop reminders: a real dunst, a scripted notification server, no server, downtime."""
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from conftest import BIN, FUTURE, Daemon, FakeNotificationServer, require_tool, wait_until
+
+# Five-minute slots and reminders a few seconds apart, so that a test sees all three.
+def quick_config(extra=""):
+    # FUTURE already has a [schedule] table; merge the keys into it.
+    return FUTURE.replace('timezone = "Europe/Berlin"', 'timezone = "Europe/Berlin"\nminutes = 5') + \
+        '[reminders]\nat = ["-5s", "0m", "end-290s"]\n' + extra
+
+
+def call(sock, method, **params):
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(5)
+    s.connect(str(sock))
+    s.sendall(json.dumps({"method": "io.pgtrack.Tracker." + method, "parameters": params}).encode() + b"\0")
+    data = b""
+    while not data.endswith(b"\0"):
+        data += s.recv(65536)
+    s.close()
+    return json.loads(data[:-1])
+
+
+def move_slot(daemon, slot, seconds_from_now):
+    start = (datetime.now(timezone.utc) + timedelta(seconds=seconds_from_now)).replace(microsecond=0)
+    reply = call(daemon.socket, "Reschedule", slot=slot, start=start.isoformat())
+    assert "error" not in reply, reply
+    return start
+
+
+def with_bus(home, address):
+    home.env["DBUS_SESSION_BUS_ADDRESS"] = address
+    return home
+
+
+class Dunst:
+    """dunst on its own Xvfb display, logging every notification through a rule script."""
+
+    def __init__(self, address, tmp: Path):
+        xvfb, dunst = require_tool("Xvfb"), require_tool("dunst")
+        self.log = tmp / "dunst-notes.log"
+        script = tmp / "log-notification.sh"
+        script.write_text(f"#!/bin/sh\nprintf '%s\\t%s\\t%s\\t%s\\n' \"$1\" \"$2\" \"$3\" \"$5\" >> {self.log}\n")
+        script.chmod(0o755)
+        rc = tmp / "dunstrc"
+        rc.write_text(f"[global]\n    font = Monospace 8\n[log]\n    appname = *\n    script = {script}\n")
+        r, w = os.pipe()
+        self.xvfb = subprocess.Popen([xvfb, "-displayfd", str(w), "-screen", "0", "640x480x24", "-nolisten", "tcp"],
+                                     pass_fds=(w,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(w)
+        display = os.read(r, 16).decode().strip()
+        os.close(r)
+        env = dict(os.environ, DISPLAY=f":{display}", DBUS_SESSION_BUS_ADDRESS=address)
+        self.dunst = subprocess.Popen([dunst, "-config", str(rc)], env=env, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL)
+        # Ready when it owns the name.
+        wait_until(lambda: subprocess.run([require_tool("gdbus"), "call", "--session", "--dest", "org.freedesktop.DBus",
+                                           "--object-path", "/org/freedesktop/DBus", "--method",
+                                           "org.freedesktop.DBus.NameHasOwner", "org.freedesktop.Notifications"],
+                                          env=env, capture_output=True, text=True).stdout.startswith("(true"),
+                   what="dunst on the bus")
+
+    def notes(self):
+        if not self.log.exists():
+            return []
+        return [line.split("\t") for line in self.log.read_text().splitlines()]
+
+    def stop(self):
+        self.dunst.terminate()
+        self.xvfb.terminate()
+        self.dunst.wait()
+        self.xvfb.wait()
+
+
+@pytest.fixture
+def dunst(session_bus, tmp_path):
+    d = Dunst(session_bus, tmp_path)
+    yield d
+    d.stop()
+
+
+def test_three_reminders_reach_dunst_once_each_across_a_restart(home, session_bus, dunst):
+    with_bus(home, session_bus)
+    daemon = Daemon(home, quick_config())
+    try:
+        move_slot(daemon, "w01d1", 8)
+        wait_until(lambda: len(dunst.notes()) >= 1, what="the first reminder")
+        # Restart between the reminders: nothing may be repeated.
+        assert daemon.stop() == 0
+        daemon = Daemon(home, quick_config())
+        wait_until(lambda: len(dunst.notes()) >= 3, timeout=25, what="three reminders")
+        time.sleep(3)
+        notes = dunst.notes()
+        assert len(notes) == 3, notes
+        title = "Week 1 · Read Chapters 1–2 of The Art of PostgreSQL"
+        assert all(n[0] == "pgtrack" and n[1] == title and n[3] == "NORMAL" for n in notes), notes
+        assert notes[0][2].startswith("Starts in 5s · ")
+        assert notes[1][2].startswith("Now · ")
+        assert notes[2][2].startswith("Ended at ") and "pgtrackctl done w01d1" in notes[2][2]
+        assert "Stage 1: Foundations · task 1.1" in notes[1][2]
+        assert daemon.ctl_json("status")["notifications"].startswith("delivering to the notification server")
+    finally:
+        daemon.stop()
+    fired = sqlite3.connect(home.state_db).execute("SELECT count(*) FROM event WHERE kind = 'reminder-fired'").fetchone()[0]
+    assert fired == 3
+
+
+def test_actions_done_skip_snooze_and_a_forged_signal(home, session_bus, tmp_path):
+    with_bus(home, session_bus)
+    server = FakeNotificationServer(session_bus, tmp_path / "notify.log")
+    daemon = Daemon(home, FUTURE + '[reminders]\nat = ["0m"]\n')
+    try:
+        move_slot(daemon, "w01d1", 2)
+        first = wait_until(lambda: server.calls(), what="a Notify")[0]
+        assert first["app"] == "pgtrack" and first["category"] == "x-pgtrack.reminder" and first["urgency"] == 1
+        assert first["actions"] == ["done", "Done", "skip", "Skip", "snooze", "Snooze 10 min", "default", "Details"]
+        assert first["resident"] is True
+        # A forged ActionInvoked from another connection is ignored.
+        subprocess.run([require_tool("gdbus"), "emit", "--session", "--object-path", "/org/freedesktop/Notifications",
+                        "--signal", "org.freedesktop.Notifications.ActionInvoked", str(first["id"]), "skip"],
+                       env=dict(os.environ, DBUS_SESSION_BUS_ADDRESS=session_bus), check=True)
+        time.sleep(1)
+        assert daemon.ctl_json("agenda", "--week", "1")[0]["state"] == "scheduled"
+        # The real server's clicks: snooze, then skip, on the first bubble.
+        server.invoke(first["id"], "snooze")
+        wait_until(lambda: sqlite3.connect(home.state_db).execute(
+            "SELECT count(*) FROM event WHERE kind = 'snooze' AND slot = 'w01d1'").fetchone()[0] == 1, what="snooze")
+        server.invoke(first["id"], "skip")
+        wait_until(lambda: daemon.ctl_json("agenda", "--week", "1")[0]["state"] == "skipped", what="skip from the bubble")
+        wait_until(lambda: any(c["id"] == first["id"] for c in server.calls("CloseNotification")), what="CloseNotification")
+        # A skipped slot's time is free again: the next slot can take it, and its bubble's "done" works.
+        move_slot(daemon, "w01d2", 2)
+        second = wait_until(lambda: server.calls()[1:], what="a second Notify")[0]
+        assert second["summary"] == "Week 1 · Read Chapters 1–2 of The Art of PostgreSQL"  # 1.1 slid to w01d2
+        server.invoke(second["id"], "done")
+        wait_until(lambda: daemon.ctl_json("agenda", "--week", "1")[1]["state"] == "done", what="done from the bubble")
+        assert daemon.ctl_json("status")["done"] == 1
+    finally:
+        daemon.stop()
+        server.stop()
+
+
+def test_no_server_logs_once_and_delivers_when_one_appears(home, session_bus, tmp_path):
+    with_bus(home, session_bus)
+    config = FUTURE.replace('timezone = "Europe/Berlin"', 'timezone = "Europe/Berlin"\nminutes = 5') + '[reminders]\nat = ["-5s", "0m"]\n'
+    daemon = Daemon(home, config)
+    try:
+        move_slot(daemon, "w01d1", 6)
+        time.sleep(8)  # both reminders come due with nobody to show them
+        assert daemon.process.poll() is None
+        assert daemon.ctl_json("status")["notifications"].startswith("no notification server")
+        server = FakeNotificationServer(session_bus, tmp_path / "notify.log")
+        try:
+            wait_until(lambda: len(server.calls()) >= 2, what="the waiting reminders")
+            time.sleep(2)
+            bodies = sorted(c["body"].split(" · ")[0] for c in server.calls())
+            assert bodies == ["Now", "Starts in 5s"], server.calls()
+        finally:
+            server.stop()
+    finally:
+        daemon.stop()
+    err = daemon.process.stderr.read()
+    # Said once while waiting (not once per reminder); again only when the server left at the end.
+    waiting, _, after = err.partition("reminders: delivering to the notification server")
+    assert waiting.count("reminders: no notification server on the session bus") == 1, err
+    assert after.count("reminders: no notification server on the session bus") == 1, err
+
+
+def test_downtime_gives_exactly_one_digest(home, session_bus, tmp_path):
+    with_bus(home, session_bus)
+    home.write_config(quick_config())
+    assert home.run("pgtrackd", "--print-schedule").returncode == 0
+    now = time.time()
+    db = sqlite3.connect(home.state_db)
+    with db:
+        for slot, minutes_ago in (("w01d1", 40), ("w01d2", 30)):
+            db.execute("INSERT INTO event (time, kind, slot, at) VALUES (?, 'reschedule', ?, ?)",
+                       (now - 3600, slot, now - minutes_ago * 60))
+    db.close()
+    server = FakeNotificationServer(session_bus, tmp_path / "notify.log")
+    try:
+        daemon = Daemon(home, quick_config())
+        try:
+            wait_until(lambda: server.calls(), what="the digest")
+            time.sleep(2)
+        finally:
+            daemon.stop()
+        calls = server.calls()
+        assert len(calls) == 1, calls
+        assert calls[0]["summary"] == "pgtrack: 6 reminders missed while away"
+        assert "w01d1" in calls[0]["body"] and "w01d2" in calls[0]["body"]
+        # Started again, nothing is repeated: the ledger says what fired.
+        daemon = Daemon(home, quick_config())
+        time.sleep(2)
+        daemon.stop()
+        assert len(server.calls()) == 1
+    finally:
+        server.stop()
