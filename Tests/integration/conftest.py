@@ -26,6 +26,7 @@ class Home:
 
     def __init__(self, root: Path):
         self.root = root
+        root.mkdir(parents=True, exist_ok=True)
         self.env = dict(os.environ)
         for name in ("CONFIG", "DATA", "STATE"):
             d = root / name.lower()
@@ -36,6 +37,7 @@ class Home:
         self.env["XDG_RUNTIME_DIR"] = str(runtime)
         self.env["HOME"] = str(root)
         self.env.pop("NOTIFY_SOCKET", None)
+        self.env.pop("DBUS_SESSION_BUS_ADDRESS", None)  # tests that want a bus start their own
         self.env.pop("LISTEN_FDS", None)
         self.env.pop("INVOCATION_ID", None)
         self.env.pop("JOURNAL_STREAM", None)
@@ -273,7 +275,7 @@ class FakeNotificationServer:
         self.process.wait()
 
 
-def wait_until(predicate, timeout=15.0, what="condition"):
+def wait_until(predicate, timeout=15.0, what="condition", details=None):
     import time as _time
     deadline = _time.time() + timeout
     while _time.time() < deadline:
@@ -281,4 +283,4 @@ def wait_until(predicate, timeout=15.0, what="condition"):
         if value:
             return value
         _time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+    raise AssertionError(f"timed out waiting for {what}" + (f": {details()}" if details else ""))

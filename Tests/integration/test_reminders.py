@@ -62,14 +62,25 @@ class Dunst:
         display = os.read(r, 16).decode().strip()
         os.close(r)
         env = dict(os.environ, DISPLAY=f":{display}", DBUS_SESSION_BUS_ADDRESS=address)
-        self.dunst = subprocess.Popen([dunst, "-config", str(rc)], env=env, stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.DEVNULL)
-        # Ready when it owns the name.
-        wait_until(lambda: subprocess.run([require_tool("gdbus"), "call", "--session", "--dest", "org.freedesktop.DBus",
-                                           "--object-path", "/org/freedesktop/DBus", "--method",
-                                           "org.freedesktop.DBus.NameHasOwner", "org.freedesktop.Notifications"],
-                                          env=env, capture_output=True, text=True).stdout.startswith("(true"),
-                   what="dunst on the bus")
+        wait_until(lambda: Path(f"/tmp/.X11-unix/X{display}").exists(), what=f"Xvfb display :{display}")
+        self.errors = tmp / "dunst.err"
+
+        def on_bus():
+            return subprocess.run([require_tool("gdbus"), "call", "--session", "--dest", "org.freedesktop.DBus",
+                                   "--object-path", "/org/freedesktop/DBus", "--method", "org.freedesktop.DBus.NameHasOwner",
+                                   "org.freedesktop.Notifications"], env=env, capture_output=True, text=True).stdout.startswith("(true")
+        # dunst gives up at once when the display is not ready yet; start it again then.
+        for attempt in range(5):
+            self.dunst = subprocess.Popen([dunst, "-config", str(rc)], env=env, stdout=subprocess.DEVNULL,
+                                          stderr=self.errors.open("w"))
+            deadline = time.time() + 10
+            while time.time() < deadline and self.dunst.poll() is None and not on_bus():
+                time.sleep(0.05)
+            if self.dunst.poll() is None and on_bus():
+                break
+            time.sleep(0.2 * (attempt + 1))
+        else:
+            raise AssertionError("dunst did not start: " + self.errors.read_text())
 
     def notes(self):
         if not self.log.exists():
