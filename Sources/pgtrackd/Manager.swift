@@ -32,7 +32,8 @@ final class Manager {
     private var publisher: CalendarPublisher
     /// Armed only after a failed write, to try again.
     private var publishRetry: TimerSource?
-    private var publishFailing = false
+    /// Seconds until the next retry of a failed calendar write; 0 while writes succeed.
+    private var publishRetryDelay = 0.0
     private(set) var listenFD: Int32 = -1
     /// The last instant the schedule was looked at; transitions after it are reported.
     private var lastTick: Date
@@ -170,16 +171,18 @@ final class Manager {
     }
 
     /// Writes the calendar files if they changed. A failure is logged once and retried
-    /// every 30 s until a write succeeds; the daemon keeps serving meanwhile.
+    /// after 5 s, then less and less often (up to every 5 min) until a write succeeds;
+    /// the daemon keeps serving meanwhile.
     func publish(now: Date) {
         do {
             if try publisher.publish(tracker, now: now) { log.debug("calendar written to \(paths.calendarFile)") }
-            if publishFailing { log.info("calendar files written again") }
-            publishFailing = false
+            if publishRetryDelay > 0 { log.info("calendar files written again") }
+            publishRetryDelay = 0
+            publishRetry?.isEnabled = false
         } catch {
-            if !publishFailing { log.error("cannot write the calendar files, will retry: \(error)") }
-            publishFailing = true
-            try? publishRetry?.arm(at: Clock.monotonic.now + .seconds(30))
+            if publishRetryDelay == 0 { log.error("cannot write the calendar files, will retry: \(error)") }
+            publishRetryDelay = min(max(5, publishRetryDelay * 2), 300)
+            try? publishRetry?.arm(at: Clock.monotonic.now + .seconds(publishRetryDelay))
         }
     }
 
