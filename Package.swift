@@ -7,6 +7,10 @@ let package = Package(
     products: [
         .executable(name: "pgtrackd", targets: ["pgtrackd"]),
         .executable(name: "pgtrackctl", targets: ["pgtrackctl"]),
+        // Libraries for the fuzz targets in fuzz/, a package of their own.
+        .library(name: "PGTrackCore", targets: ["PGTrackCore"]),
+        .library(name: "PGTrackConfig", targets: ["PGTrackConfig"]),
+        .library(name: "Varlink", targets: ["Varlink"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

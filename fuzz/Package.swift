@@ -1,0 +1,23 @@
+// swift-tools-version:6.1
+// libFuzzer targets for pgtrack's parsers; built with `swift build --sanitize fuzzer`
+// (see `make fuzz`), so they live apart from the main package's normal builds.
+import Foundation
+import PackageDescription
+
+// A path dependency is named after its folder, which is wherever the repository was cloned.
+let main = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
+
+let fuzzer: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
+
+let package = Package(
+    name: "pgtrack-fuzz",
+    dependencies: [.package(path: "..")],
+    targets: [
+        .executableTarget(name: "fuzz-varlink", dependencies: [.product(name: "Varlink", package: main),
+                                                               .product(name: "PGTrackCore", package: main)],
+                          swiftSettings: fuzzer),
+        .executableTarget(name: "fuzz-plan", dependencies: [.product(name: "PGTrackCore", package: main)], swiftSettings: fuzzer),
+        .executableTarget(name: "fuzz-config", dependencies: [.product(name: "PGTrackConfig", package: main)], swiftSettings: fuzzer),
+        .executableTarget(name: "fuzz-time", dependencies: [.product(name: "PGTrackCore", package: main)], swiftSettings: fuzzer),
+    ]
+)
