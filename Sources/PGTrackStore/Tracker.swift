@@ -56,7 +56,33 @@ public final class Tracker {
                       blackouts: extraBlackouts, events: events, now: now)
     }
 
-    public func schedule(now: Date) -> Schedule { Scheduler.compute(input(now: now)) }
+    /// The schedule at `now`. Computed once and reused until the ledger, the config or
+    /// the plan changes, or `now` leaves the span in which no slot changes state: the
+    /// control API asks for it on every call.
+    public func schedule(now: Date) -> Schedule {
+        if let c = cache, c.events == events.count, c.generation == generation, c.from <= now, now <= c.until {
+            return c.schedule
+        }
+        let s = Scheduler.compute(input(now: now))
+        cache = ScheduleCache(events: events.count, generation: generation, from: now,
+                              until: s.stableUntil(after: now, grace: config.schedule.grace), schedule: s)
+        return s
+    }
+
+    private struct ScheduleCache {
+        var events: Int
+        var generation: Int
+        var from: Date
+        var until: Date
+        var schedule: Schedule
+    }
+
+    private var cache: ScheduleCache?
+
+    /// Forgets the cached schedule (the system time zone changed under it).
+    public func invalidate() { generation += 1 }
+    /// Bumped by `reload`, which can change everything the schedule depends on.
+    private var generation = 0
 
     /// Checks, records and returns the event for `change`. Throws `ScheduleError` for a
     /// refused change and `LedgerError` when it could not be recorded (nothing changed).
@@ -79,6 +105,7 @@ public final class Tracker {
         self.config = config
         self.plan = plan
         self.extraBlackouts = extraBlackouts
+        generation += 1
         try recordStartIfNeeded(now: now)
     }
 }

@@ -83,6 +83,7 @@ final class Manager {
         do {
             zoneWatch = try loop.addInotify(path: "/etc/localtime", mask: mask, description: "localtime") { [unowned self] _, _ in
                 NSTimeZone.resetSystemTimeZone()
+                self.tracker.invalidate()
                 self.log.info("system time zone changed to \(TimeZone.current.identifier)")
                 self.watchZone()
                 self.tick(reason: "zone change")

@@ -20,6 +20,8 @@ final class ReminderService {
     private var sleepWatch: BusSlot?
     private var reconnect: TimerSource?
     private var reconnectDelay = 2.0
+    /// Watches for the session bus socket to appear, so that waiting costs no wake-ups.
+    private var busWatch: EventSource?
     private var inFlight: Set<String> = []
     /// One bubble per slot, updated in place through replaces_id.
     private var bubbleOfSlot: [SlotID: UInt32] = [:]
@@ -70,12 +72,34 @@ final class ReminderService {
             reconnectDelay = 2
             setState("connected to the session bus, looking for a notification server")
         } catch {
-            setState("no session bus (\(error)), will retry", level: .warning)
+            setState("no session bus (\(error)), waiting for one", level: .warning)
             scheduleReconnect()
         }
     }
 
+    /// Where the session bus socket will appear: `unix:path=` in the address, else the
+    /// default `$XDG_RUNTIME_DIR/bus`. Nil for other transports.
+    static func busSocketPath(_ env: [String: String]) -> String? {
+        if let address = env["DBUS_SESSION_BUS_ADDRESS"] {
+            guard address.hasPrefix("unix:path=") else { return nil }
+            return address.dropFirst("unix:path=".count).split(separator: ",").first.map(String.init)
+        }
+        return env["XDG_RUNTIME_DIR"].map { $0 + "/bus" }
+    }
+
+    /// Connects again when the bus can be there: when its socket file appears (an
+    /// inotify watch, no wake-ups meanwhile), else after a backoff from 2 s to 5 min.
     private func scheduleReconnect() {
+        if busWatch == nil, let path = Self.busSocketPath(ProcessInfo.processInfo.environment) {
+            let folder = (path as NSString).deletingLastPathComponent, name = (path as NSString).lastPathComponent
+            busWatch = try? manager.loop.addInotify(path: folder, mask: UInt32(IN_CREATE | IN_MOVED_TO), description: "bus-socket") {
+                [unowned self] _, created in
+                guard created == name else { return }
+                self.busWatch = nil
+                self.connect()
+            }
+            if busWatch != nil { return }
+        }
         try? reconnect?.arm(at: Clock.monotonic.now + .seconds(reconnectDelay))
         reconnectDelay = min(reconnectDelay * 2, 300)
     }

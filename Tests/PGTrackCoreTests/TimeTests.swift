@@ -125,3 +125,24 @@ import Testing
         #expect(SlotID(text) == nil)
     }
 }
+
+@Suite struct WallClockTests {
+    /// The offset arithmetic agrees with Foundation's Calendar, on both sides of DST
+    /// changes and before 1970.
+    @Test(arguments: ["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kathmandu", "UTC"])
+    func wallClockMatchesCalendar(zoneName: String) throws {
+        let zone = try #require(TimeZone(identifier: zoneName))
+        let cal = Calendar.gregorian(zone)
+        var t = Date(timeIntervalSince1970: -86400 * 400 + 37)
+        while t.timeIntervalSince1970 < 2_000_000_000 {
+            let c = cal.dateComponents([.year, .month, .day, .hour, .minute, .second], from: t)
+            let (date, seconds) = zone.wallClock(t)
+            #expect(date == LocalDate(year: c.year!, month: c.month!, day: c.day!))
+            #expect(seconds == c.hour! * 3600 + c.minute! * 60 + c.second!)
+            t = t.addingTimeInterval(86400 * 13 + 3607)
+        }
+        let t2 = Date(timeIntervalSince1970: 1_795_557_300)
+        #expect(t2.rfc3339(in: zone).hasSuffix(zone.secondsFromGMT(for: t2) == 0 ? "+00:00" : ""))
+        #expect(Date(rfc3339: t2.rfc3339(in: zone)) == t2)
+    }
+}

@@ -72,3 +72,26 @@ import PGTrackCore
         #expect(fresh.schedule(now: Fixture.beforeStart).slot(SlotID(week: 1, day: 3))?.task == TaskID(week: 1, index: 2))
     }
 }
+
+@Suite struct TrackerCacheTests {
+    /// The cached schedule is always the one computed afresh, across changes and across
+    /// the instants at which slots turn missed.
+    @Test func cachedScheduleEqualsAFreshOne() throws {
+        let path = Fixture.temporaryDirectory() + "/pgtrack.sqlite"
+        var config = Config()
+        config.schedule.timezone = "Europe/Berlin"
+        config.plan.start = Fixture.start
+        let tracker = try Tracker(config: config, ledger: try Ledger(path: path), now: Fixture.beforeStart)
+        let monday = Fixture.berlin.instant(Fixture.start, TimeOfDay(hour: 18, minute: 0))
+        var times: [Date] = []
+        for minutes in stride(from: -60, through: 60 * 30, by: 7) { times.append(monday.addingTimeInterval(Double(minutes * 60))) }
+        for (i, t) in times.enumerated() {
+            if i == 40 { try tracker.apply(.skip(SlotID(week: 1, day: 3), reason: nil), now: t) }
+            let cached = tracker.schedule(now: t)
+            #expect(cached == Scheduler.compute(tracker.input(now: t)), "at \(t)")
+        }
+        // w01d1 ends 18:30, turns missed after 20:30: both sides are right.
+        #expect(tracker.schedule(now: monday.addingTimeInterval(2.5 * 3600 - 1)).slot(SlotID(week: 1, day: 1))?.state == .scheduled)
+        #expect(tracker.schedule(now: monday.addingTimeInterval(2.5 * 3600 + 1)).slot(SlotID(week: 1, day: 1))?.state == .missed)
+    }
+}

@@ -284,3 +284,23 @@ def wait_until(predicate, timeout=15.0, what="condition", details=None):
             return value
         _time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}" + (f": {details()}" if details else ""))
+
+
+def varlink_call(sock_path, method, timeout=5.0, **params):
+    """One io.pgtrack.Tracker call on a fresh connection; the reply as a dict."""
+    import json as _json
+    import socket as _socket
+    s = _socket.socket(_socket.AF_UNIX)
+    s.settimeout(timeout)
+    try:
+        s.connect(str(sock_path))
+        s.sendall(_json.dumps({"method": "io.pgtrack.Tracker." + method, "parameters": params}).encode() + b"\0")
+        data = b""
+        while not data.endswith(b"\0"):
+            chunk = s.recv(1 << 20)
+            if not chunk:
+                raise ConnectionError("the daemon closed the connection")
+            data += chunk
+    finally:
+        s.close()
+    return _json.loads(data[:-1])

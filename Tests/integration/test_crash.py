@@ -3,36 +3,19 @@
 After every restart: each change that got a reply is in the ledger, the schedule is the
 one those changes give, the database is sound, and the feed on disk is whole.
 """
-import json
 import os
 import random
 import signal
-import socket
 import sqlite3
 import threading
 import time
 
 import pytest
 
-from conftest import Daemon, Home
+from conftest import Daemon, Home, varlink_call
 
 TRIALS = int(os.environ.get("PGTRACK_CRASH_TRIALS", "25"))
 CHANGE_KINDS = ("skip", "done", "reopen", "reschedule", "undo")
-
-
-def send(sock_path, method, params, timeout=2.0):
-    s = socket.socket(socket.AF_UNIX)
-    s.settimeout(timeout)
-    s.connect(str(sock_path))
-    s.sendall(json.dumps({"method": "io.pgtrack.Tracker." + method, "parameters": params}).encode() + b"\0")
-    data = b""
-    while not data.endswith(b"\0"):
-        chunk = s.recv(1 << 20)
-        if not chunk:
-            raise ConnectionError("closed")
-        data += chunk
-    s.close()
-    return json.loads(data[:-1])
 
 
 def random_call(rng):
@@ -83,7 +66,7 @@ def test_acknowledged_changes_survive_sigkill(home):
                 while not stop.is_set():
                     kind, params = random_call(rng)
                     try:
-                        reply = send(daemon.socket, kind, params)
+                        reply = varlink_call(daemon.socket, kind, timeout=2.0, **params)
                     except (OSError, ConnectionError, ValueError):
                         return  # the daemon died under us
                     if "error" not in reply:

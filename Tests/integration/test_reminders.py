@@ -1,8 +1,5 @@
 """Desktop reminders: a real dunst, a scripted notification server, no server, downtime."""
-import json
 import os
-import signal
-import socket
 import sqlite3
 import subprocess
 import time
@@ -11,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BIN, FUTURE, Daemon, FakeNotificationServer, require_tool, wait_until
+from conftest import FUTURE, Daemon, FakeNotificationServer, require_tool, varlink_call, wait_until
 
 # Five-minute slots and reminders a few seconds apart, so that a test sees all three.
 def quick_config(extra=""):
@@ -20,21 +17,9 @@ def quick_config(extra=""):
         '[reminders]\nat = ["-5s", "0m", "end-290s"]\n' + extra
 
 
-def call(sock, method, **params):
-    s = socket.socket(socket.AF_UNIX)
-    s.settimeout(5)
-    s.connect(str(sock))
-    s.sendall(json.dumps({"method": "io.pgtrack.Tracker." + method, "parameters": params}).encode() + b"\0")
-    data = b""
-    while not data.endswith(b"\0"):
-        data += s.recv(65536)
-    s.close()
-    return json.loads(data[:-1])
-
-
 def move_slot(daemon, slot, seconds_from_now):
     start = (datetime.now(timezone.utc) + timedelta(seconds=seconds_from_now)).replace(microsecond=0)
-    reply = call(daemon.socket, "Reschedule", slot=slot, start=start.isoformat())
+    reply = varlink_call(daemon.socket, "Reschedule", slot=slot, start=start.isoformat())
     assert "error" not in reply, reply
     return start
 

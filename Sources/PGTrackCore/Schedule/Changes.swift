@@ -121,8 +121,7 @@ extension ScheduleInput {
 extension Date {
     /// `2026-12-02 18:00` in `zone`, for messages.
     public func formatted(in zone: TimeZone) -> String {
-        let c = Calendar.gregorian(zone).dateComponents([.year, .month, .day, .hour, .minute], from: self)
-        let date = LocalDate(year: c.year ?? 0, month: c.month ?? 1, day: c.day ?? 1)
-        return "\(date) \(TimeOfDay(hour: c.hour ?? 0, minute: c.minute ?? 0))"
+        let (date, seconds) = zone.wallClock(self)
+        return "\(date) \(TimeOfDay(hour: seconds / 3600, minute: seconds % 3600 / 60))"
     }
 }

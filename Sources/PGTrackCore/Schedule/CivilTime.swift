@@ -79,8 +79,7 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// The date `instant` falls on in `zone`.
     public init(_ instant: Date, in zone: TimeZone) {
-        let c = Calendar.gregorian(zone).dateComponents([.year, .month, .day], from: instant)
-        self.init(year: c.year ?? 1970, month: c.month ?? 1, day: c.day ?? 1)
+        self = zone.wallClock(instant).date
     }
 }
 
@@ -148,6 +147,15 @@ extension Calendar {
 }
 
 extension TimeZone {
+    /// What the wall clock in this zone shows at `instant`: the date and the seconds
+    /// since midnight. Day arithmetic on the UTC offset, no `Calendar`: the control API
+    /// formats every time it sends this way, and a `Calendar` costs microseconds each.
+    public func wallClock(_ instant: Date) -> (date: LocalDate, seconds: Int) {
+        let local = Int((instant.timeIntervalSince1970).rounded(.down)) + secondsFromGMT(for: instant)
+        let day = local >= 0 ? local / 86400 : (local - 86399) / 86400
+        return (LocalDate(dayNumber: day), local - day * 86400)
+    }
+
     /// The instant at which the wall clock in this zone shows `time` on `date`.
     ///
     /// A time skipped by a DST change (02:30 on a spring-forward night) resolves to

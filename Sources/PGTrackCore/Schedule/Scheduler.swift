@@ -82,6 +82,17 @@ public struct Schedule: Sendable, Equatable {
         slots.last { $0.task != nil }?.end
     }
 
+    /// The last instant through which this schedule stays as it is at `now`: slots turn
+    /// missed only when `grace` after their end has passed.
+    public func stableUntil(after now: Date, grace: Span) -> Date {
+        var until = Date.distantFuture
+        for slot in slots where slot.state != .done && slot.state != .skipped && slot.state != .missed {
+            let change = slot.end.addingTimeInterval(grace.timeInterval)
+            if change >= now, change < until { until = change }
+        }
+        return until
+    }
+
     /// The first instant after `now` at which something is due: a reminder, a slot's
     /// start or end, or the moment a slot becomes missed. The daemon sleeps until then.
     public func nextDeadline(after now: Date, reminders: [ReminderOffset], grace: Span) -> Date? {
@@ -160,18 +171,18 @@ public enum Scheduler {
                 } else if edit.skipped {
                     slot.state = .skipped
                     slot.reason = edit.reason
-                } else {
+                } else if let task = queue.first, task.week <= slot.week {
                     let missed = slot.end.addingTimeInterval(grace) < input.now
                     if missed, input.settings.onMissed == .slide {
-                        slot.state = .missed
-                    } else if let task = queue.first, task.week <= slot.week {
+                        slot.state = .missed // its task slides on to the next usable slot
+                    } else {
                         queue.removeFirst()
                         slot.task = task
                         slot.state = missed ? .missed : .scheduled
                         slotOfTask[task] = slot.id
-                    } else {
-                        slot.state = .catchUp
                     }
+                } else {
+                    slot.state = .catchUp // nothing to miss in a spare slot
                 }
                 slots.append(slot)
             }

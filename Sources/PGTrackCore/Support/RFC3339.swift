@@ -3,13 +3,12 @@ import Foundation
 extension Date {
     /// `2027-01-04T18:00:00+01:00`: RFC 3339 with the zone's offset at that instant.
     public func rfc3339(in zone: TimeZone) -> String {
-        let c = Calendar.gregorian(zone).dateComponents([.year, .month, .day, .hour, .minute, .second], from: self)
+        let (date, s) = zone.wallClock(self)
         let offset = zone.secondsFromGMT(for: self)
         func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
         let sign = offset < 0 ? "-" : "+"
         let o = abs(offset)
-        let date = LocalDate(year: c.year ?? 1970, month: c.month ?? 1, day: c.day ?? 1)
-        return "\(date)T\(two(c.hour ?? 0)):\(two(c.minute ?? 0)):\(two(c.second ?? 0))\(sign)\(two(o / 3600)):\(two(o % 3600 / 60))"
+        return "\(date)T\(two(s / 3600)):\(two(s % 3600 / 60)):\(two(s % 60))\(sign)\(two(o / 3600)):\(two(o % 3600 / 60))"
     }
 
     /// Parses RFC 3339 (`2027-01-04T18:00:00+01:00`, `...Z`, fractional seconds allowed).
