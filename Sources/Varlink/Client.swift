@@ -45,7 +45,9 @@ public final class VarlinkClient {
         let bytes = Framer.frame(call.json)
         var offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+            let n = bytes.withUnsafeBytes { raw in
+                raw.baseAddress.map { Glibc.send(fd, $0 + offset, raw.count - offset, Int32(MSG_NOSIGNAL)) } ?? 0
+            }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw SocketError("send")

@@ -178,7 +178,7 @@ struct Lexer {
     mutating func interfaceName() throws(InterfaceError) -> String {
         let w = word()
         let parts = w.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count >= 2, parts.allSatisfy({ !$0.isEmpty && $0.first!.isLetter }) else {
+        guard parts.count >= 2, parts.allSatisfy({ $0.first?.isLetter == true }) else {
             throw error("expected a reverse-domain interface name, found '\(w)'")
         }
         return w

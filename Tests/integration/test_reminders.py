@@ -54,18 +54,20 @@ class Dunst:
             return subprocess.run([require_tool("gdbus"), "call", "--session", "--dest", "org.freedesktop.DBus",
                                    "--object-path", "/org/freedesktop/DBus", "--method", "org.freedesktop.DBus.NameHasOwner",
                                    "org.freedesktop.Notifications"], env=env, capture_output=True, text=True).stdout.startswith("(true")
-        # dunst gives up at once when the display is not ready yet; start it again then.
-        for attempt in range(5):
+        # dunst gives up at once when the display does not accept clients yet (a fresh
+        # Xvfb may still be compiling its keymap): start it again until it stays up.
+        deadline = time.time() + 30
+        while True:
             self.dunst = subprocess.Popen([dunst, "-config", str(rc)], env=env, stdout=subprocess.DEVNULL,
                                           stderr=self.errors.open("w"))
-            deadline = time.time() + 10
-            while time.time() < deadline and self.dunst.poll() is None and not on_bus():
+            started = time.time()
+            while time.time() < started + 10 and self.dunst.poll() is None and not on_bus():
                 time.sleep(0.05)
             if self.dunst.poll() is None and on_bus():
                 break
-            time.sleep(0.2 * (attempt + 1))
-        else:
-            raise AssertionError("dunst did not start: " + self.errors.read_text())
+            if time.time() > deadline:
+                raise AssertionError("dunst did not start: " + self.errors.read_text())
+            time.sleep(0.5)
 
     def notes(self):
         if not self.log.exists():
