@@ -288,14 +288,9 @@ def bench_reminders():
     """Lateness: from a reminder's due instant to dunst's rule script logging it."""
     work = Path(tempfile.mkdtemp(prefix="reminders-"))
     runner, address = private_bus(work)
-    r, w = os.pipe()
-    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", "640x480x24", "-nolisten", "tcp"],
-                            pass_fds=(w,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(w)
-    display = os.read(r, 16).decode().strip()
-    os.close(r)
-    while not Path(f"/tmp/.X11-unix/X{display}").exists():
-        time.sleep(0.02)
+    sys.path.insert(0, str(ROOT / "Tests" / "integration"))
+    from conftest import start_xvfb
+    xvfb, display = start_xvfb(work / "xvfb.err")
     log = work / "notes.log"
     script = work / "log.sh"
     script.write_text(f"#!/bin/sh\necho \"$(date +%s.%N) $3\" >> {log}\n")

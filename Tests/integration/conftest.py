@@ -304,3 +304,25 @@ def varlink_call(sock_path, method, timeout=5.0, **params):
     finally:
         s.close()
     return _json.loads(data[:-1])
+
+
+def start_xvfb(errors: Path):
+    """An Xvfb on a free display number; returns (process, display number).
+
+    The number is chosen here rather than with -displayfd: Xvfb could not write to an
+    inherited descriptor numbered 14 when the test process had many files open."""
+    import time as _time
+    xvfb = require_tool("Xvfb")
+    for n in range(90, 200):
+        if Path(f"/tmp/.X11-unix/X{n}").exists() or Path(f"/tmp/.X{n}-lock").exists():
+            continue
+        p = subprocess.Popen([xvfb, f":{n}", "-screen", "0", "640x480x24", "-nolisten", "tcp"],
+                             stdout=subprocess.DEVNULL, stderr=errors.open("w"))
+        deadline = _time.time() + 15
+        while _time.time() < deadline and p.poll() is None and not Path(f"/tmp/.X11-unix/X{n}").exists():
+            _time.sleep(0.05)
+        if p.poll() is None and Path(f"/tmp/.X11-unix/X{n}").exists():
+            return p, str(n)
+        p.kill()
+        p.wait()
+    raise AssertionError("no free X display: " + errors.read_text())

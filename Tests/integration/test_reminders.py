@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FUTURE, Daemon, FakeNotificationServer, require_tool, varlink_call, wait_until
+from conftest import FUTURE, Daemon, FakeNotificationServer, require_tool, start_xvfb, varlink_call, wait_until
 
 # Five-minute slots and reminders a few seconds apart, so that a test sees all three.
 def quick_config(extra=""):
@@ -33,21 +33,16 @@ class Dunst:
     """dunst on its own Xvfb display, logging every notification through a rule script."""
 
     def __init__(self, address, tmp: Path):
-        xvfb, dunst = require_tool("Xvfb"), require_tool("dunst")
+        dunst = require_tool("dunst")
         self.log = tmp / "dunst-notes.log"
         script = tmp / "log-notification.sh"
         script.write_text(f"#!/bin/sh\nprintf '%s\\t%s\\t%s\\t%s\\n' \"$1\" \"$2\" \"$3\" \"$5\" >> {self.log}\n")
         script.chmod(0o755)
         rc = tmp / "dunstrc"
         rc.write_text(f"[global]\n    font = Monospace 8\n[log]\n    appname = *\n    script = {script}\n")
-        r, w = os.pipe()
-        self.xvfb = subprocess.Popen([xvfb, "-displayfd", str(w), "-screen", "0", "640x480x24", "-nolisten", "tcp"],
-                                     pass_fds=(w,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        os.close(w)
-        display = os.read(r, 16).decode().strip()
-        os.close(r)
+        self.xvfb_errors = tmp / "xvfb.err"
+        self.xvfb, display = start_xvfb(self.xvfb_errors)
         env = dict(os.environ, DISPLAY=f":{display}", DBUS_SESSION_BUS_ADDRESS=address)
-        wait_until(lambda: Path(f"/tmp/.X11-unix/X{display}").exists(), what=f"Xvfb display :{display}")
         self.errors = tmp / "dunst.err"
 
         def on_bus():
@@ -66,7 +61,8 @@ class Dunst:
             if self.dunst.poll() is None and on_bus():
                 break
             if time.time() > deadline:
-                raise AssertionError("dunst did not start: " + self.errors.read_text())
+                raise AssertionError(f"dunst did not start on :{display}: " + self.errors.read_text() +
+                                     "\nXvfb: " + self.xvfb_errors.read_text()[-2000:] + f"\nenv DISPLAY={env['DISPLAY']}")
             time.sleep(0.5)
 
     def notes(self):
