@@ -29,15 +29,23 @@ def connect(path):
     return s
 
 
-def test_notify_ready_status_reload_and_stopping(home, notify, tmp_path):
-    home.write_config(FIXED)
-    sock = tmp_path / "control.sock"
+def start_activated(home, notify, sock):
+    """pgtrackd under systemd-socket-activate, started by a first connection (that is
+    when systemd-socket-activate execs it); returns it and the index of READY=1."""
     p = socket_activated(home, notify, sock)
     try:
-        # systemd-socket-activate only starts the daemon on the first connection.
         wait_for_path(sock)
         connect(sock).close()
-        ready = notify.wait_for("READY=1")
+        return p, notify.wait_for("READY=1")
+    except BaseException:
+        p.kill()
+        raise
+
+
+def test_notify_ready_status_reload_and_stopping(home, notify, tmp_path):
+    home.write_config(FIXED)
+    p, ready = start_activated(home, notify, tmp_path / "control.sock")
+    try:
         status = notify.wait_for("STATUS=", after=ready)
         assert "next slot" in notify.assignments()[status]
 
@@ -59,12 +67,8 @@ def test_notify_ready_status_reload_and_stopping(home, notify, tmp_path):
 
 def test_reload_with_a_broken_config_keeps_running(home, notify, tmp_path):
     home.write_config(FIXED)
-    sock = tmp_path / "control.sock"
-    p = socket_activated(home, notify, sock)
+    p, ready = start_activated(home, notify, tmp_path / "control.sock")
     try:
-        wait_for_path(sock)
-        connect(sock).close()
-        ready = notify.wait_for("READY=1")
         home.write_config('[schedule]\ntime = "late"\n')
         p.send_signal(signal.SIGHUP)
         notify.wait_for("READY=1", after=ready + 1)
