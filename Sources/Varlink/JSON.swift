@@ -246,6 +246,10 @@ extension JSON {
                 i += 1
             }
             guard digits > 0, digits < 400 else { throw error("invalid number") }
+            let intStart = bytes[start] == UInt8(ascii: "-") ? start + 1 : start
+            if intStart + 1 < i, bytes[intStart] == UInt8(ascii: "0"), (0x30...0x39).contains(bytes[intStart + 1]) {
+                throw error("leading zero in a number")
+            }
             let text = String(decoding: bytes[start..<i], as: UTF8.self)
             if !isDouble, let v = Int64(text) { return .int(v) }
             guard let d = Double(text), d.isFinite else { throw error("invalid number") }

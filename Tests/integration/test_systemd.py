@@ -189,3 +189,19 @@ def test_units_pass_systemd_analyze_verify(tmp_path):
                        env=dict(os.environ, XDG_RUNTIME_DIR=str(runtime)), capture_output=True, text=True, cwd=tmp_path)
     # verify exits 0 on warnings; any output at all is a finding.
     assert r.returncode == 0 and r.stdout == "" and r.stderr == "", r.stdout + r.stderr
+
+
+def test_watchdog_pings_come_from_the_loop(home, notify):
+    """With WATCHDOG_USEC set, sd-event sends WATCHDOG=1 at half the interval."""
+    home.write_config(FIXED)
+    env = dict(home.env, NOTIFY_SOCKET=str(notify.path), WATCHDOG_USEC="400000")
+    p = subprocess.Popen([str(BIN / "pgtrackd")], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        ready = notify.wait_for("READY=1")
+        first = notify.wait_for("WATCHDOG=1", after=ready)
+        notify.wait_for("WATCHDOG=1", after=first + 1)
+        pings = [l for l in notify.assignments() if l == "WATCHDOG=1"]
+        assert len(pings) >= 2
+    finally:
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(timeout=10) == 0
