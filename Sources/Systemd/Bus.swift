@@ -40,16 +40,6 @@ public final class Bus {
         sd_bus_flush_close_unref(pointer)
     }
 
-    /// Whether the connection is still open.
-    public var isOpen: Bool { sd_bus_is_open(pointer) > 0 }
-
-    /// This connection's unique name (`:1.42`).
-    public var uniqueName: String? {
-        var name: UnsafePointer<CChar>?
-        guard sd_bus_get_unique_name(pointer, &name) >= 0, let name else { return nil }
-        return String(cString: name)
-    }
-
     /// Calls a method without blocking; `reply` runs on the loop with the reply or the
     /// error (a timeout included). The message is built by `build`.
     public func callAsync(destination: String, path: String, interface: String, member: String,

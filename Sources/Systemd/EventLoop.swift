@@ -42,13 +42,6 @@ public final class EventLoop {
         try check(sd_event_set_watchdog(pointer, 1), "sd_event_set_watchdog") > 0
     }
 
-    /// The loop's cached reading of `clock` for this iteration (`sd_event_now`).
-    public func now(_ clock: Clock) -> Microseconds {
-        var usec: UInt64 = 0
-        if sd_event_now(pointer, clock.id, &usec) < 0 { return clock.now }
-        return Microseconds(rawValue: usec)
-    }
-
     // MARK: - Sources
 
     /// A timer on `clock` at the absolute time `at` (`.infinity`: armed later with

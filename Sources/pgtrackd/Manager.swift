@@ -17,9 +17,8 @@ final class Manager {
     let loop: EventLoop
     let tracker: Tracker
     var log: Logger
-    /// The config file in use (nil: compiled-in defaults) and how it was named.
+    /// The config file in use (nil: compiled-in defaults).
     let configPath: String?
-    let explicitConfig: Bool
     let paths: Paths
 
     private var deadlineTimer: TimerSource?
@@ -38,11 +37,10 @@ final class Manager {
     /// The last instant the schedule was looked at; transitions after it are reported.
     private var lastTick: Date
 
-    init(tracker: Tracker, configPath: String?, explicitConfig: Bool, paths: Paths, log: Logger, now: Date) throws {
+    init(tracker: Tracker, configPath: String?, paths: Paths, log: Logger, now: Date) throws {
         self.loop = try EventLoop()
         self.tracker = tracker
         self.configPath = configPath
-        self.explicitConfig = explicitConfig
         self.paths = paths
         self.log = log
         self.lastTick = now

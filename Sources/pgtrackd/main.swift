@@ -92,8 +92,7 @@ if options.printSchedule {
 
 let manager: Manager
 do {
-    manager = try Manager(tracker: tracker, configPath: configPath, explicitConfig: options.config != nil,
-                          paths: paths, log: log, now: now)
+    manager = try Manager(tracker: tracker, configPath: configPath, paths: paths, log: log, now: now)
     try manager.setUpSources()
     try manager.takeControlSocket()
     try manager.startReminders()
