@@ -165,10 +165,11 @@ def test_no_server_logs_once_and_delivers_when_one_appears(home, session_bus, tm
     finally:
         daemon.stop()
     err = daemon.process.stderr.read()
-    # Said once while waiting (not once per reminder); again only when the server left at the end.
+    # Said once while waiting (not once per reminder); at most once more, if the daemon
+    # saw the server leave at the end before it was stopped itself.
     waiting, _, after = err.partition("reminders: delivering to the notification server")
     assert waiting.count("reminders: no notification server on the session bus") == 1, err
-    assert after.count("reminders: no notification server on the session bus") == 1, err
+    assert after.count("reminders: no notification server on the session bus") <= 1, err
 
 
 def test_downtime_gives_exactly_one_digest(home, session_bus, tmp_path):
