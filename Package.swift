@@ -65,7 +65,7 @@ let package = Package(
         ),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd"]),
         .testTarget(name: "VarlinkTests", dependencies: ["Varlink", "VarlinkServer", "Systemd"]),
-        .testTarget(name: "PGTrackCalendarTests", dependencies: ["PGTrackCalendar", "CLibical", "PGTrackCore"]),
+        .testTarget(name: "PGTrackCalendarTests", dependencies: ["PGTrackCalendar", "CLibical", "PGTrackCore", "PGTrackStore"]),
         .testTarget(name: "PGTrackStoreTests", dependencies: ["PGTrackStore", "PGTrackCore"]),
         .testTarget(name: "PGTrackConfigTests", dependencies: ["PGTrackConfig", "PGTrackCore"]),
         .testTarget(

@@ -8,6 +8,9 @@ public final class CalendarPublisher {
     public let writer: CalendarWriter
     private let ledger: Ledger
     private var revisions: [String: SlotRevision]?
+    /// The schedule and zone the files on disk show; the daemon ticks at every deadline,
+    /// and most ticks change nothing, so an unchanged schedule is not exported again.
+    private var written: (schedule: Schedule, zone: String)?
 
     public init(writer: CalendarWriter, ledger: Ledger) {
         self.writer = writer
@@ -29,14 +32,18 @@ public final class CalendarPublisher {
         return export
     }
 
-    /// Writes what changed; returns whether the feed file was rewritten.
+    /// Writes what changed; returns whether the feed file was rewritten. Config changes
+    /// come with a new publisher (on reload), so the schedule and zone decide.
     @discardableResult
     public func publish(_ tracker: Tracker, now: Date) throws -> Bool {
+        let schedule = tracker.schedule(now: now), zone = tracker.config.timeZone.identifier
+        if let written, written.schedule == schedule, written.zone == zone { return false }
         let export = try export(tracker, now: now)
         let wrote = try writer.writeFeed(export.feed())
         if writer.vdirPath != nil {
             try writer.syncVdir(export.vdirFiles(), name: export.calendarName, color: tracker.config.calendar.color)
         }
+        written = (schedule, zone)
         return wrote
     }
 }
