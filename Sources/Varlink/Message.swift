@@ -156,5 +156,15 @@ public struct Framer {
     public var pending: Int { buffer.count }
 
     /// A message as sent: JSON text and the NUL.
-    public static func frame(_ json: JSON) -> [UInt8] { Array(json.text.utf8) + [0] }
+    public static func frame(_ json: JSON) -> [UInt8] {
+        var out: [UInt8] = []
+        frame(json, into: &out)
+        return out
+    }
+
+    /// Appends a framed message to `out` (a connection's output buffer).
+    public static func frame(_ json: JSON, into out: inout [UInt8]) {
+        json.write(to: &out)
+        out.append(0)
+    }
 }

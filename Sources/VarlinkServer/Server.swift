@@ -303,7 +303,7 @@ final class Connection {
 
     func send(_ json: JSON) {
         guard !closed else { return }
-        output.append(contentsOf: Framer.frame(json))
+        Framer.frame(json, into: &output)
         if output.count > server.limits.maxQueuedOutput { return close() }
         flush()
     }
@@ -319,7 +319,7 @@ final class Connection {
                 }
                 return close()
             }
-            output.removeFirst(n)
+            if n == output.count { output.removeAll(keepingCapacity: true) } else { output.removeFirst(n) }
         }
         source?.setIOEvents(IOEvents.readable.rawValue)
     }

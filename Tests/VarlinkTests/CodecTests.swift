@@ -81,6 +81,16 @@ import VarlinkServer
         #expect(try JSON.parse(json.text) == json)
     }
 
+    @Test func writtenBytesAreExact() {
+        // Escapes as RFC 8259 writes them; everything else, multi-byte UTF-8 included, as is.
+        #expect(JSON.string("a\"b\\c\n\t\r\u{1}\u{1F}\u{7F}").text == #""a\"b\\c\n\t\r\u0001\u001f"# + "\u{7F}\"")
+        #expect(JSON.string("🐘 café").bytes == Array("\"🐘 café\"".utf8))
+        #expect(JSON.object([("k\"", .array([.null, true, false, .int(-9223372036854775807 - 1), .double(1e300)]))]).text
+                == #"{"k\"":[null,true,false,-9223372036854775808,1e+300]}"#)
+        #expect(JSON.double(.nan).text == "null")
+        #expect(JSON.double(-3).text == "-3")
+    }
+
     @Test func numbers() throws {
         #expect(try JSON.parse("9007199254740993") == .int(9007199254740993))
         #expect(try JSON.parse("-2.5e3").double == -2500)
