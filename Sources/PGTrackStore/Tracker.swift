@@ -79,6 +79,15 @@ public final class Tracker {
 
     private var cache: ScheduleCache?
 
+    /// Changes whenever anything the schedule depends on changes (an event, a reload, a
+    /// new time zone): views computed from the schedule can be kept while it stays equal.
+    public var stamp: Stamp { Stamp(events: events.count, generation: generation) }
+
+    public struct Stamp: Equatable, Sendable {
+        var events: Int
+        var generation: Int
+    }
+
     /// Forgets the cached schedule (the system time zone changed under it).
     public func invalidate() { generation += 1 }
     /// Bumped by `reload`, which can change everything the schedule depends on.

@@ -23,7 +23,7 @@ final class Control {
         do {
             switch call.name {
             case "Status":
-                channel.reply(["status": status(now: now)])
+                channel.reply(["status": cachedStatus(now: now)])
             case "ListSlots":
                 channel.reply(["slots": .array(try listSlots(p, now: now))])
             case "Skip":
@@ -155,6 +155,30 @@ final class Control {
     func currentWeek(_ schedule: Schedule, now: Date) -> Int {
         let days = LocalDate(now, in: zone).dayNumber - tracker.startDate.dayNumber
         return max(1, min(days / 7 + 1, schedule.slots.last?.week ?? 1))
+    }
+
+    private struct StatusCache {
+        var stamp: Tracker.Stamp
+        var notifications: String
+        var from: Date
+        var until: Date
+        var value: JSON
+    }
+
+    private var statusCache: StatusCache?
+
+    /// `status(now:)`, kept until the tracker changes, the notification state changes, or
+    /// `now` reaches the next instant at which the view can differ. Status is the call
+    /// clients poll (status bars, prompts), so it should cost a lookup, not a recompute.
+    func cachedStatus(now: Date) -> JSON {
+        let notifications = manager.notificationState
+        if let c = statusCache, c.stamp == tracker.stamp, c.notifications == notifications, c.from <= now, now < c.until {
+            return c.value
+        }
+        let value = status(now: now)
+        let until = tracker.schedule(now: now).viewStableUntil(after: now, zone: zone, grace: tracker.config.schedule.grace)
+        statusCache = StatusCache(stamp: tracker.stamp, notifications: notifications, from: now, until: until, value: value)
+        return value
     }
 
     func status(now: Date) -> JSON {

@@ -26,6 +26,40 @@ import Testing
         #expect(s.projectedFinish == s.slot(w(20, 4))?.end, "the last task, 20.4, is in w20d4")
     }
 
+    /// The control API keeps its Status answer until `viewStableUntil`: sweep the first
+    /// two weeks (with a skip and a missed slot in them) and check that nothing the
+    /// answer shows changes before that instant, and that it is never past a slot start.
+    @Test func viewStaysTheSameUntilItsStableBound() throws {
+        let base = try Fixture.apply([.skip(w(1, 2), reason: nil)], to: Fixture.input())
+        func schedule(_ at: Date) -> Schedule {
+            var input = base
+            input.now = at
+            return Scheduler.compute(input)
+        }
+        func view(_ at: Date) -> [String] {
+            let s = schedule(at)
+            return [s.statusLine(now: at, zone: Fixture.berlin), s.current(at: at)?.id.description ?? "-",
+                    s.next(after: at)?.id.description ?? "-", "\(s.behind)", "\(s.doneCount)",
+                    "\(LocalDate(at, in: Fixture.berlin))"]
+        }
+        var t = Fixture.beforeStart
+        let end = t.addingTimeInterval(14 * 86400)
+        var bounds = 0
+        while t < end {
+            let s = schedule(t)
+            let until = s.viewStableUntil(after: t, zone: Fixture.berlin, grace: base.settings.grace)
+            #expect(until > t)
+            if let next = s.next(after: t) { #expect(until <= next.start) }
+            let seen = view(t)
+            for probe in [t.addingTimeInterval(until.timeIntervalSince(t) / 2), until.addingTimeInterval(-1)] where probe > t {
+                #expect(view(probe) == seen, "view at \(probe) differs from the one at \(t), stable until \(until)")
+            }
+            if until.timeIntervalSince(t) < 86400 { bounds += 1 }
+            t = t.addingTimeInterval(37 * 60)
+        }
+        #expect(bounds > 100, "most samples see a bound within a day")
+    }
+
     @Test func oneSkipSlidesUpToWeekThirteenAndNoFurther() throws {
         let before = Scheduler.compute(Fixture.input())
         let after = Scheduler.compute(try Fixture.apply([.skip(w(1, 3), reason: "ill")], to: Fixture.input()))

@@ -93,6 +93,22 @@ public struct Schedule: Sendable, Equatable {
         return until
     }
 
+    /// The first instant after `now` at which a view of the schedule at `now` (current
+    /// and next slot, week, "today"/"tomorrow") can read differently: a slot starts or
+    /// ends, a slot turns missed, or the local date turns over. The control API keeps its
+    /// Status answer until then.
+    public func viewStableUntil(after now: Date, zone: TimeZone, grace: Span) -> Date {
+        var until = zone.instant(LocalDate(now, in: zone).adding(days: 1), TimeOfDay(hour: 0, minute: 0))
+        if until <= now { until = now.addingTimeInterval(3600) } // a zone whose midnight does not exist
+        let missed = stableUntil(after: now, grace: grace)
+        if missed > now, missed < until { until = missed }
+        for slot in slots {
+            if slot.start > now, slot.start < until { until = slot.start }
+            if slot.end > now, slot.end < until { until = slot.end }
+        }
+        return until
+    }
+
     /// The first instant after `now` at which something is due: a reminder, a slot's
     /// start or end, or the moment a slot becomes missed. The daemon sleeps until then.
     public func nextDeadline(after now: Date, reminders: [ReminderOffset], grace: Span) -> Date? {
