@@ -72,21 +72,51 @@ func benchExport(slots: Int, runs: Int) throws {
           ("median_ms", .double(percentile(times, 0.5) * 1000)), ("min_ms", .double(times[0] * 1000))])
 }
 
-func benchAPI(socket: String, calls: Int) throws {
-    let client = try VarlinkClient(path: socket)
-    _ = try client.call("io.pgtrack.Tracker.Status")
+/// `connections` connections from one thread, each sending Status and waiting for its
+/// reply before sending the next, multiplexed with poll(2): the shape of
+/// `redis-benchmark -c N`, so the client costs about what redis's own client costs and
+/// the figure is the server's. A reply is checked to be a Status answer, not an error.
+func benchAPILoad(socket: String, connections: Int, calls: Int) throws {
+    let request = Framer.frame(Call(method: "io.pgtrack.Tracker.Status").json)
+    let expected = Array(#"{"parameters":{"status":{"#.utf8)
+    var fds: [pollfd] = []
+    var pending: [[UInt8]] = Array(repeating: [], count: connections)
+    var sentAt = [Double](repeating: 0, count: connections)
+    for _ in 0..<connections {
+        fds.append(pollfd(fd: try UnixSocket.connect(path: socket), events: Int16(POLLIN), revents: 0))
+    }
+    func send(_ i: Int) {
+        sentAt[i] = now()
+        _ = request.withUnsafeBytes { Glibc.send(fds[i].fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    }
     var times: [Double] = []
     times.reserveCapacity(calls)
+    var sent = 0
     let t0 = now()
-    for _ in 0..<calls {
-        let t = now()
-        _ = try client.call("io.pgtrack.Tracker.Status")
-        times.append(now() - t)
+    for i in 0..<connections where sent < calls { send(i); sent += 1 }
+    var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+    while times.count < calls {
+        guard poll(&fds, nfds_t(fds.count), 10_000) > 0 else { throw SocketError("poll") }
+        for i in fds.indices where fds[i].revents != 0 {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fds[i].fd, $0.baseAddress, $0.count) }
+            guard n > 0 else { throw SocketError("read") }
+            pending[i].append(contentsOf: buffer[0..<n])
+            while let nul = pending[i].firstIndex(of: 0) {
+                guard pending[i].starts(with: expected) else {
+                    throw SocketError("unexpected reply: \(String(decoding: pending[i][..<nul], as: UTF8.self))")
+                }
+                pending[i].removeFirst(nul + 1)
+                times.append(now() - sentAt[i])
+                if sent < calls { send(i); sent += 1 }
+            }
+        }
     }
     let total = now() - t0
+    for f in fds { close(f.fd) }
     times.sort()
-    emit([("calls", .int(Int64(calls))), ("seconds", .double(total)), ("rps", .double(Double(calls) / total)),
-          ("p50_us", .double(percentile(times, 0.5) * 1e6)), ("p99_us", .double(percentile(times, 0.99) * 1e6))])
+    emit([("calls", .int(Int64(calls))), ("connections", .int(Int64(connections))), ("seconds", .double(total)),
+          ("rps", .double(Double(calls) / total)), ("p50_us", .double(percentile(times, 0.5) * 1e6)),
+          ("p99_us", .double(percentile(times, 0.99) * 1e6))])
 }
 
 let args = CommandLine.arguments
@@ -94,10 +124,10 @@ do {
     switch args.dropFirst().first {
     case "export":
         try benchExport(slots: Int(args[2]) ?? 0, runs: Int(args[3]) ?? 20)
-    case "api":
-        try benchAPI(socket: args[2], calls: Int(args[3]) ?? 10000)
+    case "api-load":
+        try benchAPILoad(socket: args[2], connections: Int(args[3]) ?? 8, calls: Int(args[4]) ?? 100_000)
     default:
-        FileHandle.standardError.write(Data("usage: pgtrack-bench export SLOTS RUNS | api SOCKET CALLS\n".utf8))
+        FileHandle.standardError.write(Data("usage: pgtrack-bench export SLOTS RUNS | api-load SOCKET CONNECTIONS CALLS\n".utf8))
         exit(64)
     }
 } catch {
