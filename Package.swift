@@ -56,7 +56,12 @@ let package = Package(
                 "PGTrackCore",
                 "Varlink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            // A fully static executable: no dynamic loader, no symbol lookups, no relocations
+            // at start (2.7 -> 1.9 ms for a call to the daemon). Release only, where the
+            // Makefile also links the Swift runtime statically; libc's NSS functions are
+            // unused here.
+            linkerSettings: [.unsafeFlags(["-static-executable"], .when(configuration: .release))]
         ),
         .executableTarget(
             name: "pgtrack-bench",

@@ -8,7 +8,7 @@ import PGTrackCore
 /// escapes TEXT values and folds lines at 75 octets with CRLF line ends.
 public struct CalendarExport {
     public var schedule: Schedule
-    public var zone: TimeZone
+    public var zone: Zone
     public var settings: Config.CalendarSettings
     /// The plan's first day; part of every UID, so a new plan start gives new events.
     public var start: LocalDate
@@ -16,7 +16,7 @@ public struct CalendarExport {
     public var revisions: [String: SlotRevision]
     public var fallbackModified: Date
 
-    public init(schedule: Schedule, zone: TimeZone, settings: Config.CalendarSettings, start: LocalDate,
+    public init(schedule: Schedule, zone: Zone, settings: Config.CalendarSettings, start: LocalDate,
                 revisions: [String: SlotRevision] = [:], fallbackModified: Date) {
         self.schedule = schedule
         self.zone = zone

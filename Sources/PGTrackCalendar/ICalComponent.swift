@@ -86,15 +86,22 @@ public struct ICalChild {
 
 extension icaltimetype {
     /// A wall-clock time with no zone attached; the TZID parameter names the zone.
-    static func floating(_ date: Date, in zone: TimeZone) -> icaltimetype {
-        let c = Calendar.gregorian(zone).dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+    static func floating(_ date: Date, in zone: Zone) -> icaltimetype {
+        floating(date, offset: zone.secondsFromGMT(for: date))
+    }
+
+    /// The wall clock `offset` seconds east of UTC shows at `date`.
+    static func floating(_ date: Date, offset: Int) -> icaltimetype {
+        let local = Int(date.timeIntervalSince1970.rounded(.down)) + offset
+        let day = local >= 0 ? local / 86400 : (local - 86399) / 86400
+        let d = LocalDate(dayNumber: day), seconds = local - day * 86400
         var t = icaltime_null_time()
-        t.year = Int32(c.year ?? 1970)
-        t.month = Int32(c.month ?? 1)
-        t.day = Int32(c.day ?? 1)
-        t.hour = Int32(c.hour ?? 0)
-        t.minute = Int32(c.minute ?? 0)
-        t.second = Int32(c.second ?? 0)
+        t.year = Int32(d.year)
+        t.month = Int32(d.month)
+        t.day = Int32(d.day)
+        t.hour = Int32(seconds / 3600)
+        t.minute = Int32(seconds / 60 % 60)
+        t.second = Int32(seconds % 60)
         t.is_date = 0
         return t
     }
@@ -110,7 +117,7 @@ extension icaltimetype {
 /// The TZID parameter is set by hand with the bare IANA name: Debian's libical 3.0
 /// prefixes the names of its built-in zones with `/freeassociation.sourceforge.net/`,
 /// which khal and calcurse do not understand.
-func zoned(_ make: (icaltimetype) -> OpaquePointer?, _ date: Date, _ zone: TimeZone) -> OpaquePointer? {
+func zoned(_ make: (icaltimetype) -> OpaquePointer?, _ date: Date, _ zone: Zone) -> OpaquePointer? {
     guard let p = make(.floating(date, in: zone)) else { return nil }
     icalproperty_add_parameter(p, icalparameter_new_tzid(zone.identifier))
     return p

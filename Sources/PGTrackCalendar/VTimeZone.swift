@@ -2,7 +2,7 @@ import CLibical
 import Foundation
 import PGTrackCore
 
-/// Builds a VTIMEZONE from Foundation's zone data, in the yearly RRULE form that
+/// Builds a VTIMEZONE from the system's zone data, in the yearly RRULE form that
 /// Outlook, khal and calcurse read, covering only the years a calendar uses.
 enum VTimeZone {
     struct Rule: Hashable {
@@ -10,7 +10,7 @@ enum VTimeZone {
         var month: Int
         /// 1...4 for the n-th weekday of the month, -1 for the last.
         var week: Int
-        var weekday: Int // Foundation: 1 = Sunday
+        var weekday: Int // 1 = Sunday ... 7 = Saturday, as `byDay` is indexed
         var hour: Int
         var minute: Int
         var from: Int
@@ -28,38 +28,35 @@ enum VTimeZone {
 
     /// The transitions of `zone` from a year before `from` to a year after `to`,
     /// grouped into yearly rules.
-    static func observances(_ zone: TimeZone, from: Date, to: Date) -> [Observance] {
-        let cal = Calendar.gregorian(zone)
+    static func observances(_ zone: Zone, from: Date, to: Date) -> [Observance] {
         let start = from.addingTimeInterval(-366 * 86400)
         let end = to.addingTimeInterval(366 * 86400)
         var out: [Observance] = []
         var cursor = start
-        while let t = zone.nextDaylightSavingTimeTransition(after: cursor), t < end {
+        while let t = zone.nextTransition(after: cursor), t < end {
             let before = zone.secondsFromGMT(for: t.addingTimeInterval(-1))
             let after = zone.secondsFromGMT(for: t)
             // DTSTART is the local time just before the change, in the old offset.
-            var utcCal = Calendar(identifier: .gregorian)
-            utcCal.timeZone = TimeZone(secondsFromGMT: before) ?? zone
-            let c = utcCal.dateComponents([.month, .day, .hour, .minute, .weekday, .year], from: t)
-            let day = c.day ?? 1, month = c.month ?? 1, year = c.year ?? 1970
-            let daysInMonth = cal.range(of: .day, in: .month, for: t)?.count ?? 31
+            let c = icaltimetype.floating(t, offset: before)
+            let day = Int(c.day), month = Int(c.month)
+            let daysInMonth = LocalDate.daysIn(month: month, year: Int(c.year))
             let week = day + 7 > daysInMonth ? -1 : (day - 1) / 7 + 1
+            let weekday = LocalDate(year: Int(c.year), month: month, day: day).weekday.rawValue % 7 + 1
             let rule = Rule(isDaylight: zone.isDaylightSavingTime(for: t), month: month, week: week,
-                            weekday: c.weekday ?? 1, hour: c.hour ?? 0, minute: c.minute ?? 0, from: before, to: after,
-                            name: zone.abbreviation(for: t) ?? zone.identifier)
-            _ = year
+                            weekday: weekday, hour: Int(c.hour), minute: Int(c.minute), from: before, to: after,
+                            name: zone.abbreviation(for: t))
             if let i = out.lastIndex(where: { $0.rule == rule }), i == out.count - 1 || i == out.count - 2 {
                 out[i].last = t
             } else {
                 out.append(Observance(rule: rule, first: t, last: t))
             }
-            cursor = t.addingTimeInterval(1)
+            cursor = t
         }
         return out
     }
 
     /// The VTIMEZONE component for `zone`, with TZID the bare IANA name.
-    static func component(_ zone: TimeZone, from: Date, to: Date) -> ICalComponent {
+    static func component(_ zone: Zone, from: Date, to: Date) -> ICalComponent {
         let vtz = ICalComponent(kind: ICAL_VTIMEZONE_COMPONENT)
         vtz.add(icalproperty_new_tzid(zone.identifier))
         let observances = observances(zone, from: from, to: to)
@@ -72,7 +69,7 @@ enum VTimeZone {
             std.add(icalproperty_new_dtstart(t))
             std.add(icalproperty_new_tzoffsetfrom(Int32(offset)))
             std.add(icalproperty_new_tzoffsetto(Int32(offset)))
-            std.add(icalproperty_new_tzname(zone.abbreviation(for: from) ?? zone.identifier))
+            std.add(icalproperty_new_tzname(zone.abbreviation(for: from)))
             vtz.add(std)
             return vtz
         }
@@ -82,15 +79,13 @@ enum VTimeZone {
             sub.add(icalproperty_new_tzoffsetfrom(Int32(r.from)))
             sub.add(icalproperty_new_tzoffsetto(Int32(r.to)))
             sub.add(icalproperty_new_tzname(r.name))
-            let local = TimeZone(secondsFromGMT: r.from) ?? zone
-            sub.add(icalproperty_new_dtstart(.floating(o.first, in: local)))
+            sub.add(icalproperty_new_dtstart(.floating(o.first, offset: r.from)))
             // A later rule of the same kind replaces this one: end it with UNTIL.
             let replaced = observances[(i + 1)...].contains { $0.rule.isDaylight == r.isDaylight }
             var rrule = "FREQ=YEARLY;BYMONTH=\(r.month);BYDAY=\(r.week)\(byDay[r.weekday - 1])"
             if replaced {
                 let until = icaltimetype.utc(o.last)
-                rrule += ";UNTIL=" + String(format: "%04d%02d%02dT%02d%02d%02dZ", until.year, until.month, until.day,
-                                            until.hour, until.minute, until.second)
+                rrule += ";UNTIL=" + String(cString: icaltime_as_ical_string(until))
             }
             let recurrence = icalrecurrencetype_from_string(rrule)
             sub.add(icalproperty_new_rrule(recurrence))

@@ -82,7 +82,7 @@ public enum ConfigLoader {
         "minutes": { s, v throws(ValueError) in s.minutes = try v.int(in: 5...720) },
         "timezone": { s, v throws(ValueError) in
             let z = try v.string()
-            guard z.isEmpty || TimeZone(identifier: z) != nil else {
+            guard z.isEmpty || Zone(identifier: z) != nil else {
                 throw ValueError("expected an IANA time zone such as \"Europe/Berlin\", found \"\(z)\"")
             }
             s.timezone = z

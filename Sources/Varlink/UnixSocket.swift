@@ -1,4 +1,3 @@
-import Foundation
 import Glibc
 
 /// A failed socket call: which one, and `errno`.
@@ -74,7 +73,7 @@ public enum UnixSocket {
     /// A socket file left by a dead daemon is replaced; one that a live process
     /// answers on is not: that throws `EADDRINUSE`, so a second daemon refuses to start.
     public static func listen(path: String, backlog: Int32 = 128) throws(SocketError) -> Int32 {
-        let folder = (path as NSString).deletingLastPathComponent
+        let folder = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
         if mkdir(folder, 0o700) != 0, errno != EEXIST { throw SocketError("mkdir \(folder)") }
         if let probe = try? connect(path: path) {
             close(probe)

@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import PGTrackCore
 import Varlink
 
@@ -11,16 +12,19 @@ struct Daemon {
     let client: VarlinkClient
     let path: String
 
-    static func socketPath(_ options: GlobalOptions) -> String {
-        if let s = options.socket { return s }
-        let env = ProcessInfo.processInfo.environment
-        if let s = env["PGTRACK_SOCKET"], !s.isEmpty { return s }
+    static func socketPath(_ socket: String?) -> String {
+        if let socket { return socket }
+        if let s = environment("PGTRACK_SOCKET"), !s.isEmpty { return s }
+        var env: [String: String] = [:]
+        for name in ["HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_RUNTIME_DIR"] { env[name] = environment(name) }
         return Paths(environment: env, uid: getuid()).controlSocket
     }
 
     /// Connects, or exits 69 with a hint how to start the daemon.
-    static func connect(_ options: GlobalOptions) throws -> Daemon {
-        let path = socketPath(options)
+    static func connect(_ options: GlobalOptions) throws -> Daemon { try connect(socket: options.socket) }
+
+    static func connect(socket: String?) throws -> Daemon {
+        let path = socketPath(socket)
         do {
             return Daemon(client: try VarlinkClient(path: path), path: path)
         } catch {
@@ -46,7 +50,7 @@ struct Daemon {
 
     /// Prints `pgtrackctl: message` on stderr and returns the exit to throw.
     static func fail(_ message: String, status: Int32) -> ExitCode {
-        FileHandle.standardError.write(Data("pgtrackctl: \(message)\n".utf8))
+        writeOut("pgtrackctl: \(message)\n", to: 2)
         return ExitCode(status)
     }
 
@@ -55,8 +59,8 @@ struct Daemon {
     func status() throws -> JSON { try call("Status")["status"] ?? .null }
 
     /// The plan's zone, for reading and showing times.
-    func zone(_ status: JSON) -> TimeZone {
-        status["timezone"]?.string.flatMap(TimeZone.init(identifier:)) ?? .current
+    func zone(_ status: JSON) -> Zone {
+        status["timezone"]?.string.flatMap(Zone.init(identifier:)) ?? .current
     }
 
     /// Resolves `today`, `next` and `current` to a slot id.

@@ -15,7 +15,7 @@ final class Control {
     init(manager: Manager) { self.manager = manager }
 
     var tracker: Tracker { manager.tracker }
-    var zone: TimeZone { tracker.config.timeZone }
+    var zone: Zone { tracker.config.timeZone }
 
     func handle(_ call: Call, _ channel: ReplyChannel) {
         let p = call.parameters

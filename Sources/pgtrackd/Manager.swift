@@ -80,9 +80,9 @@ final class Manager {
         let mask = UInt32(IN_ATTRIB | IN_MOVE_SELF | IN_CLOSE_WRITE | IN_DELETE_SELF | IN_DONT_FOLLOW)
         do {
             zoneWatch = try loop.addInotify(path: "/etc/localtime", mask: mask, description: "localtime") { [unowned self] _, _ in
-                NSTimeZone.resetSystemTimeZone()
+                Zone.resetCurrent()
                 self.tracker.invalidate()
-                self.log.info("system time zone changed to \(TimeZone.current.identifier)")
+                self.log.info("system time zone changed to \(Zone.current.identifier)")
                 self.watchZone()
                 self.tick(reason: "zone change")
             }

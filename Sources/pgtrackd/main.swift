@@ -53,7 +53,7 @@ log.logLevel = options.debug ? .debug : .info
 let environment = ProcessInfo.processInfo.environment
 let now: Date
 if let text = options.now {
-    guard let d = ISO8601DateFormatter().date(from: text) else { fail("--now expects an ISO 8601 time", status: 64) }
+    guard let d = Date(rfc3339: text) else { fail("--now expects an RFC 3339 time such as 2027-01-04T18:00:00+01:00", status: 64) }
     now = d
 } else {
     now = Date()

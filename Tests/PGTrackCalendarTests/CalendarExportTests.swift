@@ -21,7 +21,7 @@ import PGTrackCore
 
     @Test func roundTripThroughLibicalMatchesTheSchedule() throws {
         for zoneName in ["Europe/Berlin", "America/New_York", "Australia/Sydney", "Australia/Lord_Howe", "UTC"] {
-            let zone = try #require(TimeZone(identifier: zoneName))
+            let zone = try #require(Zone(identifier: zoneName))
             let input = CalendarFixture.input(zone: zone)
             let export = CalendarFixture.export(input)
             let parsed = try #require(ICalComponent.parse(export.feed()))

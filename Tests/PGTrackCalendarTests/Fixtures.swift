@@ -4,7 +4,7 @@ import PGTrackCore
 
 enum CalendarFixture {
     static let start = LocalDate(year: 2027, month: 1, day: 4)
-    static let berlin = TimeZone(identifier: "Europe/Berlin")!
+    static let berlin = Zone(identifier: "Europe/Berlin")!
     /// The fixed "modified" time of the golden export: the plan's first day, midnight UTC.
     static let created = Date(timeIntervalSince1970: Double(start.dayNumber) * 86400)
 
@@ -12,7 +12,7 @@ enum CalendarFixture {
         do { return try PlanParser.builtIn(maxTasksPerWeek: 5) } catch { fatalError("\(error)") }
     }
 
-    static func input(zone: TimeZone = berlin, plan: Plan = plan(), events: [LedgerEvent] = []) -> ScheduleInput {
+    static func input(zone: Zone = berlin, plan: Plan = plan(), events: [LedgerEvent] = []) -> ScheduleInput {
         ScheduleInput(plan: plan, settings: Config.ScheduleSettings(), start: start, zone: zone, events: events,
                       now: Date(timeIntervalSince1970: created.timeIntervalSince1970 - 86400))
     }

@@ -25,7 +25,7 @@ import Testing
     @Test func timeInputs() {
         let inputs = Self.inputs("time")
         #expect(inputs.count >= 5)
-        let zone = TimeZone(identifier: "Europe/Berlin")!
+        let zone = Zone(identifier: "Europe/Berlin")!
         for text in inputs {
             _ = try? TimeExpression.resolve(text, now: Date(timeIntervalSince1970: 1_800_000_000), zone: zone,
                                             relativeTo: Date(timeIntervalSince1970: 1_800_000_000))

@@ -161,11 +161,23 @@ def test_monitor_sees_a_change_made_by_another_client(daemon):
     assert daemon.ctl_json("status")["total"] == 90  # the daemon is fine after the monitor vanished
 
 
+def test_status_fast_path_prints_what_the_parser_path_prints(daemon):
+    # `pgtrackctl`, `status` and `status --json` skip ArgumentParser; with --socket
+    # (same socket) the same command goes through it. Both must agree, byte for byte.
+    sock = str(daemon.socket)
+    for fast, parsed in [((), ("status", "--socket", sock)), (("status",), ("status", "--socket", sock)),
+                         (("status", "--json"), ("status", "--json", "--socket", sock))]:
+        a, b = daemon.ctl(*fast), daemon.ctl(*parsed)
+        assert (a.returncode, a.stdout, a.stderr) == (b.returncode, b.stdout, b.stderr), fast
+        assert a.returncode == 0 and "Next: w01d1" in a.stdout or a.stdout.startswith("{")
+
+
 def test_unreachable_daemon_exits_69_with_a_hint(home, tmp_path):
     env = dict(home.env, PGTRACK_SOCKET=str(tmp_path / "nobody.sock"))
-    r = subprocess.run([str(BIN / "pgtrackctl"), "status"], env=env, capture_output=True, text=True)
-    assert r.returncode == 69
-    assert "cannot reach pgtrackd" in r.stderr and "systemctl --user start pgtrackd" in r.stderr
+    for args in [("status",), ("status", "--json"), ("agenda",)]:  # the fast path and the parser path
+        r = subprocess.run([str(BIN / "pgtrackctl"), *args], env=env, capture_output=True, text=True)
+        assert r.returncode == 69, args
+        assert "cannot reach pgtrackd" in r.stderr and "systemctl --user start pgtrackd" in r.stderr
 
 
 @pytest.mark.parametrize("command", ["", "status", "agenda", "next", "skip", "reschedule", "done", "undone", "snooze",

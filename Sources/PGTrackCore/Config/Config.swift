@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// pgtrack's settings, validated. The defaults equal `config/pgtrack.toml`.
 public struct Config: Sendable, Equatable {
@@ -124,8 +124,8 @@ public enum ReminderOffset: Sendable, Hashable, CustomStringConvertible {
 
 extension Config {
     /// The configured zone, or the system's when `schedule.timezone` is empty.
-    public var timeZone: TimeZone {
-        schedule.timezone.isEmpty ? TimeZone.current : (TimeZone(identifier: schedule.timezone) ?? TimeZone.current)
+    public var timeZone: Zone {
+        schedule.timezone.isEmpty ? Zone.current : (Zone(identifier: schedule.timezone) ?? Zone.current)
     }
 
     /// The first study day: `plan.start`, or the next Monday after `now` (today if it is Monday

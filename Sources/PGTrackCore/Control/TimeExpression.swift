@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The times `pgtrackctl reschedule SLOT WHEN` accepts, resolved in the plan's zone.
 ///
@@ -15,7 +15,7 @@ public enum TimeExpression {
         }
     }
 
-    public static func resolve(_ text: String, now: Date, zone: TimeZone, relativeTo base: Date) throws(Invalid) -> Date {
+    public static func resolve(_ text: String, now: Date, zone: Zone, relativeTo base: Date) throws(Invalid) -> Date {
         let t = text.trimmingSpaces()
         let invalid = Invalid(text: text)
         if let first = t.first, first == "+" || first == "-" {

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A change the user asks for, before it is checked and recorded.
 public enum Change: Sendable, Equatable {
@@ -120,7 +120,7 @@ extension ScheduleInput {
 
 extension Date {
     /// `2026-12-02 18:00` in `zone`, for messages.
-    public func formatted(in zone: TimeZone) -> String {
+    public func formatted(in zone: Zone) -> String {
         let (date, seconds) = zone.wallClock(self)
         return "\(date) \(TimeOfDay(hour: seconds / 3600, minute: seconds % 3600 / 60))"
     }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A calendar date with no time or zone (`2026-12-24`).
 ///
@@ -30,9 +30,11 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
         return "\(y)-\(m)-\(d)"
     }
 
-    static func daysIn(month: Int, year: Int) -> Int {
+    static func isLeap(_ year: Int) -> Bool { (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 }
+
+    public static func daysIn(month: Int, year: Int) -> Int {
         switch month {
-        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 2: return isLeap(year) ? 29 : 28
         case 4, 6, 9, 11: return 30
         default: return 31
         }
@@ -78,7 +80,7 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
     public static func < (a: LocalDate, b: LocalDate) -> Bool { a.dayNumber < b.dayNumber }
 
     /// The date `instant` falls on in `zone`.
-    public init(_ instant: Date, in zone: TimeZone) {
+    public init(_ instant: Date, in zone: Zone) {
         self = zone.wallClock(instant).date
     }
 }
@@ -103,9 +105,6 @@ public enum Weekday: Int, Sendable, CaseIterable, Comparable {
 
     /// The config spelling: `mon`, `tue`, ...
     public var shortName: String { String(fullName.prefix(3)) }
-
-    /// Foundation's weekday number (Sunday = 1).
-    public var foundationWeekday: Int { rawValue % 7 + 1 }
 
     public static func < (a: Weekday, b: Weekday) -> Bool { a.rawValue < b.rawValue }
 }
@@ -134,38 +133,6 @@ public struct TimeOfDay: Sendable, Hashable, Comparable, CustomStringConvertible
     }
 
     public static func < (a: TimeOfDay, b: TimeOfDay) -> Bool { (a.hour, a.minute) < (b.hour, b.minute) }
-}
-
-extension Calendar {
-    /// A Gregorian calendar in `zone`; weeks start on Monday.
-    public static func gregorian(_ zone: TimeZone) -> Calendar {
-        var c = Calendar(identifier: .gregorian)
-        c.timeZone = zone
-        c.firstWeekday = 2
-        return c
-    }
-}
-
-extension TimeZone {
-    /// What the wall clock in this zone shows at `instant`: the date and the seconds
-    /// since midnight. Day arithmetic on the UTC offset, no `Calendar`: the control API
-    /// formats every time it sends this way, and a `Calendar` costs microseconds each.
-    public func wallClock(_ instant: Date) -> (date: LocalDate, seconds: Int) {
-        let local = Int((instant.timeIntervalSince1970).rounded(.down)) + secondsFromGMT(for: instant)
-        let day = local >= 0 ? local / 86400 : (local - 86399) / 86400
-        return (LocalDate(dayNumber: day), local - day * 86400)
-    }
-
-    /// The instant at which the wall clock in this zone shows `time` on `date`.
-    ///
-    /// A time skipped by a DST change (02:30 on a spring-forward night) resolves to
-    /// the first valid time after it, as `Calendar` does by default.
-    public func instant(_ date: LocalDate, _ time: TimeOfDay) -> Date {
-        let comps = DateComponents(year: date.year, month: date.month, day: date.day, hour: time.hour, minute: time.minute)
-        if let d = Calendar.gregorian(self).date(from: comps) { return d }
-        // Unreachable for valid dates; fall back to UTC arithmetic rather than crash.
-        return Date(timeIntervalSince1970: Double(date.dayNumber * 86400 + time.hour * 3600 + time.minute * 60))
-    }
 }
 
 /// A length of time in whole seconds, written in config as `90s`, `10m`, `2h`, `1h30m`, `1d`.

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// One change the user (or the daemon) made, as appended to the ledger.
 ///

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// One reminder of one slot, due at `due`.
 public struct Reminder: Sendable, Equatable {
@@ -106,7 +106,7 @@ public enum Reminders {
 extension Schedule {
     /// The words of a reminder: the summary says what to study, the body when and where
     /// in the plan (Markdown in titles rendered plainly).
-    public func reminderText(_ r: Reminder, zone: TimeZone, late: Bool = false) -> (summary: String, body: String) {
+    public func reminderText(_ r: Reminder, zone: Zone, late: Bool = false) -> (summary: String, body: String) {
         guard let slot = slot(r.slot) else { return ("pgtrack", r.key) }
         let title = slot.task.flatMap { plan.task($0)?.plainTitle } ?? self.title(of: slot)
         let summary = "Week \(slot.week) · \(title)"
@@ -117,7 +117,7 @@ extension Schedule {
         let lead: String
         switch r.kind {
         case .start(let s) where late: lead = s <= 0 ? "Started at \(hhmm(slot.start)) (reminder delayed)" : "Running since \(hhmm(slot.start))"
-        case .start(let s) where s < 0: lead = "Starts in \(Span(seconds: -s).description.replacingOccurrences(of: "m", with: " min"))"
+        case .start(let s) where s < 0: lead = "Starts in \(Span(seconds: -s).description.replacing("m", with: " min"))"
         case .start(0): lead = "Now"
         case .start: lead = "Running since \(hhmm(slot.start))"
         case .end: lead = "Ended at \(hhmm(slot.end)). Done? pgtrackctl done \(slot.id)"
@@ -127,7 +127,7 @@ extension Schedule {
     }
 
     /// One bubble for every reminder that could not be shown in time.
-    public func digestText(_ reminders: [Reminder], zone: TimeZone) -> (summary: String, body: String) {
+    public func digestText(_ reminders: [Reminder], zone: Zone) -> (summary: String, body: String) {
         let slots = Array(Set(reminders.map(\.slot))).sorted()
         var lines: [String] = []
         for id in slots.prefix(8) {

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// How a slot was last published in the calendar files: its content's digest, its
 /// SEQUENCE, and when that content last changed (DTSTAMP and LAST-MODIFIED).

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 extension Schedule {
     /// The title shown for a slot: its task, or what kind of empty slot it is.
@@ -12,7 +12,7 @@ extension Schedule {
     }
 
     /// Every slot as a table: id, day, date, time, state, task id and title.
-    public func table(zone: TimeZone) -> String {
+    public func table(zone: Zone) -> String {
         var table = TextTable(header: ["SLOT", "DAY", "DATE", "TIME", "STATE", "TASK", "TITLE"])
         for slot in slots {
             let local = slot.start.formatted(in: zone)

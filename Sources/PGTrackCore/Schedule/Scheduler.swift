@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Everything the schedule depends on. `Scheduler.compute` is a pure function of this.
 public struct ScheduleInput: Sendable {
@@ -6,14 +6,14 @@ public struct ScheduleInput: Sendable {
     public var settings: Config.ScheduleSettings
     /// The first study day (plan week 1 is the seven days from it).
     public var start: LocalDate
-    public var zone: TimeZone
+    public var zone: Zone
     /// `skip_dates` plus the all-day events of the holidays file.
     public var blackouts: Set<LocalDate>
     /// The ledger, oldest first.
     public var events: [LedgerEvent]
     public var now: Date
 
-    public init(plan: Plan, settings: Config.ScheduleSettings, start: LocalDate, zone: TimeZone,
+    public init(plan: Plan, settings: Config.ScheduleSettings, start: LocalDate, zone: Zone,
                 blackouts: Set<LocalDate> = [], events: [LedgerEvent] = [], now: Date) {
         self.plan = plan
         self.settings = settings
@@ -97,7 +97,7 @@ public struct Schedule: Sendable, Equatable {
     /// and next slot, week, "today"/"tomorrow") can read differently: a slot starts or
     /// ends, a slot turns missed, or the local date turns over. The control API keeps its
     /// Status answer until then.
-    public func viewStableUntil(after now: Date, zone: TimeZone, grace: Span) -> Date {
+    public func viewStableUntil(after now: Date, zone: Zone, grace: Span) -> Date {
         var until = zone.instant(LocalDate(now, in: zone).adding(days: 1), TimeOfDay(hour: 0, minute: 0))
         if until <= now { until = now.addingTimeInterval(3600) } // a zone whose midnight does not exist
         let missed = stableUntil(after: now, grace: grace)
@@ -258,7 +258,7 @@ struct SlotGenerator {
     var days: [Weekday]
     var time: TimeOfDay
     var length: TimeInterval
-    var zone: TimeZone
+    var zone: Zone
     var blackouts: Set<LocalDate>
 
     init(input: ScheduleInput) {

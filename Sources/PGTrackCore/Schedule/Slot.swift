@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A slot's id, `wWWdD`: plan week WW (two digits), D-th study day of that week.
 ///

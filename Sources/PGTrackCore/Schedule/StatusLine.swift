@@ -1,9 +1,9 @@
-import Foundation
+import FoundationEssentials
 
 extension Schedule {
     /// The one-line summary systemd shows as the unit's status
     /// (`Week 3 · next slot Tue 18:00 (w03d2)`).
-    public func statusLine(now: Date, zone: TimeZone) -> String {
+    public func statusLine(now: Date, zone: Zone) -> String {
         func when(_ d: Date) -> String {
             let day = LocalDate(d, in: zone)
             let time = String(d.formatted(in: zone).suffix(5))

@@ -1,8 +1,8 @@
-import Foundation
+import FoundationEssentials
 
 extension Date {
     /// `2027-01-04T18:00:00+01:00`: RFC 3339 with the zone's offset at that instant.
-    public func rfc3339(in zone: TimeZone) -> String {
+    public func rfc3339(in zone: Zone) -> String {
         let (date, s) = zone.wallClock(self)
         let offset = zone.secondsFromGMT(for: self)
         func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
@@ -26,7 +26,7 @@ extension Date {
         guard t.count >= 20, let y = num(0, 4), t[4] == 0x2D, let mo = num(5, 2), t[7] == 0x2D, let d = num(8, 2),
               t[10] == 0x54 || t[10] == 0x74 || t[10] == 0x20, let h = num(11, 2), t[13] == 0x3A, let mi = num(14, 2),
               t[16] == 0x3A, let s = num(17, 2),
-              LocalDate("\(String(format: "%04d-%02d-%02d", y, mo, d))") != nil, h < 24, mi < 60, s < 61
+              (1...12).contains(mo), d >= 1, d <= LocalDate.daysIn(month: mo, year: y), h < 24, mi < 60, s < 61
         else { return nil }
         var i = 19
         var fraction = 0.0

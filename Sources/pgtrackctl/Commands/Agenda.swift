@@ -1,10 +1,12 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import PGTrackCore
 import Varlink
 
 struct Agenda: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "agenda",
         abstract: "List slots: the next 7 days by default.")
 
     @OptionGroup var options: GlobalOptions
@@ -27,7 +29,7 @@ struct Agenda: ParsableCommand {
     func run() throws {
         let daemon = try Daemon.connect(options)
         var parameters: JSON = [:]
-        var zone = TimeZone.current
+        var zone = Zone.current
         if let week {
             parameters = ["week": .int(Int64(week))]
         } else if !all {

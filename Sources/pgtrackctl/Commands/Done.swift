@@ -4,6 +4,7 @@ import Varlink
 
 struct Done: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "done",
         abstract: "Mark a slot's task done.",
         discussion: "Without SLOT: the running slot, else today's slot.")
 
@@ -24,7 +25,9 @@ struct Done: ParsableCommand {
 }
 
 struct Undone: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Mark a done slot's task open again.")
+    static let configuration = CommandConfiguration(
+        commandName: "undone",
+        abstract: "Mark a done slot's task open again.")
 
     @OptionGroup var options: GlobalOptions
 

@@ -1,9 +1,11 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import Varlink
 
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "export",
         abstract: "Write the schedule as iCalendar, JSON or a Markdown checklist.")
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
@@ -23,15 +25,15 @@ struct Export: ParsableCommand {
         let content = try daemon.call("Export", ["format": .string(format.rawValue)])["content"]?.string ?? ""
         if let output {
             do {
-                try Data(content.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
+                try writeAtomically(content, to: output)
             } catch {
-                throw Daemon.fail("cannot write \(output): \(error.localizedDescription)", status: 1)
+                throw Daemon.fail("cannot write \(output): \(error)", status: 1)
             }
             if options.json { printJSON(["file": .string(output), "bytes": .int(Int64(content.utf8.count))]) }
         } else if options.json, format != .json {
             printJSON(["format": .string(format.rawValue), "content": .string(content)])
         } else {
-            FileHandle.standardOutput.write(Data(content.utf8))
+            writeOut(content)
         }
     }
 }

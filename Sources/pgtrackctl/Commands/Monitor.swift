@@ -1,9 +1,11 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import Varlink
 
 struct Monitor: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "monitor",
         abstract: "Print every change as it happens, until interrupted.",
         discussion: "With --json, one JSON document per line (JSON Lines).")
 
@@ -22,7 +24,7 @@ struct Monitor: ParsableCommand {
                     let slot = event["slot"]?.string.map { " \($0)" } ?? ""
                     line = "\(event["at"]?.string ?? "") \(event["kind"]?.string ?? "?")\(slot) · \(event["summary"]?.string ?? "")"
                 }
-                FileHandle.standardOutput.write(Data((line + "\n").utf8))
+                writeOut(line + "\n")
                 return true
             }
         } catch let error as VarlinkError {

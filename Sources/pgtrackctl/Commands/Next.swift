@@ -2,7 +2,9 @@ import ArgumentParser
 import Varlink
 
 struct Next: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show the next slot with a task.")
+    static let configuration = CommandConfiguration(
+        commandName: "next",
+        abstract: "Show the next slot with a task.")
 
     @OptionGroup var options: GlobalOptions
 

@@ -4,6 +4,7 @@ import Varlink
 
 struct Progress: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "progress",
         abstract: "Show progress per stage and a week-by-day grid of every slot.")
 
     @OptionGroup var options: GlobalOptions
@@ -48,7 +49,7 @@ struct Progress: ParsableCommand {
                 }
                 line += "   " + symbol
             }
-            print(line.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression))
+            print(String(line.reversed().drop(while: \.isWhitespace).reversed()))
         }
         print()
         print("✔ done  ✗ skipped  ! missed  · upcoming  ○ catch-up")

@@ -3,6 +3,7 @@ import Varlink
 
 struct Reload: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "reload",
         abstract: "Re-read the config and the plan (a broken file keeps the last good ones).")
 
     @OptionGroup var options: GlobalOptions

@@ -1,10 +1,12 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import PGTrackCore
 import Varlink
 
 struct Reschedule: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "reschedule",
         abstract: "Move a slot (and its task) to another time.",
         discussion: """
         WHEN is '2026-12-02 19:00', 'today 18:30', 'tomorrow 18:30', 'fri 07:00' (the next Friday), \

@@ -4,6 +4,7 @@ import Varlink
 
 struct Skip: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "skip",
         abstract: "Cancel a slot; its task and the later ones slide to the next usable slots.",
         discussion: "Without SLOT: the running slot, else the next one.")
 

@@ -1,10 +1,12 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import PGTrackCore
 import Varlink
 
 struct Snooze: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "snooze",
         abstract: "Delay the current slot's next reminder.",
         discussion: "Applies to the running slot, else the next one.")
 

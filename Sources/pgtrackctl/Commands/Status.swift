@@ -1,18 +1,24 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import PGTrackCore
 import Varlink
 
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "status",
         abstract: "Show the current stage and week, progress, the next slot, and the projected finish.")
 
     @OptionGroup var options: GlobalOptions
 
-    func run() throws {
-        let daemon = try Daemon.connect(options)
+    func run() throws { try Status.show(json: options.json, socket: options.socket) }
+
+    /// What `status` prints; also run directly by `main` for the argument lists a status
+    /// bar or prompt polls with (see `PGTrackCtl.main`).
+    static func show(json: Bool, socket: String?) throws {
+        let daemon = try Daemon.connect(socket: socket)
         let status = try daemon.status()
-        if options.json { return printJSON(status) }
+        if json { return printJSON(status) }
         let style = Style.current
         let zone = daemon.zone(status)
         let text = SlotText(zone: zone, style: style)

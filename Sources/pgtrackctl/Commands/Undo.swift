@@ -3,6 +3,7 @@ import Varlink
 
 struct Undo: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "undo",
         abstract: "Revert the last change (it stays in the history, reverted).")
 
     @OptionGroup var options: GlobalOptions

@@ -27,7 +27,7 @@ func syntheticSchedule(count: Int) throws -> (Schedule, LocalDate) {
         for t in 1...5 { text += "- [ ] Task \(t) of week \(w): read, practise, write it up\n" }
     }
     let plan = try PlanParser.parse(text, file: "bench.md", maxTasksPerWeek: 5)
-    let zone = TimeZone(identifier: "Europe/Berlin")!
+    let zone = Zone(identifier: "Europe/Berlin")!
     let start = LocalDate(year: 2027, month: 1, day: 4)
     var slots: [Slot] = []
     var i = 0
@@ -52,7 +52,7 @@ func benchExport(slots: Int, runs: Int) throws {
     if slots == 0 {
         start = LocalDate(year: 2027, month: 1, day: 4)
         let input = ScheduleInput(plan: try PlanParser.builtIn(maxTasksPerWeek: 5), settings: Config.ScheduleSettings(), start: start,
-                                  zone: TimeZone(identifier: "Europe/Berlin")!, now: Date(timeIntervalSince1970: 0))
+                                  zone: Zone(identifier: "Europe/Berlin")!, now: Date(timeIntervalSince1970: 0))
         schedule = Scheduler.compute(input)
     } else {
         (schedule, start) = try syntheticSchedule(count: slots)
@@ -61,7 +61,7 @@ func benchExport(slots: Int, runs: Int) throws {
     var bytes = 0
     for _ in 0..<runs {
         let t0 = now()
-        let export = CalendarExport(schedule: schedule, zone: TimeZone(identifier: "Europe/Berlin")!,
+        let export = CalendarExport(schedule: schedule, zone: Zone(identifier: "Europe/Berlin")!,
                                     settings: Config.CalendarSettings(), start: start,
                                     fallbackModified: Date(timeIntervalSince1970: 1_800_000_000))
         bytes = export.feed().utf8.count
