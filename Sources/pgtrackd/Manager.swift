@@ -143,6 +143,8 @@ final class Manager {
         tick(reason: "start")
         ServiceManager.ready(status: statusLine())
         log.info("ready: \(statusLine())")
+        let returned = ResidentSet.trim()
+        log.debug("start-up pages returned: \(returned / 1024) KiB")
         return try loop.run()
     }
 

@@ -1,0 +1,113 @@
+import Glibc
+
+/// Gives back the memory start-up used and the daemon will not touch again while idle.
+///
+/// Loading the config, the plan and the ledger, writing the calendar and linking a
+/// dozen shared libraries touch code and data pages that an idle daemon never needs:
+/// they stay mapped and count in its resident set (more so because the kernel maps 16
+/// neighbouring pages on each file-page fault). After start-up and after each burst of
+/// work, pgtrackd returns them: freed heap with `malloc_trim`, and every page of a
+/// read-only file mapping with `MADV_DONTNEED`, and in the other file mappings (the
+/// binary's data segment, where the linker also put `.rodata`) each page that
+/// `/proc/self/pagemap` shows still file-backed, never written. Such a page is exactly
+/// the file's content, so the kernel reads it back from the page cache if it is
+/// touched again; `MADV_RANDOM` makes that one page, not sixteen. Private copies
+/// (relocated data, anything written) are never advised: that would discard them. The
+/// page-by-page pass runs only while the process has a single thread, so nothing can
+/// write a page between the check and the advice.
+enum ResidentSet {
+    /// Returns the pages; the count of bytes advised away, for the debug log.
+    @discardableResult
+    static func trim() -> Int {
+        _ = mallocTrim(0)
+        guard let smaps = fopen("/proc/self/smaps", "r") else { return 0 }
+        defer { fclose(smaps) }
+        var regions: [Region] = []
+        var line = [CChar](repeating: 0, count: 4096)
+        while fgets(&line, Int32(line.count), smaps) != nil {
+            let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if let header = parseHeader(text) {
+                regions.append(header)
+            } else if text.hasPrefix("Anonymous:"), !regions.isEmpty {
+                regions[regions.count - 1].anonymous = Int(text.split(separator: " ", omittingEmptySubsequences: true)
+                    .dropFirst().first ?? "1") ?? 1
+            }
+        }
+        var advised = 0
+        for r in regions where r.isFile && !r.writable && r.anonymous == 0 {
+            let p = UnsafeMutableRawPointer(bitPattern: r.start)
+            _ = madvise(p, Int(r.end - r.start), MADV_RANDOM)
+            if madvise(p, Int(r.end - r.start), MADV_DONTNEED) == 0 { advised += Int(r.end - r.start) }
+        }
+        guard threadCount() == 1 else { return advised }
+        let pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC)
+        guard pagemap >= 0 else { return advised }
+        defer { close(pagemap) }
+        let page = UInt(sysconf(Int32(_SC_PAGESIZE)))
+        for r in regions where r.isFile && (r.writable || r.anonymous > 0) {
+            let count = Int((r.end - r.start) / page)
+            var entries = [UInt64](repeating: 0, count: count)
+            let want = count * 8
+            let got = entries.withUnsafeMutableBytes { pread(pagemap, $0.baseAddress, want, off_t(r.start / page * 8)) }
+            guard got == want else { continue }
+            // Present (bit 63) and file-backed (bit 61): never written, equal to the file.
+            var i = 0
+            while i < count {
+                guard entries[i] >> 63 & 1 == 1, entries[i] >> 61 & 1 == 1 else { i += 1; continue }
+                var j = i
+                while j < count, entries[j] >> 63 & 1 == 1, entries[j] >> 61 & 1 == 1 { j += 1 }
+                let p = UnsafeMutableRawPointer(bitPattern: r.start + UInt(i) * page)
+                if madvise(p, (j - i) * Int(page), MADV_DONTNEED) == 0 { advised += (j - i) * Int(page) }
+                i = j
+            }
+        }
+        return advised
+    }
+
+    /// Threads in this process (`Threads:` in /proc/self/status).
+    private static func threadCount() -> Int {
+        guard let status = readText("/proc/self/status"),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Threads:") })
+        else { return 0 }
+        return Int(String(line.dropFirst("Threads:".count).filter { $0 != " " && $0 != "\t" })) ?? 0
+    }
+
+    private static func readText(_ path: String) -> String? {
+        guard let f = fopen(path, "r") else { return nil }
+        defer { fclose(f) }
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = fread(&buffer, 1, buffer.count, f)
+            if n <= 0 { break }
+            out += buffer[0..<n]
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private struct Region {
+        var start: UInt
+        var end: UInt
+        /// Backed by a file (inode not 0) and mapped private (copy on write).
+        var isFile: Bool
+        var writable: Bool
+        /// Kilobytes of private copies in it (smaps' `Anonymous:`).
+        var anonymous = 0
+    }
+
+    /// A region's header line, `start-end perms offset dev inode [path]`; nil for the
+    /// field lines (`Rss:   12 kB`) between headers.
+    private static func parseHeader(_ line: String) -> Region? {
+        let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+        guard fields.count >= 5, let dash = fields[0].firstIndex(of: "-"),
+              let start = UInt(fields[0][..<dash], radix: 16), let end = UInt(fields[0][fields[0].index(after: dash)...], radix: 16)
+        else { return nil }
+        let perms = fields[1]
+        let isFile = fields.count >= 6 && fields[5].hasPrefix("/") && fields[4] != "0" && perms.hasSuffix("p")
+        return Region(start: start, end: end, isFile: isFile, writable: perms.contains("w"))
+    }
+}
+
+/// glibc's `malloc_trim`, which the Glibc module does not export.
+@_silgen_name("malloc_trim")
+private func mallocTrim(_ pad: Int) -> Int32
