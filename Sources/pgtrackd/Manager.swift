@@ -31,6 +31,11 @@ final class Manager {
     private var publisher: CalendarPublisher
     /// Armed only after a failed write, to try again.
     private var publishRetry: TimerSource?
+    /// Returns idle pages once the loop has been quiet for a second (see ResidentSet).
+    private var trimTimer: TimerSource?
+    private var activity = 0, activitySeenByTrim = 0
+    private var trimArmed = false
+    private var lastTrim = Microseconds(rawValue: 0)
     /// Seconds until the next retry of a failed calendar write; 0 while writes succeed.
     private var publishRetryDelay = 0.0
     private(set) var listenFD: Int32 = -1
@@ -65,6 +70,9 @@ final class Manager {
         }
         publishRetry = try loop.addTimer(.monotonic, at: .infinity, accuracy: .seconds(1), description: "calendar-retry") { [unowned self] _ in
             self.publish(now: Date())
+        }
+        trimTimer = try loop.addTimer(.monotonic, at: .infinity, accuracy: .milliseconds(250), description: "trim") { [unowned self] _ in
+            self.trimIfQuiet()
         }
         clockWatch = try ClockWatch(loop: loop) { [unowned self] in
             self.log.info("system clock was set, re-planning")
@@ -113,7 +121,10 @@ final class Manager {
             loop: loop, listenFD: listenFD,
             info: ServiceInfo(vendor: "pgtrack", product: "pgtrackd", version: pgtrackVersion, url: "https://varlink.org"),
             interfaces: [try Interface(TrackerInterface.text)], limits: limits, allowedUID: geteuid()
-        ) { [unowned control] call, channel in control.handle(call, channel) }
+        ) { [unowned self, unowned control] call, channel in
+            self.noteActivity()
+            control.handle(call, channel)
+        }
     }
 
     /// Whether reminders reach a notification server.
@@ -143,9 +154,34 @@ final class Manager {
         tick(reason: "start")
         ServiceManager.ready(status: statusLine())
         log.info("ready: \(statusLine())")
-        let returned = ResidentSet.trim()
-        log.debug("start-up pages returned: \(returned / 1024) KiB")
+        armTrim()
         return try loop.run()
+    }
+
+    // MARK: - Memory
+
+    /// Something ran (a call, a tick): a trim waits until a second has passed without.
+    /// Costs a counter increment; the clock is read only when a trim may be armed.
+    func noteActivity() {
+        activity &+= 1
+        if !trimArmed, Clock.monotonic.now >= lastTrim + ResidentSet.minimumInterval { armTrim() }
+    }
+
+    private func armTrim() {
+        trimArmed = (try? trimTimer?.arm(at: Clock.monotonic.now + ResidentSet.quietPeriod)) != nil
+    }
+
+    /// After start-up, and after later work at most once a minute: once the loop has been
+    /// quiet for a second, give back the pages that work touched (ResidentSet.trim).
+    private func trimIfQuiet() {
+        if activity != activitySeenByTrim {
+            activitySeenByTrim = activity
+            return armTrim()
+        }
+        trimArmed = false
+        lastTrim = Clock.monotonic.now
+        let returned = ResidentSet.trim()
+        log.debug("returned \(returned / 1024) KiB of idle pages")
     }
 
     // MARK: - The loop's work
@@ -153,6 +189,7 @@ final class Manager {
     /// Looks at the schedule now: reports what happened since the last look, then
     /// sleeps until the next deadline.
     func tick(reason: String) {
+        noteActivity()
         let now = Date()
         let schedule = tracker.schedule(now: now)
         reportTransitions(schedule, from: lastTick, to: now)

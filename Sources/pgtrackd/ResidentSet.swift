@@ -1,27 +1,34 @@
 import Glibc
+import Systemd
 
 /// Gives back the memory start-up used and the daemon will not touch again while idle.
 ///
 /// Loading the config, the plan and the ledger, writing the calendar and linking a
 /// dozen shared libraries touch code and data pages that an idle daemon never needs:
 /// they stay mapped and count in its resident set (more so because the kernel maps 16
-/// neighbouring pages on each file-page fault). After start-up and after each burst of
-/// work, pgtrackd returns them: freed heap with `malloc_trim`, and every page of a
-/// read-only file mapping with `MADV_DONTNEED`, and in the other file mappings (the
-/// binary's data segment, where the linker also put `.rodata`) each page that
-/// `/proc/self/pagemap` shows still file-backed, never written. Such a page is exactly
-/// the file's content, so the kernel reads it back from the page cache if it is
-/// touched again; `MADV_RANDOM` makes that one page, not sixteen. Private copies
+/// neighbouring pages on each file-page fault). Once the loop has been quiet for a
+/// second after start-up, and after later work at most once a minute, pgtrackd returns
+/// them: freed heap with `malloc_trim`, every page of a read-only file mapping with
+/// `MADV_DONTNEED`, and in the other file mappings (the binary's data segment, where
+/// the linker also put `.rodata`) each page that `/proc/self/pagemap` shows still
+/// file-backed, never written. Such a page is exactly the file's content, so the
+/// kernel reads it back from the page cache if it is touched again. Private copies
 /// (relocated data, anything written) are never advised: that would discard them. The
 /// page-by-page pass runs only while the process has a single thread, so nothing can
 /// write a page between the check and the advice.
 enum ResidentSet {
+    /// How long the loop must have been idle before a trim.
+    static let quietPeriod = Microseconds.seconds(1)
+    /// Trims after the first are at least this far apart: a status bar polling every
+    /// few seconds would otherwise have the daemon trim and fault the same pages back
+    /// in over and over.
+    static let minimumInterval = Microseconds.seconds(60)
+
     /// Returns the pages; the count of bytes advised away, for the debug log.
     @discardableResult
     static func trim() -> Int {
         _ = mallocTrim(0)
         guard let smaps = fopen("/proc/self/smaps", "r") else { return 0 }
-        defer { fclose(smaps) }
         var regions: [Region] = []
         var line = [CChar](repeating: 0, count: 4096)
         while fgets(&line, Int32(line.count), smaps) != nil {
@@ -33,18 +40,11 @@ enum ResidentSet {
                     .dropFirst().first ?? "1") ?? 1
             }
         }
+        fclose(smaps)
         var advised = 0
-        for r in regions where r.isFile && !r.writable && r.anonymous == 0 {
-            let p = UnsafeMutableRawPointer(bitPattern: r.start)
-            _ = madvise(p, Int(r.end - r.start), MADV_RANDOM)
-            if madvise(p, Int(r.end - r.start), MADV_DONTNEED) == 0 { advised += Int(r.end - r.start) }
-        }
-        guard threadCount() == 1 else { return advised }
-        let pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC)
-        guard pagemap >= 0 else { return advised }
-        defer { close(pagemap) }
+        let pagemap = threadCount() == 1 ? open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC) : -1
         let page = UInt(sysconf(Int32(_SC_PAGESIZE)))
-        for r in regions where r.isFile && (r.writable || r.anonymous > 0) {
+        for r in regions where pagemap >= 0 && r.isFile && (r.writable || r.anonymous > 0) {
             let count = Int((r.end - r.start) / page)
             var entries = [UInt64](repeating: 0, count: count)
             let want = count * 8
@@ -60,6 +60,12 @@ enum ResidentSet {
                 if madvise(p, (j - i) * Int(page), MADV_DONTNEED) == 0 { advised += (j - i) * Int(page) }
                 i = j
             }
+        }
+        if pagemap >= 0 { close(pagemap) }
+        // Last, so that little code runs (and faults its pages back) after it.
+        for r in regions where r.isFile && !r.writable && r.anonymous == 0 {
+            let p = UnsafeMutableRawPointer(bitPattern: r.start)
+            if madvise(p, Int(r.end - r.start), MADV_DONTNEED) == 0 { advised += Int(r.end - r.start) }
         }
         return advised
     }
