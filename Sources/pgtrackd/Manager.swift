@@ -35,7 +35,8 @@ final class Manager {
     private var trimTimer: TimerSource?
     private var activity = 0, activitySeenByTrim = 0
     private var trimArmed = false
-    private var lastTrim = Microseconds(rawValue: 0)
+    /// When the last trim ran; none yet, so the first waits only for the quiet second.
+    private var lastTrim: Microseconds?
     /// Seconds until the next retry of a failed calendar write; 0 while writes succeed.
     private var publishRetryDelay = 0.0
     private(set) var listenFD: Int32 = -1
@@ -161,14 +162,17 @@ final class Manager {
     // MARK: - Memory
 
     /// Something ran (a call, a tick): a trim waits until a second has passed without.
-    /// Costs a counter increment; the clock is read only when a trim may be armed.
+    /// Costs a counter increment; the clock is read only when no trim is armed.
     func noteActivity() {
         activity &+= 1
-        if !trimArmed, Clock.monotonic.now >= lastTrim + ResidentSet.minimumInterval { armTrim() }
+        if !trimArmed { armTrim() }
     }
 
+    /// A second from now, or a minute after the last trim if that is later.
     private func armTrim() {
-        trimArmed = (try? trimTimer?.arm(at: Clock.monotonic.now + ResidentSet.quietPeriod)) != nil
+        let soonest = Clock.monotonic.now + ResidentSet.quietPeriod
+        let at = lastTrim.map { max(soonest, $0 + ResidentSet.minimumInterval) } ?? soonest
+        trimArmed = (try? trimTimer?.arm(at: at)) != nil
     }
 
     /// After start-up, and after later work at most once a minute: once the loop has been
