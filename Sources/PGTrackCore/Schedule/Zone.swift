@@ -237,13 +237,11 @@ final class ZoneData: Sendable {
 
     /// The local time type in effect at `t` (seconds since the epoch).
     func type(at t: Int64) -> LocalType {
-        if let rule, times.isEmpty || t >= times[times.count - 1] {
-            if !times.isEmpty || rule.dst != nil { return rule.type(at: t) }
-        }
-        guard let first = times.first, t >= first else {
-            // Before the first transition: type 0 (RFC 8536 §3.2).
-            return times.isEmpty && rule != nil ? rule!.type(at: t) : types[0]
-        }
+        // After the last transition the footer's rule applies; before the first, type 0
+        // (RFC 8536 §3.2 and §3.3).
+        if let last = times.last, t >= last, let rule { return rule.type(at: t) }
+        if times.isEmpty { return rule?.type(at: t) ?? types[0] }
+        guard t >= times[0] else { return types[0] }
         var lo = 0, hi = times.count - 1 // times[lo] <= t
         while lo < hi {
             let mid = (lo + hi + 1) / 2
@@ -406,9 +404,8 @@ struct PosixRule: Sendable, Equatable {
 
     func type(at t: Int64) -> LocalType {
         guard let dst else { return std }
-        let year = LocalDate(dayNumber: Int((t + Int64(std.offset)) >= 0 ? (t + Int64(std.offset)) / 86400
-                                                                       : ((t + Int64(std.offset)) - 86399) / 86400)).year
-        let (s, e) = changes(in: year)
+        let local = t + Int64(std.offset)
+        let (s, e) = changes(in: LocalDate(dayNumber: Int(local >= 0 ? local / 86400 : (local - 86399) / 86400)).year)
         // Northern rules start before they end within a year; southern ones the other way round.
         return s < e ? (t >= s && t < e ? dst : std) : (t >= e && t < s ? std : dst)
     }
