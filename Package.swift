@@ -49,6 +49,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            // Not position-independent: ld.so has 2 MB fewer relocations to apply and keep
+            // private copies of (idle memory; docs/DECISIONS.md weighs the lost ASLR).
             linkerSettings: [.unsafeFlags(["-Xclang-linker", "-no-pie"], .when(configuration: .release))]
         ),
         .executableTarget(
@@ -59,9 +61,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // A fully static executable: no dynamic loader, no symbol lookups, no relocations
-            // at start (2.7 -> 1.9 ms for a call to the daemon). Release only, where the
-            // Makefile also links the Swift runtime statically; libc's NSS functions are
-            // unused here.
+            // at start (about a millisecond of a 2 ms command). Release only, where the
+            // Makefile also links the Swift runtime statically; libc's NSS functions, which
+            // would need the same glibc at run time, are never called.
             linkerSettings: [.unsafeFlags(["-static-executable"], .when(configuration: .release))]
         ),
         .executableTarget(
