@@ -80,42 +80,11 @@ public final class CalendarWriter {
     /// Write to a temporary file beside the target, fsync, rename over the target, fsync
     /// the folder: a reader sees the old file or the new one, never a part.
     public static func atomicWrite(_ data: Data, to path: String) throws(CalendarWriteError) {
-        let dir = (path as NSString).deletingLastPathComponent
-        try makeFolder(dir)
-        var template = Array((dir + "/." + (path as NSString).lastPathComponent + ".XXXXXX").utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.map { mkstemp($0) } ?? -1 }
-        guard fd >= 0 else { throw CalendarWriteError(path: path, message: "cannot create a temporary file (\(String(cString: strerror(errno))))") }
-        let tmp = template.withUnsafeBufferPointer { buffer in buffer.baseAddress.map { String(cString: $0) } ?? "" }
-        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-        func fail(_ what: String) -> CalendarWriteError {
-            let e = CalendarWriteError(path: path, message: "\(what) (\(String(cString: strerror(errno))))")
-            close(fd)
-            unlink(tmp)
-            return e
-        }
-        let ok = data.withUnsafeBytes { raw -> Bool in
-            var offset = 0
-            while offset < raw.count {
-                guard let base = raw.baseAddress else { return true }
-                let n = write(fd, base + offset, raw.count - offset)
-                if n < 0 { if errno == EINTR { continue }; return false }
-                offset += n
-            }
-            return true
-        }
-        guard ok else { throw fail("cannot write") }
-        guard fchmod(fd, 0o644) == 0 else { throw fail("cannot set the mode") }
-        guard fsync(fd) == 0 else { throw fail("cannot sync") }
-        close(fd)
-        guard rename(tmp, path) == 0 else {
-            let e = CalendarWriteError(path: path, message: "cannot replace the file (\(String(cString: strerror(errno))))")
-            unlink(tmp)
-            throw e
-        }
-        let dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dfd >= 0 {
-            fsync(dfd)
-            close(dfd)
+        try makeFolder((path as NSString).deletingLastPathComponent)
+        do {
+            try Files.writeAtomically(data, to: path)
+        } catch {
+            throw CalendarWriteError(path: path, message: error.message)
         }
     }
 }

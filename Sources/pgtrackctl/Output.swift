@@ -106,49 +106,6 @@ func writeOut(_ text: String, to fd: Int32 = 1) {
     }
 }
 
-/// Writes `content` to `path` through a temporary file and a rename, so the file is
-/// either the old one or the whole new one. Throws the failing call and its errno text.
-func writeAtomically(_ content: String, to path: String) throws(PathError) {
-    let slash = path.lastIndex(of: "/")
-    let dir = slash.map { String(path[..<$0]) } ?? "."
-    var template = Array(((dir.isEmpty ? "" : dir) + "/." + (slash.map { String(path[path.index(after: $0)...]) } ?? path)
-                          + ".XXXXXX").utf8CString)
-    let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-    guard fd >= 0 else { throw PathError(String(cString: strerror(errno))) }
-    let temp = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    var bytes = Array(content.utf8)[...]
-    while !bytes.isEmpty {
-        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        if n < 0, errno == EINTR { continue }
-        guard n >= 0 else {
-            let e = errno
-            close(fd)
-            unlink(temp)
-            throw PathError(String(cString: strerror(e)))
-        }
-        bytes = bytes.dropFirst(n)
-    }
-    fchmod(fd, 0o644 & ~currentUmask())
-    let synced = fsync(fd) == 0
-    close(fd)
-    guard synced, rename(temp, path) == 0 else {
-        let e = errno
-        unlink(temp)
-        throw PathError(String(cString: strerror(e)))
-    }
-}
-
-private func currentUmask() -> mode_t {
-    let m = umask(0o022)
-    umask(m)
-    return m
-}
-
-struct PathError: Error, CustomStringConvertible {
-    var description: String
-    init(_ d: String) { description = d }
-}
-
 /// One environment variable (ProcessInfo's dictionary copies them all, at a cost a
 /// command that runs for two milliseconds notices).
 func environment(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }

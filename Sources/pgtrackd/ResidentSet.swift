@@ -1,4 +1,5 @@
 import Glibc
+import PGTrackCore
 import Systemd
 
 /// Gives back the memory start-up used and the daemon will not touch again while idle.
@@ -28,19 +29,16 @@ enum ResidentSet {
     @discardableResult
     static func trim() -> Int {
         _ = mallocTrim(0)
-        guard let smaps = fopen("/proc/self/smaps", "r") else { return 0 }
+        guard let smaps = Files.read("/proc/self/smaps") else { return 0 }
         var regions: [Region] = []
-        var line = [CChar](repeating: 0, count: 4096)
-        while fgets(&line, Int32(line.count), smaps) != nil {
-            let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            if let header = parseHeader(text) {
+        for line in String(decoding: smaps, as: UTF8.self).split(separator: "\n") {
+            if let header = parseHeader(line) {
                 regions.append(header)
-            } else if text.hasPrefix("Anonymous:"), !regions.isEmpty {
-                regions[regions.count - 1].anonymous = Int(text.split(separator: " ", omittingEmptySubsequences: true)
-                    .dropFirst().first ?? "1") ?? 1
+            } else if line.hasPrefix("Anonymous:"), !regions.isEmpty {
+                let kilobytes = line.split(separator: " ").dropFirst().first
+                regions[regions.count - 1].anonymous = kilobytes.flatMap { Int($0) } ?? 1
             }
         }
-        fclose(smaps)
         var advised = 0
         let pagemap = threadCount() == 1 ? open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC) : -1
         let page = UInt(sysconf(Int32(_SC_PAGESIZE)))
@@ -72,23 +70,11 @@ enum ResidentSet {
 
     /// Threads in this process (`Threads:` in /proc/self/status).
     private static func threadCount() -> Int {
-        guard let status = readText("/proc/self/status"),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Threads:") })
+        guard let status = Files.read("/proc/self/status"),
+              let line = String(decoding: status, as: UTF8.self).split(separator: "\n").first(where: { $0.hasPrefix("Threads:") })
         else { return 0 }
-        return Int(String(line.dropFirst("Threads:".count).filter { $0 != " " && $0 != "\t" })) ?? 0
-    }
-
-    private static func readText(_ path: String) -> String? {
-        guard let f = fopen(path, "r") else { return nil }
-        defer { fclose(f) }
-        var out: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = fread(&buffer, 1, buffer.count, f)
-            if n <= 0 { break }
-            out += buffer[0..<n]
-        }
-        return String(decoding: out, as: UTF8.self)
+        let value = line.dropFirst("Threads:".count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first
+        return value.flatMap { Int($0) } ?? 0
     }
 
     private struct Region {
@@ -103,7 +89,7 @@ enum ResidentSet {
 
     /// A region's header line, `start-end perms offset dev inode [path]`; nil for the
     /// field lines (`Rss:   12 kB`) between headers.
-    private static func parseHeader(_ line: String) -> Region? {
+    private static func parseHeader(_ line: Substring) -> Region? {
         let fields = line.split(separator: " ", omittingEmptySubsequences: true)
         guard fields.count >= 5, let dash = fields[0].firstIndex(of: "-"),
               let start = UInt(fields[0][..<dash], radix: 16), let end = UInt(fields[0][fields[0].index(after: dash)...], radix: 16)

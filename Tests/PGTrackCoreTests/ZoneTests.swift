@@ -95,7 +95,7 @@ import Testing
     }
 
     @Test func brokenFilesAreRefused() throws {
-        let good = try #require(readFile("/usr/share/zoneinfo/Europe/Berlin"))
+        let good = try #require(Files.read("/usr/share/zoneinfo/Europe/Berlin"))
         #expect(throws: ZoneFileError.self) { try Zone(identifier: "x", tzif: Array("not a zone file at all, no".utf8)) }
         #expect(throws: ZoneFileError.self) { try Zone(identifier: "x", tzif: Array(good.prefix(60))) }
         var badIndex = good

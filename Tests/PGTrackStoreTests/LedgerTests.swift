@@ -58,16 +58,12 @@ import PGTrackCore
     }
 
     @Test func trackerAppliesChangesThroughTheLedger() throws {
-        let path = Fixture.temporaryDirectory() + "/pgtrack.sqlite"
-        var config = Config()
-        config.schedule.timezone = "Europe/Berlin"
-        config.plan.start = Fixture.start
-        let tracker = try Tracker(config: config, ledger: try Ledger(path: path), now: Fixture.beforeStart)
+        let (tracker, path) = try Fixture.tracker()
         try tracker.apply(.skip(SlotID(week: 1, day: 2), reason: nil), now: Fixture.beforeStart)
         #expect(throws: ScheduleError.skipped(SlotID(week: 1, day: 2))) {
             try tracker.apply(.skip(SlotID(week: 1, day: 2), reason: nil), now: Fixture.beforeStart)
         }
-        let fresh = try Tracker(config: config, ledger: try Ledger(path: path), now: Fixture.beforeStart)
+        let fresh = try Tracker(config: Fixture.config, ledger: try Ledger(path: path), now: Fixture.beforeStart)
         #expect(fresh.schedule(now: Fixture.beforeStart) == tracker.schedule(now: Fixture.beforeStart))
         #expect(fresh.schedule(now: Fixture.beforeStart).slot(SlotID(week: 1, day: 3))?.task == TaskID(week: 1, index: 2))
     }
@@ -77,11 +73,7 @@ import PGTrackCore
     /// The cached schedule is always the one computed afresh, across changes and across
     /// the instants at which slots turn missed.
     @Test func cachedScheduleEqualsAFreshOne() throws {
-        let path = Fixture.temporaryDirectory() + "/pgtrack.sqlite"
-        var config = Config()
-        config.schedule.timezone = "Europe/Berlin"
-        config.plan.start = Fixture.start
-        let tracker = try Tracker(config: config, ledger: try Ledger(path: path), now: Fixture.beforeStart)
+        let (tracker, _) = try Fixture.tracker()
         let monday = Fixture.berlin.instant(Fixture.start, TimeOfDay(hour: 18, minute: 0))
         var times: [Date] = []
         for minutes in stride(from: -60, through: 60 * 30, by: 7) { times.append(monday.addingTimeInterval(Double(minutes * 60))) }

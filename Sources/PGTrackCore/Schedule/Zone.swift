@@ -33,7 +33,7 @@ public struct Zone: Sendable, Hashable, CustomStringConvertible {
             self = cached
             return
         }
-        guard Zone.isValidName(identifier), let bytes = readFile(Zone.directory + "/" + identifier),
+        guard Zone.isValidName(identifier), let bytes = Files.read(Zone.directory + "/" + identifier),
               let data = try? ZoneData(tzif: bytes)
         else { return nil }
         self.init(identifier: identifier, data: data)
@@ -91,7 +91,7 @@ public struct Zone: Sendable, Hashable, CustomStringConvertible {
             let target = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
             if let r = target.firstRange(of: "zoneinfo/"), let z = Zone(identifier: String(target[r.upperBound...])) { return z }
         }
-        if let text = readFile("/etc/timezone"),
+        if let text = Files.read("/etc/timezone"),
            let z = Zone(identifier: String(decoding: text, as: UTF8.self).trimmingSpaces()) {
             return z
         }
@@ -131,8 +131,8 @@ public struct Zone: Sendable, Hashable, CustomStringConvertible {
     /// time skipped (02:30 on a spring-forward night) resolves to as long after the
     /// change as it was after the hour that was skipped (03:30), as Foundation's
     /// `Calendar` does.
-    public func instant(_ date: LocalDate, _ time: TimeOfDay, second: Int = 0) -> Date {
-        let local = Int64(date.dayNumber) * 86400 + Int64(time.hour * 3600 + time.minute * 60 + second)
+    public func instant(_ date: LocalDate, _ time: TimeOfDay) -> Date {
+        let local = Int64(date.dayNumber) * 86400 + Int64(time.hour * 3600 + time.minute * 60)
         let before = Int64(data.type(at: local - 86400).offset), after = Int64(data.type(at: local + 86400).offset)
         var valid: [Int64] = []
         for offset in Set([before, after]) where Int64(data.type(at: local - offset).offset) == offset {
@@ -419,21 +419,5 @@ struct PosixRule: Sendable, Equatable {
             for c in [s, e] where c > t && c < (best ?? .max) { best = c }
         }
         return best
-    }
-}
-
-/// A whole file's bytes, or nil when it cannot be read (no Foundation needed).
-func readFile(_ path: String) -> [UInt8]? {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return nil }
-    defer { close(fd) }
-    var out: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 16384)
-    while true {
-        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if n < 0 { if errno == EINTR { continue }; return nil }
-        if n == 0 { return out }
-        out.append(contentsOf: chunk[0..<n])
-        if out.count > 4 << 20 { return nil }
     }
 }

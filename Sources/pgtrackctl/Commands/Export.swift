@@ -1,6 +1,7 @@
 import ArgumentParser
 import FoundationEssentials
 import Glibc
+import PGTrackCore
 import Varlink
 
 struct Export: ParsableCommand {
@@ -25,7 +26,10 @@ struct Export: ParsableCommand {
         let content = try daemon.call("Export", ["format": .string(format.rawValue)])["content"]?.string ?? ""
         if let output {
             do {
-                try writeAtomically(content, to: output)
+                // Like a shell redirection: the umask decides who may read it.
+                let mask = umask(0o022)
+                umask(mask)
+                try Files.writeAtomically(Array(content.utf8), to: output, mode: 0o644 & ~mask)
             } catch {
                 throw Daemon.fail("cannot write \(output): \(error)", status: 1)
             }
