@@ -14,28 +14,14 @@ public final class Tracker {
     /// Dates with no study slot from sources other than `skip_dates` (the holidays file).
     public private(set) var extraBlackouts: Set<LocalDate>
 
-    /// Loads the plan named by `config` and opens the ledger.
-    public init(config: Config, ledger: Ledger, extraBlackouts: Set<LocalDate> = [], now: Date) throws {
+    /// Opens the tracker on `ledger`, recording the start date if none is set yet.
+    public init(config: Config, plan: Plan, ledger: Ledger, extraBlackouts: Set<LocalDate> = [], now: Date) throws {
         self.config = config
-        self.plan = try Tracker.loadPlan(config)
+        self.plan = plan
         self.ledger = ledger
         self.events = try ledger.events()
         self.extraBlackouts = extraBlackouts
         try recordStartIfNeeded(now: now)
-    }
-
-    /// The plan `config` names: its file, or the built-in plan.
-    public static func loadPlan(_ config: Config) throws(PlanError) -> Plan {
-        let perWeek = config.schedule.days.count
-        if config.plan.file.isEmpty { return try PlanParser.builtIn(maxTasksPerWeek: perWeek) }
-        let path = config.plan.file
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw PlanError(file: path, line: 0, message: "cannot read the plan file")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw PlanError(file: path, line: 0, message: "expected UTF-8 text")
-        }
-        return try PlanParser.parse(text, file: path, maxTasksPerWeek: perWeek)
     }
 
     /// With no `plan.start`, the first study day is chosen once (the next Monday) and
@@ -63,7 +49,15 @@ public final class Tracker {
         if let c = cache, c.events == events.count, c.generation == generation, c.from <= now, now <= c.until {
             return c.schedule
         }
-        let s = Scheduler.compute(input(now: now))
+        let input = input(now: now)
+        let original: [TaskID: SlotID]
+        if let o = originalPlacement, o.generation == generation {
+            original = o.placement
+        } else {
+            original = Scheduler.originalPlacement(input)
+            originalPlacement = (generation, original)
+        }
+        let s = Scheduler.compute(input, original: original)
         cache = ScheduleCache(events: events.count, generation: generation, from: now,
                               until: s.stableUntil(after: now, grace: config.schedule.grace), schedule: s)
         return s
@@ -78,26 +72,25 @@ public final class Tracker {
     }
 
     private var cache: ScheduleCache?
+    /// The untouched plan's placement, which no change of the ledger moves.
+    private var originalPlacement: (generation: Int, placement: [TaskID: SlotID])?
 
     /// Changes whenever anything the schedule depends on changes (an event, a reload, a
     /// new time zone): views computed from the schedule can be kept while it stays equal.
-    public var stamp: Stamp { Stamp(events: events.count, generation: generation) }
-
-    public struct Stamp: Equatable, Sendable {
-        var events: Int
-        var generation: Int
-    }
+    public var stamp: (events: Int, generation: Int) { (events.count, generation) }
 
     /// Forgets the cached schedule (the system time zone changed under it).
     public func invalidate() { generation += 1 }
-    /// Bumped by `reload`, which can change everything the schedule depends on.
+    /// Bumped by `reload` and `invalidate`, which can change everything the schedule depends on.
     private var generation = 0
 
     /// Checks, records and returns the event for `change`. Throws `ScheduleError` for a
     /// refused change and `LedgerError` when it could not be recorded (nothing changed).
+    /// The change is checked against the schedule already laid out for `now`; only the
+    /// next look at the schedule lays it out again.
     @discardableResult
     public func apply(_ change: Change, now: Date) throws -> LedgerEvent {
-        let event = try input(now: now).event(for: change)
+        let event = try input(now: now).event(for: change, in: schedule(now: now))
         let stored = try ledger.append(event)
         events.append(stored)
         return stored
@@ -108,8 +101,8 @@ public final class Tracker {
         events.append(try ledger.append(event))
     }
 
-    /// Replaces config and plan after a reload. The caller has already loaded both,
-    /// so a broken file leaves the tracker as it was.
+    /// Replaces config, plan and blackouts after a reload. The caller has already loaded
+    /// and checked all of them, so a broken file leaves the tracker as it was.
     public func reload(config: Config, plan: Plan, extraBlackouts: Set<LocalDate>, now: Date) throws {
         self.config = config
         self.plan = plan

@@ -16,21 +16,35 @@ import Testing
         }
     }
 
+    /// Each input either parses into a well-formed plan or is refused naming a line of it.
     @Test func planInputs() {
         let inputs = Self.inputs("plan")
         #expect(inputs.count >= 2)
-        for text in inputs { _ = try? PlanParser.parse(text, file: "corpus.md") }
+        for text in inputs {
+            do {
+                let plan = try PlanParser.parse(text, file: "corpus.md")
+                #expect(plan.weeks.map(\.number) == Array(1...plan.weeks.count))
+                #expect(plan.weeks.allSatisfy { plan.stages.indices.contains($0.stageIndex) })
+                for week in plan.weeks { #expect(week.tasks.map(\.id.index) == week.tasks.indices.map { $0 + 1 }) }
+            } catch {
+                #expect(error.line <= text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).count)
+            }
+        }
     }
 
     @Test func timeInputs() {
         let inputs = Self.inputs("time")
         #expect(inputs.count >= 5)
         let zone = Zone(identifier: "Europe/Berlin")!
+        var resolved = 0
         for text in inputs {
-            _ = try? TimeExpression.resolve(text, now: Date(timeIntervalSince1970: 1_800_000_000), zone: zone,
-                                            relativeTo: Date(timeIntervalSince1970: 1_800_000_000))
-            _ = Span(text)
-            _ = Date(rfc3339: text)
+            // What resolves is in the future of `now` or at an offset from the base, and
+            // what reads as a span or a time reads back the same from its own writing.
+            if (try? TimeExpression.resolve(text, now: Date(timeIntervalSince1970: 1_800_000_000), zone: zone,
+                                            relativeTo: Date(timeIntervalSince1970: 1_800_000_000))) != nil { resolved += 1 }
+            if let span = Span(text) { #expect(Span(span.description) == span, "\(text)") }
+            if let date = Date(rfc3339: text) { #expect(Date(rfc3339: date.rfc3339(in: zone)) == date, "\(text)") }
         }
+        #expect(resolved >= 5)
     }
 }

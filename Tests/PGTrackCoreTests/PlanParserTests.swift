@@ -30,7 +30,7 @@ import Testing
     @Test(arguments: [
         ("", 0, "expected a '# Title' line; the file has none"),
         ("# T\n", 0, "expected at least one '### Week 1' section; the file has none"),
-        ("# T\n### Week 1\n", 2, "expected a '## Stage' heading before '### Week 1'"),
+        ("### Week 1\n- [ ] a\n", 1, "expected '# Title' before '### Week 1'"),
         ("# T\n## S\n### Week 2\n", 3, "expected '### Week 1' (weeks are numbered in order), found '### Week 2'"),
         ("# T\n## S\n### Week 1\n- [ ] a\n### Week 3\n", 5, "expected '### Week 2' (weeks are numbered in order), found '### Week 3'"),
         ("# T\n## S\n### Wek 1\n", 3, "expected '### Week 1', found '### Wek 1'"),
@@ -65,6 +65,16 @@ import Testing
         #expect(plan.tasks.map(\.line) == [5, 6, 13])
         #expect(plan.stages.map(\.plainTitle) == ["Basics", "Advanced"])
         #expect(plan.weeks[2].stageIndex == 1)
+    }
+
+    /// People write `# Title`, `### Week 1`, tasks: one stage, named after the plan.
+    @Test func aPlanWithoutStagesHasOneNamedAfterIt() throws {
+        let plan = try PlanParser.parse("# Learn Go\n\n### Week 1\n- [ ] Tour of Go\n- [x] Install\n### Week 2\n- [ ] Modules\n",
+                                        file: "go.md", maxTasksPerWeek: 5)
+        #expect(plan.stages == [Stage(number: 1, title: "Learn Go", isImplicit: true)])
+        #expect(plan.weeks.map(\.stageIndex) == [0, 0])
+        #expect(plan.tasks.map(\.id.description) == ["1.1", "1.2", "2.1"])
+        #expect(plan.stage(ofWeek: 2)?.title == "Learn Go")
     }
 
     @Test func fiftyTwoWeeksAtMost() throws {

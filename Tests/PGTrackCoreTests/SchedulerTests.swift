@@ -232,8 +232,30 @@ import Testing
         #expect(s.next(after: first.start)?.id == w(1, 2))
     }
 
-    @Test func computeIsPure() throws {
-        let input = try Fixture.apply([.skip(w(4, 2), reason: nil), .complete(w(1, 1))], to: Fixture.input())
-        #expect(Scheduler.compute(input) == Scheduler.compute(input))
+    /// The untouched plan's placement depends on neither the ledger nor `now`, so one
+    /// computed without them (as the tracker keeps it) gives the same schedule.
+    @Test func originalPlacementIgnoresLedgerAndNow() throws {
+        let input = try Fixture.apply([.skip(w(1, 2), reason: nil), .skip(w(1, 3), reason: nil), .complete(w(1, 1))],
+                                      to: Fixture.input())
+        var pristine = input
+        pristine.events = []
+        pristine.now = .distantFuture
+        let kept = Scheduler.originalPlacement(pristine)
+        let schedule = Scheduler.compute(input, original: kept)
+        #expect(schedule == Scheduler.compute(input))
+        #expect(schedule.behind == 2)
+        #expect(kept[TaskID(week: 1, index: 2)] == w(1, 2))
+    }
+
+    /// A change checked against the schedule the caller already has is the change
+    /// checked against a fresh layout.
+    @Test func checkingAgainstALaidOutScheduleAgrees() throws {
+        let input = try Fixture.apply([.skip(w(2, 2), reason: nil)], to: Fixture.input())
+        let laidOut = Scheduler.compute(input)
+        for change: Change in [.skip(w(2, 2), reason: nil), .complete(w(3, 1)), .reopen(w(1, 1)), .undo] {
+            let a = Result { () throws(ScheduleError) in try input.event(for: change, in: laidOut) }
+            let b = Result { () throws(ScheduleError) in try input.event(for: change) }
+            #expect(a == b)
+        }
     }
 }

@@ -18,7 +18,7 @@ enum Fixture {
     /// A tracker on a new ledger in a temporary folder; the path to open it again.
     static func tracker() throws -> (Tracker, path: String) {
         let path = temporaryDirectory() + "/pgtrack.sqlite"
-        return (try Tracker(config: config, ledger: try Ledger(path: path), now: beforeStart), path)
+        return (try Tracker(config: config, plan: try PlanParser.load(config), ledger: try Ledger(path: path), now: beforeStart), path)
     }
 
     static func temporaryDirectory() -> String {

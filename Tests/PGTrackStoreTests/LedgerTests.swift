@@ -49,10 +49,10 @@ import PGTrackCore
         let tuesday = Fixture.berlin.instant(LocalDate(year: 2026, month: 11, day: 24), TimeOfDay(hour: 9, minute: 0))
         var config = Config()
         config.schedule.timezone = "Europe/Berlin"
-        let first = try Tracker(config: config, ledger: try Ledger(path: path), now: tuesday)
+        let first = try Tracker(config: config, plan: try PlanParser.load(config), ledger: try Ledger(path: path), now: tuesday)
         #expect(first.startDate == LocalDate(year: 2026, month: 11, day: 30))
         // A week later the same ledger keeps the first choice.
-        let again = try Tracker(config: config, ledger: try Ledger(path: path), now: tuesday.addingTimeInterval(7 * 86400))
+        let again = try Tracker(config: config, plan: try PlanParser.load(config), ledger: try Ledger(path: path), now: tuesday.addingTimeInterval(7 * 86400))
         #expect(again.startDate == LocalDate(year: 2026, month: 11, day: 30))
         #expect(again.events.filter { $0.kind == .start }.count == 1)
     }
@@ -63,7 +63,7 @@ import PGTrackCore
         #expect(throws: ScheduleError.skipped(SlotID(week: 1, day: 2))) {
             try tracker.apply(.skip(SlotID(week: 1, day: 2), reason: nil), now: Fixture.beforeStart)
         }
-        let fresh = try Tracker(config: Fixture.config, ledger: try Ledger(path: path), now: Fixture.beforeStart)
+        let fresh = try Tracker(config: Fixture.config, plan: try PlanParser.load(Fixture.config), ledger: try Ledger(path: path), now: Fixture.beforeStart)
         #expect(fresh.schedule(now: Fixture.beforeStart) == tracker.schedule(now: Fixture.beforeStart))
         #expect(fresh.schedule(now: Fixture.beforeStart).slot(SlotID(week: 1, day: 3))?.task == TaskID(week: 1, index: 2))
     }

@@ -40,10 +40,13 @@ public struct Stage: Sendable, Equatable {
     public var number: Int
     /// The heading text, emoji included (`📦 Stage 1: Foundations (Weeks 1–5)`).
     public var title: String
+    /// A plan without `## Stage` headings gets one stage, named after the plan's title.
+    public var isImplicit: Bool
 
-    public init(number: Int, title: String) {
+    public init(number: Int, title: String, isImplicit: Bool = false) {
         self.number = number
         self.title = title
+        self.isImplicit = isImplicit
     }
 
     /// The heading without a leading emoji or symbol, for notifications and calendars.

@@ -20,7 +20,8 @@ public struct PlanError: Error, Equatable, CustomStringConvertible {
 ///
 /// The shape is `# Title`, `## Stage`, `### Week N` (numbered 1, 2, 3, ... in order),
 /// and tasks `- [ ] text` or `- [x] text` under a week. Blank lines, `---` rules and
-/// prose lines are ignored; anything that looks like a heading or a list item but is
+/// prose lines are ignored; a plan without `## Stage` headings has one stage named after
+/// its title; anything that looks like a heading or a list item but is
 /// not one of these is an error, so that no task silently disappears.
 public enum PlanParser {
     /// The most weeks a plan may have.
@@ -60,8 +61,10 @@ public enum PlanParser {
                     guard !text.isEmpty else { throw fail(lineNumber, "expected a stage name after '##'") }
                     stages.append(Stage(number: stages.count + 1, title: text))
                 case 3:
-                    guard !stages.isEmpty else {
-                        throw fail(lineNumber, "expected a '## Stage' heading before '### \(text)'")
+                    if stages.isEmpty {
+                        // A plan without stage headings has one stage, named after the plan.
+                        guard let title else { throw fail(lineNumber, "expected '# Title' before '### \(text)'") }
+                        stages.append(Stage(number: 1, title: title, isImplicit: true))
                     }
                     let expected = weeks.count + 1
                     let words = text.split(separator: " ")
@@ -109,6 +112,21 @@ public enum PlanParser {
         guard let title else { throw fail(0, "expected a '# Title' line; the file has none") }
         guard !weeks.isEmpty else { throw fail(0, "expected at least one '### Week 1' section; the file has none") }
         return Plan(title: title, stages: stages, weeks: weeks, source: file)
+    }
+
+    /// Reads and parses the plan file at `path`.
+    public static func load(path: String, maxTasksPerWeek: Int = 7) throws(PlanError) -> Plan {
+        guard let bytes = Files.read(path) else { throw PlanError(file: path, line: 0, message: "cannot read the plan file") }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw PlanError(file: path, line: 0, message: "expected UTF-8 text")
+        }
+        return try parse(text, file: path, maxTasksPerWeek: maxTasksPerWeek)
+    }
+
+    /// The plan `config` names: its file, or the built-in plan.
+    public static func load(_ config: Config) throws(PlanError) -> Plan {
+        let perWeek = config.schedule.days.count
+        return config.plan.file.isEmpty ? try builtIn(maxTasksPerWeek: perWeek) : try load(path: config.plan.file, maxTasksPerWeek: perWeek)
     }
 
     /// The built-in 20-week PostgreSQL plan.

@@ -10,7 +10,7 @@ public enum Change: Sendable, Equatable {
     case undo
 }
 
-/// A change that was refused, with the Varlink error name it maps to.
+/// A change that was refused; the API layer gives each case its error name.
 public enum ScheduleError: Error, Equatable, CustomStringConvertible {
     case noSuchSlot(String)
     case slotInPast(SlotID, start: String)
@@ -21,21 +21,6 @@ public enum ScheduleError: Error, Equatable, CustomStringConvertible {
     case skipped(SlotID)
     case noTask(SlotID)
     case nothingToUndo
-
-    /// The error's name in `io.pgtrack.Tracker`.
-    public var name: String {
-        switch self {
-        case .noSuchSlot: return "NoSuchSlot"
-        case .slotInPast: return "SlotInPast"
-        case .overlap: return "Overlap"
-        case .invalidTime: return "InvalidTime"
-        case .alreadyDone: return "AlreadyDone"
-        case .notDone: return "NotDone"
-        case .skipped: return "SlotSkipped"
-        case .noTask: return "NoTask"
-        case .nothingToUndo: return "NothingToUndo"
-        }
-    }
 
     public var description: String {
         switch self {
@@ -53,11 +38,16 @@ public enum ScheduleError: Error, Equatable, CustomStringConvertible {
 }
 
 extension ScheduleInput {
-    /// Checks `change` against the schedule and returns the ledger event recording it.
+    /// Checks `change` against this input's schedule; see `event(for:in:)`.
+    public func event(for change: Change) throws(ScheduleError) -> LedgerEvent {
+        try event(for: change, in: Scheduler.compute(self))
+    }
+
+    /// Checks `change` against `schedule` (this input's schedule, `Scheduler.compute(self)`,
+    /// which the caller usually has already) and returns the ledger event recording it.
     ///
     /// The caller appends the event to the ledger and only then reports success.
-    public func event(for change: Change) throws(ScheduleError) -> LedgerEvent {
-        let schedule = Scheduler.compute(self)
+    public func event(for change: Change, in schedule: Schedule) throws(ScheduleError) -> LedgerEvent {
         func existing(_ id: SlotID) throws(ScheduleError) -> Slot {
             guard let slot = schedule.slot(id) else { throw .noSuchSlot(id.description) }
             return slot
@@ -118,10 +108,3 @@ extension ScheduleInput {
     }
 }
 
-extension Date {
-    /// `2026-12-02 18:00` in `zone`, for messages.
-    public func formatted(in zone: Zone) -> String {
-        let (date, seconds) = zone.wallClock(self)
-        return "\(date) \(TimeOfDay(hour: seconds / 3600, minute: seconds % 3600 / 60))"
-    }
-}

@@ -185,3 +185,33 @@ public struct Span: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     public static func < (a: Span, b: Span) -> Bool { a.seconds < b.seconds }
 }
+
+extension BinaryInteger {
+    /// Division rounding toward minus infinity: `(-1).floorDivided(by: 86400) == -1`, where
+    /// `/` gives 0. Day numbers and weeks before 1970 or before a plan's start need it.
+    public func floorDivided(by divisor: Self) -> Self {
+        let q = self / divisor
+        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? q - 1 : q
+    }
+}
+
+/// Seconds since the epoch (or since any midnight) split into a day number and the
+/// seconds into that day.
+public func splitDays(_ seconds: Int) -> (day: Int, seconds: Int) {
+    let day = seconds.floorDivided(by: 86400)
+    return (day, seconds - day * 86400)
+}
+
+extension Date {
+    /// The wall-clock time at this instant in `zone`, `HH:MM`.
+    public func time(in zone: Zone) -> TimeOfDay {
+        let seconds = zone.wallClock(self).seconds
+        return TimeOfDay(hour: seconds / 3600, minute: seconds % 3600 / 60)
+    }
+
+    /// `2026-12-02 18:00` in `zone`, for messages.
+    public func formatted(in zone: Zone) -> String {
+        let (date, seconds) = zone.wallClock(self)
+        return "\(date) \(TimeOfDay(hour: seconds / 3600, minute: seconds % 3600 / 60))"
+    }
+}

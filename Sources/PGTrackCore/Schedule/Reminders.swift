@@ -110,7 +110,7 @@ extension Schedule {
         guard let slot = slot(r.slot) else { return ("pgtrack", r.key) }
         let title = slot.task.flatMap { plan.task($0)?.plainTitle } ?? self.title(of: slot)
         let summary = "Week \(slot.week) · \(title)"
-        let hhmm = { (d: Date) in String(d.formatted(in: zone).suffix(5)) }
+        let hhmm = { (d: Date) in d.time(in: zone).description }
         var where_ = "\(hhmm(slot.start))–\(hhmm(slot.end))"
         if let stage = plan.stage(ofWeek: slot.week) { where_ += " · \(stage.plainTitle.split(separator: "(").first.map { $0.trimmingSpaces() } ?? stage.plainTitle)" }
         if let task = slot.task { where_ += " · task \(task)" }

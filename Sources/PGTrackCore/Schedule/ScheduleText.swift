@@ -15,10 +15,9 @@ extension Schedule {
     public func table(zone: Zone) -> String {
         var table = TextTable(header: ["SLOT", "DAY", "DATE", "TIME", "STATE", "TASK", "TITLE"])
         for slot in slots {
-            let local = slot.start.formatted(in: zone)
-            let day = LocalDate(slot.start, in: zone).weekday.shortName.capitalized
-            let end = TimeOfDay(String(slot.end.formatted(in: zone).suffix(5))) ?? TimeOfDay(hour: 0, minute: 0)
-            table.add([slot.id.description, day, String(local.prefix(10)), "\(local.suffix(5))–\(end)",
+            let date = LocalDate(slot.start, in: zone)
+            table.add([slot.id.description, date.weekday.shortName.capitalized, date.description,
+                       "\(slot.start.time(in: zone))–\(slot.end.time(in: zone))",
                        slot.state.rawValue, slot.task?.description ?? "-", title(of: slot)])
         }
         return table.render()

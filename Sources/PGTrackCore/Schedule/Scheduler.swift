@@ -132,11 +132,25 @@ public struct Schedule: Sendable, Equatable {
     }
 }
 
-/// Lays a plan onto study slots (SPEC §2).
+/// Lays a plan onto study slots (SPEC §2), in three steps: fold the ledger into one
+/// edit per slot, settle which tasks are done where, then lay the open tasks out on
+/// the slots week by week.
 public enum Scheduler {
     /// Computes the schedule: the same input always gives the same schedule.
-    public static func compute(_ input: ScheduleInput) -> Schedule {
-        let changes = input.events.effectiveChanges
+    ///
+    /// - Parameter original: the untouched plan's slot for each task
+    ///   (`originalPlacement(input)`), which depends on neither the ledger nor `now`;
+    ///   a caller that computes many schedules of one plan passes it in.
+    public static func compute(_ input: ScheduleInput, original: [TaskID: SlotID]? = nil) -> Schedule {
+        var edits = foldEdits(input.events.effectiveChanges)
+        let doneSlotOfTask = settleDone(&edits, plan: input.plan)
+        var schedule = layout(input, edits: edits, doneSlotOfTask: doneSlotOfTask)
+        schedule.behind = behind(schedule, original: original ?? originalPlacement(input))
+        return schedule
+    }
+
+    /// Step 1: what the changes still in effect did to each slot, the later winning.
+    static func foldEdits(_ changes: [LedgerEvent]) -> [SlotID: SlotEdit] {
         var edits: [SlotID: SlotEdit] = [:]
         for e in changes {
             guard let id = e.slot else { continue }
@@ -151,16 +165,27 @@ public enum Scheduler {
             }
             edits[id] = edit
         }
-        // A task done twice (in two slots) stays in the later one.
+        return edits
+    }
+
+    /// Step 2: the slot each done task stays in. A task done twice (in two slots) stays
+    /// in the later one; a task the plan no longer has is not done anywhere.
+    static func settleDone(_ edits: inout [SlotID: SlotEdit], plan: Plan) -> [TaskID: SlotID] {
         var doneSlotOfTask: [TaskID: SlotID] = [:]
-        for (id, edit) in edits.sorted(by: { ($0.value.done?.1 ?? .distantPast) < ($1.value.done?.1 ?? .distantPast) }) {
-            if let (task, _) = edit.done, input.plan.task(task) != nil {
+        for (id, edit) in edits.sorted(by: { ($0.value.done?.1 ?? .distantPast, $0.key) < ($1.value.done?.1 ?? .distantPast, $1.key) }) {
+            if let (task, _) = edit.done, plan.task(task) != nil {
                 if let old = doneSlotOfTask[task] { edits[old]?.done = nil }
                 doneSlotOfTask[task] = id
             } else if edit.done != nil {
-                edits[id]?.done = nil // the task is not in this plan any more
+                edits[id]?.done = nil
             }
         }
+        return doneSlotOfTask
+    }
+
+    /// Step 3: the slots week by week, the open tasks in plan order on the usable ones,
+    /// and extension weeks while tasks are left.
+    static func layout(_ input: ScheduleInput, edits: [SlotID: SlotEdit], doneSlotOfTask: [TaskID: SlotID]) -> Schedule {
         let doneInPlan = Set(input.plan.tasks.filter(\.checked).map(\.id))
         var queue = input.plan.tasks.filter { !$0.checked && doneSlotOfTask[$0.id] == nil }.map(\.id)[...]
         let lastDoneSlot = doneSlotOfTask.values.max()
@@ -207,26 +232,20 @@ public enum Scheduler {
             // forbids it, and this bound keeps a bad caller from looping forever.
             if week > input.plan.weeks.count + 520 { break }
         }
-        var schedule = Schedule(plan: input.plan, slots: slots, slotOfTask: slotOfTask, doneInPlan: doneInPlan, behind: 0)
-        schedule.behind = behind(schedule, input: input)
-        return schedule
+        return Schedule(plan: input.plan, slots: slots, slotOfTask: slotOfTask, doneInPlan: doneInPlan, behind: 0)
     }
 
     /// How many slots the first open task sits after the slot the untouched plan gave it.
-    static func behind(_ schedule: Schedule, input: ScheduleInput) -> Int {
+    static func behind(_ schedule: Schedule, original: [TaskID: SlotID]) -> Int {
         guard let first = schedule.slots.first(where: { $0.state == .scheduled || ($0.state == .missed && $0.task != nil) }),
               let task = first.task else { return 0 }
-        var pristine = input
-        pristine.events = []
-        pristine.now = .distantPast
-        pristine.settings.onMissed = .keep
-        let original = compute(pristineOnly: pristine)
         guard let planned = original[task], let was = schedule.index(of: planned), let now = schedule.index(of: first.id) else { return 0 }
         return max(0, now - was)
     }
 
-    /// The untouched plan's slot for each task (no ledger, nothing missed).
-    static func compute(pristineOnly input: ScheduleInput) -> [TaskID: SlotID] {
+    /// The untouched plan's slot for each task (no ledger, nothing missed): a function of
+    /// the plan, the settings, the start and the blackouts only.
+    public static func originalPlacement(_ input: ScheduleInput) -> [TaskID: SlotID] {
         var queue = input.plan.tasks.filter { !$0.checked }.map(\.id)[...]
         var result: [TaskID: SlotID] = [:]
         let generator = SlotGenerator(input: input)

@@ -6,7 +6,7 @@ extension Schedule {
     public func statusLine(now: Date, zone: Zone) -> String {
         func when(_ d: Date) -> String {
             let day = LocalDate(d, in: zone)
-            let time = String(d.formatted(in: zone).suffix(5))
+            let time = d.time(in: zone)
             let daysAway = day.dayNumber - LocalDate(now, in: zone).dayNumber
             if daysAway == 0 { return "today \(time)" }
             if daysAway == 1 { return "tomorrow \(time)" }
@@ -14,7 +14,7 @@ extension Schedule {
             return "\(day) \(time)"
         }
         if let current = current(at: now), current.task != nil, current.state == .scheduled {
-            return "Week \(current.week) · studying now until \(String(current.end.formatted(in: zone).suffix(5))) (\(current.id))"
+            return "Week \(current.week) · studying now until \(current.end.time(in: zone)) (\(current.id))"
         }
         guard let next = next(after: now) else {
             return doneCount == plan.tasks.count ? "Plan complete · \(doneCount) of \(plan.tasks.count) tasks done"

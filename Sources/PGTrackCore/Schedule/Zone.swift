@@ -121,8 +121,8 @@ public struct Zone: Sendable, Hashable, CustomStringConvertible {
     /// since midnight.
     public func wallClock(_ instant: Date) -> (date: LocalDate, seconds: Int) {
         let local = Int(seconds(instant)) + secondsFromGMT(for: instant)
-        let day = local >= 0 ? local / 86400 : (local - 86399) / 86400
-        return (LocalDate(dayNumber: day), local - day * 86400)
+        let (day, seconds) = splitDays(local)
+        return (LocalDate(dayNumber: day), seconds)
     }
 
     /// The instant at which the wall clock in this zone shows `time` on `date`.
@@ -405,14 +405,14 @@ struct PosixRule: Sendable, Equatable {
     func type(at t: Int64) -> LocalType {
         guard let dst else { return std }
         let local = t + Int64(std.offset)
-        let (s, e) = changes(in: LocalDate(dayNumber: Int(local >= 0 ? local / 86400 : (local - 86399) / 86400)).year)
+        let (s, e) = changes(in: LocalDate(dayNumber: Int(local.floorDivided(by: 86400))).year)
         // Northern rules start before they end within a year; southern ones the other way round.
         return s < e ? (t >= s && t < e ? dst : std) : (t >= e && t < s ? std : dst)
     }
 
     func nextChange(after t: Int64) -> Int64? {
         guard dst != nil else { return nil }
-        let year = LocalDate(dayNumber: Int(t >= 0 ? t / 86400 : (t - 86399) / 86400)).year
+        let year = LocalDate(dayNumber: Int(t.floorDivided(by: 86400))).year
         var best: Int64?
         for y in (year - 1)...(year + 1) {
             let (s, e) = changes(in: y)

@@ -1,1 +1,0 @@
-let pgtrackVersion = "0.1.0"
