@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "pgtrackctl", targets: ["pgtrackctl"]),
         // Libraries for the fuzz targets in fuzz/, a package of their own.
         .library(name: "PGTrackCore", targets: ["PGTrackCore"]),
+        .library(name: "PGTrackAPI", targets: ["PGTrackAPI"]),
         .library(name: "PGTrackConfig", targets: ["PGTrackConfig"]),
         .library(name: "Varlink", targets: ["Varlink"]),
     ],
@@ -30,15 +31,20 @@ let package = Package(
         .target(name: "Varlink"),
         .target(name: "VarlinkServer", dependencies: ["Varlink", "Systemd"]),
         .systemLibrary(name: "CLibical", pkgConfig: "libical", providers: [.apt(["libical-dev"])]),
-        .target(name: "PGTrackCalendar", dependencies: ["CLibical", "PGTrackCore", "PGTrackStore"]),
+        // iCalendar on libical; what it published is kept by a RevisionStore it is given.
+        .target(name: "PGTrackCalendar", dependencies: ["CLibical", "PGTrackCore"]),
         // Core has no dependency but Foundation, so that pgtrackctl, which needs only its
         // value types, does not link SQLite and toml++: a smaller binary starts faster.
         .target(name: "PGTrackCore", exclude: ["Plan/Resources"]),
+        // The wire contract of io.pgtrack.Tracker: value types built from the schedule, the
+        // interface text, the errors, and their renderings; shared by the daemon and the CLI.
+        .target(name: "PGTrackAPI", dependencies: ["PGTrackCore", "Varlink"]),
         .target(name: "PGTrackStore", dependencies: ["PGTrackCore", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "PGTrackConfig", dependencies: ["PGTrackCore", .product(name: "TOMLKit", package: "TOMLKit")]),
         .executableTarget(
             name: "pgtrackd",
             dependencies: [
+                "PGTrackAPI",
                 "PGTrackCore",
                 "PGTrackStore",
                 "PGTrackConfig",
@@ -48,23 +54,16 @@ let package = Package(
                 "VarlinkServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ],
-            // Not position-independent: ld.so has 2 MB fewer relocations to apply and keep
-            // private copies of (idle memory; docs/DECISIONS.md weighs the lost ASLR).
-            linkerSettings: [.unsafeFlags(["-Xclang-linker", "-no-pie"], .when(configuration: .release))]
+            ]
         ),
         .executableTarget(
             name: "pgtrackctl",
             dependencies: [
+                "PGTrackAPI",
                 "PGTrackCore",
                 "Varlink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            // A fully static executable: no dynamic loader, no symbol lookups, no relocations
-            // at start (about a millisecond of a 2 ms command). Release only, where the
-            // Makefile also links the Swift runtime statically; libc's NSS functions, which
-            // would need the same glibc at run time, are never called.
-            linkerSettings: [.unsafeFlags(["-static-executable"], .when(configuration: .release))]
+            ]
         ),
         .executableTarget(
             name: "pgtrack-bench",
@@ -73,7 +72,8 @@ let package = Package(
         ),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd"]),
         .testTarget(name: "VarlinkTests", dependencies: ["Varlink", "VarlinkServer", "Systemd"]),
-        .testTarget(name: "PGTrackCalendarTests", dependencies: ["PGTrackCalendar", "CLibical", "PGTrackCore", "PGTrackStore"]),
+        .testTarget(name: "PGTrackCalendarTests", dependencies: ["PGTrackCalendar", "CLibical", "PGTrackCore"]),
+        .testTarget(name: "PGTrackAPITests", dependencies: ["PGTrackAPI", "PGTrackCore", "PGTrackStore", "Varlink"]),
         .testTarget(name: "PGTrackStoreTests", dependencies: ["PGTrackStore", "PGTrackCore"]),
         .testTarget(name: "PGTrackConfigTests", dependencies: ["PGTrackConfig", "PGTrackCore"]),
         .testTarget(

@@ -14,7 +14,7 @@ let package = Package(
     dependencies: [.package(path: "..")],
     targets: [
         .executableTarget(name: "fuzz-varlink", dependencies: [.product(name: "Varlink", package: main),
-                                                               .product(name: "PGTrackCore", package: main)],
+                                                               .product(name: "PGTrackAPI", package: main)],
                           swiftSettings: fuzzer),
         .executableTarget(name: "fuzz-plan", dependencies: [.product(name: "PGTrackCore", package: main)], swiftSettings: fuzzer),
         .executableTarget(name: "fuzz-config", dependencies: [.product(name: "PGTrackConfig", package: main)], swiftSettings: fuzzer),

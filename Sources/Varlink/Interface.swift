@@ -83,6 +83,23 @@ public struct Interface: Sendable {
         try validate(parameters, fields: m.input, path: "")
     }
 
+    /// Checks a reply's parameters against the method's output, as `validate(parameters:of:)`
+    /// checks a call's: what a server promises, for tests that keep the two in step.
+    public func validate(reply parameters: JSON, of method: String) throws(VarlinkError) {
+        guard let m = methods[method] else { throw .methodNotFound("\(name).\(method)") }
+        try validate(parameters, fields: m.output, path: "")
+    }
+
+    /// Checks an error reply: its name is one of this interface's errors (or a standard
+    /// `org.varlink.service` one) and its parameters have the declared fields.
+    public func validate(error qualified: String, parameters: JSON) throws(VarlinkError) {
+        if qualified.hasPrefix("org.varlink.service.") { return }
+        guard qualified.hasPrefix(name + "."), let fields = errors[String(qualified.dropFirst(name.count + 1))] else {
+            throw .invalidParameter("error \(qualified) is not declared by \(name)")
+        }
+        try validate(parameters, fields: fields, path: "")
+    }
+
     func validate(_ value: JSON, fields: [VarlinkType.Field], path: String) throws(VarlinkError) {
         guard let members = value.object else { throw .invalidParameter(path.isEmpty ? "parameters" : path) }
         let known = Set(fields.map(\.name))

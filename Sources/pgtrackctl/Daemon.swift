@@ -1,6 +1,7 @@
 import ArgumentParser
 import FoundationEssentials
 import Glibc
+import PGTrackAPI
 import PGTrackCore
 import Varlink
 
@@ -54,46 +55,66 @@ struct Daemon {
         return ExitCode(status)
     }
 
+    /// Decodes a reply into its wire type; a reply of another shape is the daemon's
+    /// fault (or another program's on the socket), reported as such.
+    func decode<T: WireValue>(_ type: T.Type, _ json: JSON?) throws -> T {
+        do {
+            return try T(wire: json ?? .null)
+        } catch {
+            throw Daemon.fail("unexpected reply from pgtrackd at \(path): \(error)", status: 1)
+        }
+    }
+
     // MARK: - What the commands share
 
-    func status() throws -> JSON { try call("Status")["status"] ?? .null }
+    func status() throws -> API.Overview { try decode(API.Overview.self, try call("Status")["status"]) }
 
-    /// The plan's zone, for reading and showing times.
-    func zone(_ status: JSON) -> Zone {
-        status["timezone"]?.string.flatMap(Zone.init(identifier:)) ?? .current
+    func slots(_ parameters: JSON = [:]) throws -> [API.Slot] {
+        guard let items = try call("ListSlots", parameters)["slots"]?.array else {
+            throw Daemon.fail("unexpected reply from pgtrackd at \(path): slots: expected an array", status: 1)
+        }
+        return try items.map { try decode(API.Slot.self, $0) }
+    }
+
+    /// Calls a method that changes one slot and returns the slot as it is now.
+    func change(_ method: String, _ parameters: JSON) throws -> API.Slot {
+        try decode(API.Slot.self, try call(method, parameters)["slot"])
+    }
+
+    /// The slots of the plan's local day `date`.
+    func slots(on date: LocalDate, days: Int = 1, zone: Zone) throws -> [API.Slot] {
+        let midnight = TimeOfDay(hour: 0, minute: 0)
+        let from = zone.instant(date, midnight), to = zone.instant(date.adding(days: days), midnight)
+        return try slots(["from": .string(from.rfc3339(in: zone)), "to": .string(to.rfc3339(in: zone))])
     }
 
     /// Resolves `today`, `next` and `current` to a slot id.
-    func resolve(_ reference: SlotReference, status: JSON) throws -> SlotID {
+    func resolve(_ reference: SlotReference, status: API.Overview) throws -> SlotID {
         switch reference {
         case .id(let id): return id
         case .next:
-            guard let id = status["next"]?["id"]?.string.flatMap(SlotID.init) else { throw Daemon.fail("no upcoming slot", status: 1) }
+            guard let id = status.next?.slotID else { throw Daemon.fail("no upcoming slot", status: 1) }
             return id
         case .current:
-            guard let id = status["current"]?["id"]?.string.flatMap(SlotID.init) else {
-                throw Daemon.fail("no slot is running now", status: 1)
-            }
+            guard let id = status.current?.slotID else { throw Daemon.fail("no slot is running now", status: 1) }
             return id
         case .today:
-            let zone = zone(status)
-            let today = LocalDate(Date(), in: zone)
-            let from = zone.instant(today, TimeOfDay(hour: 0, minute: 0)), to = zone.instant(today.adding(days: 1), TimeOfDay(hour: 0, minute: 0))
-            let slots = try call("ListSlots", ["from": .string(from.rfc3339(in: zone)), "to": .string(to.rfc3339(in: zone))])["slots"]?.array ?? []
-            guard let id = slots.first?["id"]?.string.flatMap(SlotID.init) else { throw Daemon.fail("no slot today", status: 1) }
+            let zone = status.zone
+            guard let id = try slots(on: LocalDate(Date(), in: zone), zone: zone).first?.slotID else {
+                throw Daemon.fail("no slot today", status: 1)
+            }
             return id
         }
     }
 
     /// The slot a command means when none is given: the running one, else `fallback`.
-    func defaultSlot(status: JSON, fallback: SlotReference) throws -> SlotID {
-        if let id = status["current"]?["id"]?.string.flatMap(SlotID.init) { return id }
+    func defaultSlot(status: API.Overview, fallback: SlotReference) throws -> SlotID {
+        if let id = status.current?.slotID { return id }
         return try resolve(fallback, status: status)
     }
 
-    func slot(_ id: SlotID) throws -> JSON {
-        let slots = try call("ListSlots", ["week": .int(Int64(id.week))])["slots"]?.array ?? []
-        guard let slot = slots.first(where: { $0["id"]?.string == id.description }) else {
+    func slot(_ id: SlotID) throws -> API.Slot {
+        guard let slot = try slots(["week": .int(Int64(id.week))]).first(where: { $0.id == id.description }) else {
             throw Daemon.fail("no slot \(id) in the schedule", status: 1)
         }
         return slot

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FoundationEssentials
 import Glibc
+import PGTrackAPI
 
 /// pgtrackctl: controls a running pgtrackd over its Varlink socket.
 @main
@@ -13,7 +14,7 @@ struct PGTrackCtl: ParsableCommand {
         or --socket / $PGTRACK_SOCKET). SLOT is a slot id such as w03d2, or today, next, current. \
         Exit status: 0 on success, 1 when pgtrackd refused the request, 69 when it cannot be reached.
         """,
-        version: "0.1.0",
+        version: API.version,
         subcommands: [Status.self, Agenda.self, Next.self, Skip.self, Reschedule.self, Done.self, Undone.self,
                       Snooze.self, Undo.self, Progress.self, Export.self, Reload.self, Monitor.self],
         defaultSubcommand: Status.self

@@ -13,7 +13,11 @@ import Testing
             for file in (try? FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)) ?? [] {
                 var framer = Framer()
                 for case .message(let m) in framer.feed(Array(try Data(contentsOf: file))) {
-                    if let json = try? JSON.parse(m) { _ = try? Call(json: json) }
+                    // What parses is written back to JSON that parses to the same value.
+                    if let json = try? JSON.parse(m) {
+                        #expect(try JSON.parse(json.bytes) == json)
+                        if let call = try? Call(json: json) { #expect(try Call(json: call.json) == call) }
+                    }
                 }
                 count += 1
             }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FoundationEssentials
 import Glibc
+import PGTrackAPI
 import PGTrackCore
 import Varlink
 
@@ -28,22 +29,20 @@ struct Agenda: ParsableCommand {
 
     func run() throws {
         let daemon = try Daemon.connect(options)
-        var parameters: JSON = [:]
-        var zone = Zone.current
+        let slots: [API.Slot]
+        let zone: Zone
         if let week {
-            parameters = ["week": .int(Int64(week))]
-        } else if !all {
-            let status = try daemon.status()
-            zone = daemon.zone(status)
-            let today = LocalDate(Date(), in: zone)
-            let from = zone.instant(today, TimeOfDay(hour: 0, minute: 0))
-            let to = zone.instant(today.adding(days: days ?? 7), TimeOfDay(hour: 0, minute: 0))
-            parameters = ["from": .string(from.rfc3339(in: zone)), "to": .string(to.rfc3339(in: zone))]
+            slots = try daemon.slots(["week": .int(Int64(week))])
+            zone = options.json ? .current : try daemon.status().zone
+        } else if all {
+            slots = try daemon.slots()
+            zone = options.json ? .current : try daemon.status().zone
+        } else {
+            zone = try daemon.status().zone
+            slots = try daemon.slots(on: LocalDate(Date(), in: zone), days: days ?? 7, zone: zone)
         }
-        let slots = try daemon.call("ListSlots", parameters)["slots"]?.array ?? []
-        if options.json { return printJSON(.array(slots)) }
-        if week != nil || all { zone = daemon.zone(try daemon.status()) }
+        if options.json { return printJSON(.array(slots.map(\.wire))) }
         guard !slots.isEmpty else { return print("No slots.") }
-        print(SlotText(zone: zone, style: .current).table(slots))
+        print(SlotText(zone: zone, style: .current).table(slots), terminator: "")
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import PGTrackAPI
 import PGTrackCore
 import Varlink
 
@@ -17,10 +18,9 @@ struct Done: ParsableCommand {
         let daemon = try Daemon.connect(options)
         let status = try daemon.status()
         let id = try slot.map { try daemon.resolve($0, status: status) } ?? daemon.defaultSlot(status: status, fallback: .today)
-        let reply = try daemon.call("Complete", ["slot": .string(id.description)])
-        if options.json { return printJSON(reply["slot"] ?? .null) }
-        let task = reply["slot"]?["task"]
-        print("Done: \(id) · \(task?["id"]?.string ?? "") \(Markdown.plain(task?["title"]?.string ?? ""))")
+        let slot = try daemon.change("Complete", ["slot": .string(id.description)])
+        if options.json { return printJSON(slot.wire) }
+        print("Done: \(id) · \(slot.task?.id ?? "") \(printable(Markdown.plain(slot.task?.title ?? "")))")
     }
 }
 
@@ -37,8 +37,8 @@ struct Undone: ParsableCommand {
     func run() throws {
         let daemon = try Daemon.connect(options)
         let id = try daemon.resolve(slot, status: try daemon.status())
-        let reply = try daemon.call("Reopen", ["slot": .string(id.description)])
-        if options.json { return printJSON(reply["slot"] ?? .null) }
+        let slot = try daemon.change("Reopen", ["slot": .string(id.description)])
+        if options.json { return printJSON(slot.wire) }
         print("Reopened \(id).")
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FoundationEssentials
 import Glibc
+import PGTrackAPI
 import Varlink
 
 struct Monitor: ParsableCommand {
@@ -15,18 +16,20 @@ struct Monitor: ParsableCommand {
         let daemon = try Daemon.connect(options)
         daemon.client.waitForever()
         do {
-            try daemon.client.stream("io.pgtrack.Tracker.Monitor") { event in
+            try daemon.client.stream("io.pgtrack.Tracker.Monitor") { json in
                 // Written straight out, so a pipe sees each change as it happens.
+                let event = try daemon.decode(API.Event.self, json)
                 let line: String
                 if options.json {
-                    line = event.text
+                    line = event.wire.text
                 } else {
-                    let slot = event["slot"]?.string.map { " \($0)" } ?? ""
-                    line = "\(event["at"]?.string ?? "") \(event["kind"]?.string ?? "?")\(slot) · \(event["summary"]?.string ?? "")"
+                    line = printable("\(event.at) \(event.kind)\(event.slot.map { " \($0)" } ?? "") · \(event.summary)")
                 }
                 writeOut(line + "\n")
                 return true
             }
+        } catch let exit as ExitCode {
+            throw exit
         } catch let error as VarlinkError {
             throw Daemon.fail(error.description, status: 1)
         } catch {

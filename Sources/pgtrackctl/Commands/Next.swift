@@ -1,4 +1,5 @@
 import ArgumentParser
+import PGTrackAPI
 import Varlink
 
 struct Next: ParsableCommand {
@@ -11,9 +12,8 @@ struct Next: ParsableCommand {
     func run() throws {
         let daemon = try Daemon.connect(options)
         let status = try daemon.status()
-        let next = status["next"] ?? .null
-        if options.json { return printJSON(next) }
-        guard !next.isNull else { return print("No upcoming slot.") }
-        print(SlotText(zone: daemon.zone(status), style: .current).line(next))
+        if options.json { return printJSON(status.next?.wire ?? .null) }
+        guard let next = status.next else { return print("No upcoming slot.") }
+        print(SlotText(zone: status.zone, style: .current).line(next))
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import PGTrackAPI
 import Varlink
 
 struct Reload: ParsableCommand {
@@ -12,6 +13,6 @@ struct Reload: ParsableCommand {
         let daemon = try Daemon.connect(options)
         let reply = try daemon.call("Reload")
         if options.json { return printJSON(reply) }
-        print(reply["summary"]?.string ?? "reloaded")
+        print(printable(reply["summary"]?.string ?? "reloaded"))
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FoundationEssentials
 import Glibc
+import PGTrackAPI
 import PGTrackCore
 import Varlink
 
@@ -34,13 +35,12 @@ struct Reschedule: ParsableCommand {
     func run() throws {
         let daemon = try Daemon.connect(options)
         let status = try daemon.status()
-        let zone = daemon.zone(status)
+        let zone = status.zone
         let id = try daemon.resolve(slot, status: status)
-        let current = try daemon.slot(id)
-        let base = current["start"]?.string.flatMap { Date(rfc3339: $0) } ?? Date()
+        let base = try daemon.slot(id).startDate
         let start = try TimeExpression.resolve(when.joined(separator: " "), now: Date(), zone: zone, relativeTo: base)
-        let reply = try daemon.call("Reschedule", ["slot": .string(id.description), "start": .string(start.rfc3339(in: zone))])
-        if options.json { return printJSON(reply["slot"] ?? .null) }
-        print("Moved \(SlotText(zone: zone, style: .current).line(reply["slot"] ?? .null))")
+        let moved = try daemon.change("Reschedule", ["slot": .string(id.description), "start": .string(start.rfc3339(in: zone))])
+        if options.json { return printJSON(moved.wire) }
+        print("Moved \(SlotText(zone: zone, style: .current).line(moved))")
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import PGTrackAPI
 import PGTrackCore
 import Varlink
 
@@ -20,8 +21,8 @@ struct Skip: ParsableCommand {
         let daemon = try Daemon.connect(options)
         let status = try daemon.status()
         let id = try slot.map { try daemon.resolve($0, status: status) } ?? daemon.defaultSlot(status: status, fallback: .next)
-        let reply = try daemon.call("Skip", .obj([("slot", .string(id.description)), ("reason", reason.map(JSON.string))]))
-        if options.json { return printJSON(reply["slot"] ?? .null) }
+        let slot = try daemon.change("Skip", .obj([("slot", .string(id.description)), ("reason", reason.map(JSON.string))]))
+        if options.json { return printJSON(slot.wire) }
         print("Skipped \(id). Its task and the later ones moved to the next slots.")
     }
 }

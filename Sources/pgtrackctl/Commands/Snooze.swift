@@ -1,6 +1,7 @@
 import ArgumentParser
 import FoundationEssentials
 import Glibc
+import PGTrackAPI
 import PGTrackCore
 import Varlink
 
@@ -21,11 +22,11 @@ struct Snooze: ParsableCommand {
     func run() throws {
         let daemon = try Daemon.connect(options)
         let status = try daemon.status()
-        let zone = daemon.zone(status)
+        let zone = status.zone
         let id = try daemon.defaultSlot(status: status, fallback: .next)
         let until = Date().addingTimeInterval(duration.timeInterval)
-        let reply = try daemon.call("Snooze", ["slot": .string(id.description), "until": .string(until.rfc3339(in: zone))])
-        if options.json { return printJSON(reply["slot"] ?? .null) }
-        print("Snoozed \(id) until \(until.formatted(in: zone).suffix(5)).")
+        let slot = try daemon.change("Snooze", ["slot": .string(id.description), "until": .string(until.rfc3339(in: zone))])
+        if options.json { return printJSON(slot.wire) }
+        print("Snoozed \(id) until \(until.time(in: zone)).")
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import PGTrackAPI
 import Varlink
 
 struct Undo: ParsableCommand {
@@ -10,8 +11,8 @@ struct Undo: ParsableCommand {
 
     func run() throws {
         let daemon = try Daemon.connect(options)
-        let reply = try daemon.call("Undo")
-        if options.json { return printJSON(reply) }
-        print("Undid \(reply["kind"]?.string ?? "the last change")\(reply["slot"]?["id"]?.string.map { " of \($0)" } ?? "").")
+        let undone = try daemon.decode(API.Undone.self, try daemon.call("Undo"))
+        if options.json { return printJSON(undone.wire) }
+        print("Undid \(printable(undone.kind))\(undone.slot.map { " of \($0.id)" } ?? "").")
     }
 }

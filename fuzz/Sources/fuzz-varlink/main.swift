@@ -1,4 +1,4 @@
-import PGTrackCore
+import PGTrackAPI
 import Varlink
 
 /// The Varlink framing, JSON decoding, call parsing and parameter validation on bytes

@@ -1,0 +1,155 @@
+import FoundationEssentials
+import PGTrackCore
+
+/// Terminal styling: colour only when asked for (on a terminal, without NO_COLOR).
+public struct Style: Sendable {
+    public let enabled: Bool
+
+    public init(enabled: Bool) { self.enabled = enabled }
+
+    public static let plain = Style(enabled: false)
+
+    public func paint(_ text: String, _ code: String) -> String { enabled ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
+    public func bold(_ t: String) -> String { paint(t, "1") }
+    public func green(_ t: String) -> String { paint(t, "32") }
+    public func red(_ t: String) -> String { paint(t, "31") }
+    public func yellow(_ t: String) -> String { paint(t, "33") }
+    public func dim(_ t: String) -> String { paint(t, "2") }
+
+    public func state(_ state: SlotState) -> String {
+        switch state {
+        case .done: return green(state.rawValue)
+        case .missed: return red(state.rawValue)
+        case .skipped: return dim(state.rawValue)
+        case .catchUp: return yellow(state.rawValue)
+        case .scheduled: return state.rawValue
+        }
+    }
+}
+
+/// Text that came from the daemon or the plan, made safe to print: control characters
+/// (ESC, BEL, the C1 range, DEL) are replaced, so a plan or a reply cannot move the
+/// cursor, retitle the terminal or ring the bell. Tabs become spaces.
+public func printable(_ text: String) -> String {
+    guard text.unicodeScalars.contains(where: isControl) else { return text }
+    var out = String.UnicodeScalarView()
+    for s in text.unicodeScalars {
+        if s == "\t" { out.append(" ") } else if isControl(s) { out.append("\u{FFFD}") } else { out.append(s) }
+    }
+    return String(out)
+}
+
+private func isControl(_ s: Unicode.Scalar) -> Bool {
+    s.value < 0x20 || (0x7F...0x9F).contains(s.value)
+}
+
+/// How the CLI shows slots: one line, or a table row.
+public struct SlotText {
+    public let zone: Zone
+    public let style: Style
+
+    public init(zone: Zone, style: Style) {
+        self.zone = zone
+        self.style = style
+    }
+
+    /// `Tue 2027-01-05 18:00–18:30`
+    public func when(_ slot: API.Slot) -> String {
+        let day = LocalDate(slot.startDate, in: zone)
+        return "\(day.weekday.shortName.capitalized) \(day) \(slot.startDate.time(in: zone))–\(slot.endDate.time(in: zone))"
+    }
+
+    public func title(_ slot: API.Slot) -> String {
+        if let task = slot.task { return printable(Markdown.plain(task.title)) }
+        switch slot.state {
+        case .skipped: return "(skipped)"
+        case .missed: return "(missed)"
+        default: return "Catch-up: Week \(slot.week)"
+        }
+    }
+
+    public func row(_ slot: API.Slot) -> [String] {
+        [slot.id, when(slot), style.state(slot.state), slot.task?.id ?? "-", title(slot)]
+    }
+
+    /// `w01d2 Tue 2027-01-05 18:00–18:30 · 1.2 Install PostgreSQL`
+    public func line(_ slot: API.Slot) -> String {
+        let task = slot.task.map { "\($0.id) " } ?? ""
+        return "\(slot.id) \(when(slot)) · \(task)\(title(slot))"
+    }
+
+    public func table(_ slots: [API.Slot]) -> String {
+        var table = TextTable(header: ["SLOT", "WHEN", "STATE", "TASK", "TITLE"])
+        for slot in slots { table.add(row(slot)) }
+        return table.render(headerStyle: style.bold)
+    }
+}
+
+extension API.Overview {
+    /// What `pgtrackctl status` prints.
+    public func text(style: Style) -> String {
+        let zone = self.zone
+        let slots = SlotText(zone: zone, style: style)
+        var rows: [(String, String)] = [
+            ("Stage", printable(stage)),
+            ("Week", "\(week) · started \(start)"),
+            ("Progress", "\(done)/\(total) tasks (\(done * 100 / max(1, total))%)"),
+        ]
+        if let current { rows.append(("Now", slots.line(current))) }
+        if let next { rows.append(("Next", slots.line(next))) }
+        rows.append(("Behind", behind == 0 ? "on track" : style.yellow("\(behind) slot\(behind == 1 ? "" : "s") behind the original plan")))
+        if let finish = finish.flatMap({ Date(rfc3339: $0) }) {
+            let day = LocalDate(finish, in: zone)
+            rows.append(("Finish", "\(day.weekday.shortName.capitalized) \(day) (projected)"))
+        }
+        rows.append(("Reminders", printable(notifications)))
+        rows.append(("Time zone", zone.identifier))
+        var out = "\(style.green("●")) \(style.bold(printable(plan)))\n"
+        let width = rows.map(\.0.count).max() ?? 0
+        for (label, value) in rows {
+            out += String(repeating: " ", count: width - label.count + 4) + "\(label): \(value)\n"
+        }
+        return out
+    }
+}
+
+/// What `pgtrackctl progress` prints: a bar per stage and a week-by-day grid.
+public func progressText(stages: [API.StageProgress], slots: [API.Slot], style: Style) -> String {
+    var out = ""
+    let titles = stages.map { printable(Stage(number: $0.number, title: $0.title).plainTitle) }
+    let width = titles.map(\.count).max() ?? 0
+    for (stage, title) in zip(stages, titles) {
+        let total = max(1, stage.total)
+        let filled = stage.done * 20 / total
+        let bar = style.green(String(repeating: "█", count: filled)) + style.dim(String(repeating: "░", count: 20 - filled))
+        out += title + String(repeating: " ", count: width - title.count + 2) + bar + " \(stage.done)/\(stage.total)\n"
+    }
+    out += "\n"
+    // One row a week, one column a study day.
+    let days = max(1, slots.map(\.day).max() ?? 5)
+    let weeks = slots.map(\.week).max() ?? 0
+    var cells: [SlotID: SlotState] = [:]
+    for slot in slots { cells[SlotID(week: slot.week, day: slot.day)] = slot.state }
+    out += "Week" + (1...days).map { "  d\($0)" }.joined() + "\n"
+    if weeks > 0 {
+        for w in 1...weeks {
+            var line = String(repeating: " ", count: max(0, 4 - String(w).count)) + "\(w)"
+            for d in 1...days {
+                let symbol: String
+                switch cells[SlotID(week: w, day: d)] {
+                case .done: symbol = style.green("✔")
+                case .skipped: symbol = style.dim("✗")
+                case .missed: symbol = style.red("!")
+                case .catchUp: symbol = style.yellow("○")
+                case .scheduled: symbol = "·"
+                case nil: symbol = " "
+                }
+                line += "   " + symbol
+            }
+            while line.last == " " { line.removeLast() }
+            out += line + "\n"
+        }
+    }
+    out += "\n✔ done  ✗ skipped  ! missed  · upcoming  ○ catch-up\n"
+    return out
+}

@@ -1,0 +1,225 @@
+import FoundationEssentials
+import PGTrackCore
+import Varlink
+
+extension API {
+    /// `type Task`: a task of the plan, id `W.N`.
+    public struct Task: WireValue {
+        public var id: String
+        public var title: String
+        public var stage: String
+
+        public init(id: String, title: String, stage: String) {
+            self.id = id
+            self.title = title
+            self.stage = stage
+        }
+
+        public init(wire json: JSON, path: String) throws(WireError) {
+            let f = try Fields(json, path: path)
+            self.init(id: try f.string("id"), title: try f.string("title"), stage: try f.string("stage"))
+        }
+
+        public var wire: JSON {
+            .object([("id", .string(id)), ("title", .string(title)), ("stage", .string(stage))])
+        }
+    }
+
+    /// `type Slot`: one study slot, times in RFC 3339 with the plan's offset.
+    public struct Slot: WireValue {
+        public var id: String
+        public var week: Int
+        public var day: Int
+        public var start: String
+        public var end: String
+        public var state: SlotState
+        public var task: Task?
+
+        public init(id: String, week: Int, day: Int, start: String, end: String, state: SlotState, task: Task?) {
+            self.id = id
+            self.week = week
+            self.day = day
+            self.start = start
+            self.end = end
+            self.state = state
+            self.task = task
+        }
+
+        public init(wire json: JSON, path: String) throws(WireError) {
+            let f = try Fields(json, path: path)
+            let state = try f.string("state")
+            guard let s = SlotState(rawValue: state) else {
+                throw WireError(path: f.at("state"), "expected scheduled, done, skipped, missed or catch-up, found '\(state)'")
+            }
+            self.init(id: try f.string("id"), week: try f.int("week"), day: try f.int("day"), start: try f.time("start"),
+                      end: try f.time("end"), state: s, task: try f.optional("task"))
+        }
+
+        public var wire: JSON {
+            .object([("id", .string(id)), ("week", .int(Int64(week))), ("day", .int(Int64(day))), ("start", .string(start)),
+                     ("end", .string(end)), ("state", .string(state.rawValue)), ("task", task?.wire ?? .null)])
+        }
+
+        /// The start as an instant (decoding checked that it parses).
+        public var startDate: Date { Date(rfc3339: start) ?? .distantPast }
+        public var endDate: Date { Date(rfc3339: end) ?? .distantPast }
+        public var slotID: SlotID? { SlotID(id) }
+    }
+
+    /// `type StageProgress`: done and total tasks of one stage.
+    public struct StageProgress: WireValue {
+        public var number: Int
+        public var title: String
+        public var done: Int
+        public var total: Int
+
+        public init(number: Int, title: String, done: Int, total: Int) {
+            self.number = number
+            self.title = title
+            self.done = done
+            self.total = total
+        }
+
+        public init(wire json: JSON, path: String) throws(WireError) {
+            let f = try Fields(json, path: path)
+            self.init(number: try f.int("number"), title: try f.string("title"), done: try f.int("done"), total: try f.int("total"))
+        }
+
+        public var wire: JSON {
+            .object([("number", .int(Int64(number))), ("title", .string(title)), ("done", .int(Int64(done))),
+                     ("total", .int(Int64(total)))])
+        }
+    }
+
+    /// `type Overview`: where the plan stands (the reply of `Status`).
+    public struct Overview: WireValue {
+        public var plan: String
+        public var timezone: String
+        /// The first study day, `YYYY-MM-DD`.
+        public var start: String
+        public var week: Int
+        public var stage: String
+        public var done: Int
+        public var total: Int
+        public var behind: Int
+        public var current: Slot?
+        public var next: Slot?
+        public var finish: String?
+        public var stages: [StageProgress]
+        public var notifications: String
+        public var summary: String
+
+        public init(plan: String, timezone: String, start: String, week: Int, stage: String, done: Int, total: Int, behind: Int,
+                    current: Slot?, next: Slot?, finish: String?, stages: [StageProgress], notifications: String, summary: String) {
+            self.plan = plan
+            self.timezone = timezone
+            self.start = start
+            self.week = week
+            self.stage = stage
+            self.done = done
+            self.total = total
+            self.behind = behind
+            self.current = current
+            self.next = next
+            self.finish = finish
+            self.stages = stages
+            self.notifications = notifications
+            self.summary = summary
+        }
+
+        public init(wire json: JSON, path: String) throws(WireError) {
+            let f = try Fields(json, path: path)
+            let finish = try f.optionalString("finish")
+            if let finish, Date(rfc3339: finish) == nil { throw WireError(path: f.at("finish"), "expected an RFC 3339 time") }
+            self.init(plan: try f.string("plan"), timezone: try f.string("timezone"), start: try f.string("start"),
+                      week: try f.int("week"), stage: try f.string("stage"), done: try f.int("done"), total: try f.int("total"),
+                      behind: try f.int("behind"), current: try f.optional("current"), next: try f.optional("next"),
+                      finish: finish, stages: try f.array("stages"), notifications: try f.string("notifications"),
+                      summary: try f.string("summary"))
+        }
+
+        public var wire: JSON {
+            .object([
+                ("plan", .string(plan)), ("timezone", .string(timezone)), ("start", .string(start)), ("week", .int(Int64(week))),
+                ("stage", .string(stage)), ("done", .int(Int64(done))), ("total", .int(Int64(total))),
+                ("behind", .int(Int64(behind))), ("current", current?.wire ?? .null), ("next", next?.wire ?? .null),
+                ("finish", finish.map(JSON.string) ?? .null), ("stages", .array(stages.map(\.wire))),
+                ("notifications", .string(notifications)), ("summary", .string(summary)),
+            ])
+        }
+
+        /// The plan's zone, for reading and showing times (the system's if unknown here).
+        public var zone: Zone { Zone(identifier: timezone) ?? .current }
+    }
+
+    /// The reply of `Undo`: what was reverted, and the slot it touched.
+    public struct Undone: WireValue {
+        public var kind: String
+        public var slot: Slot?
+
+        public init(kind: String, slot: Slot?) {
+            self.kind = kind
+            self.slot = slot
+        }
+
+        public init(wire json: JSON, path: String) throws(WireError) {
+            let f = try Fields(json, path: path)
+            self.init(kind: try f.string("kind"), slot: try f.optional("slot"))
+        }
+
+        public var wire: JSON { .object([("kind", .string(kind)), ("slot", slot?.wire ?? .null)]) }
+    }
+
+    /// One reply of the `Monitor` stream.
+    public struct Event: WireValue {
+        /// `subscribed` first, then the kind of each change (`skip`, `done`, `reload`, …).
+        public var kind: String
+        public var slot: String?
+        public var at: String
+        public var summary: String
+
+        public init(kind: String, slot: String?, at: String, summary: String) {
+            self.kind = kind
+            self.slot = slot
+            self.at = at
+            self.summary = summary
+        }
+
+        public init(wire json: JSON, path: String) throws(WireError) {
+            let f = try Fields(json, path: path)
+            self.init(kind: try f.string("kind"), slot: try f.optionalString("slot"), at: try f.time("at"),
+                      summary: try f.string("summary"))
+        }
+
+        public var wire: JSON {
+            .object([("kind", .string(kind)), ("slot", slot.map(JSON.string) ?? .null), ("at", .string(at)),
+                     ("summary", .string(summary))])
+        }
+    }
+
+    /// `export --format json`: the plan and every slot.
+    public struct ScheduleDocument: WireValue {
+        public var plan: String
+        public var timezone: String
+        public var start: String
+        public var slots: [Slot]
+
+        public init(plan: String, timezone: String, start: String, slots: [Slot]) {
+            self.plan = plan
+            self.timezone = timezone
+            self.start = start
+            self.slots = slots
+        }
+
+        public init(wire json: JSON, path: String) throws(WireError) {
+            let f = try Fields(json, path: path)
+            self.init(plan: try f.string("plan"), timezone: try f.string("timezone"), start: try f.string("start"),
+                      slots: try f.array("slots"))
+        }
+
+        public var wire: JSON {
+            .object([("plan", .string(plan)), ("timezone", .string(timezone)), ("start", .string(start)),
+                     ("slots", .array(slots.map(\.wire)))])
+        }
+    }
+}

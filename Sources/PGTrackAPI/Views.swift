@@ -1,0 +1,81 @@
+import FoundationEssentials
+import PGTrackCore
+import Varlink
+
+// The wire values built from a schedule: pure functions of (schedule, zone, now).
+
+extension API.Slot {
+    /// `slot` as the API shows it, its task looked up in `schedule`'s plan.
+    public init(_ slot: PGTrackCore.Slot, in schedule: Schedule, zone: Zone) {
+        let task = slot.task.flatMap { id in
+            schedule.plan.task(id).map { API.Task(id: id.description, title: $0.title, stage: schedule.plan.stage(ofWeek: id.week)?.title ?? "") }
+        }
+        self.init(id: slot.id.description, week: slot.week, day: slot.id.day, start: slot.start.rfc3339(in: zone),
+                  end: slot.end.rfc3339(in: zone), state: slot.state, task: task)
+    }
+}
+
+extension API.StageProgress {
+    /// Done and total tasks of every stage of `schedule`'s plan.
+    public static func all(_ schedule: Schedule) -> [API.StageProgress] {
+        let plan = schedule.plan
+        return plan.stages.enumerated().map { i, stage in
+            let tasks = plan.weeks.filter { $0.stageIndex == i }.flatMap(\.tasks)
+            return API.StageProgress(number: stage.number, title: stage.title,
+                                     done: tasks.filter { schedule.isDone($0.id) }.count, total: tasks.count)
+        }
+    }
+}
+
+extension API.Overview {
+    /// Where the plan stands at `now`.
+    public init(_ schedule: Schedule, start: LocalDate, zone: Zone, notifications: String, now: Date) {
+        let plan = schedule.plan
+        let week = schedule.week(at: now, start: start, zone: zone)
+        let slot = { (s: PGTrackCore.Slot) in API.Slot(s, in: schedule, zone: zone) }
+        self.init(plan: plan.title, timezone: zone.identifier, start: start.description, week: week,
+                  stage: plan.stage(ofWeek: min(week, plan.weeks.count))?.title ?? "", done: schedule.doneCount,
+                  total: plan.tasks.count, behind: schedule.behind, current: schedule.current(at: now).map(slot),
+                  next: schedule.next(after: now).map(slot), finish: schedule.projectedFinish.map { $0.rfc3339(in: zone) },
+                  stages: API.StageProgress.all(schedule), notifications: notifications,
+                  summary: schedule.statusLine(now: now, zone: zone))
+    }
+}
+
+extension API.ScheduleDocument {
+    public init(_ schedule: Schedule, start: LocalDate, zone: Zone) {
+        self.init(plan: schedule.plan.title, timezone: zone.identifier, start: start.description,
+                  slots: schedule.slots.map { API.Slot($0, in: schedule, zone: zone) })
+    }
+}
+
+extension Schedule {
+    /// The plan week `now` falls in: 1 before the start, the last week past the end.
+    public func week(at now: Date, start: LocalDate, zone: Zone) -> Int {
+        let days = LocalDate(now, in: zone).dayNumber - start.dayNumber
+        return max(1, min(days.floorDivided(by: 7) + 1, slots.last?.week ?? 1))
+    }
+
+    /// The plan as a Markdown checklist with progress: done tasks checked, each task
+    /// with its slot (`export --format markdown`).
+    public func markdown(zone: Zone) -> String {
+        var out = "# \(plan.title)\n"
+        var stage = -1
+        for week in plan.weeks {
+            if week.stageIndex != stage, plan.stages.count > 1 || !plan.stages[week.stageIndex].isImplicit {
+                stage = week.stageIndex
+                out += "\n## \(plan.stages[stage].title)\n"
+            }
+            out += "\n### Week \(week.number)\n"
+            for task in week.tasks {
+                let done = isDone(task.id)
+                var line = "- [\(done ? "x" : " ")] \(task.title)"
+                if let slot = slot(holding: task.id) {
+                    line += " — \(slot.id), \(slot.start.formatted(in: zone))" + (done ? ", done" : "")
+                }
+                out += line + "\n"
+            }
+        }
+        return out
+    }
+}

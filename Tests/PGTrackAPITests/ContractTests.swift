@@ -1,0 +1,189 @@
+import Foundation
+import Testing
+import PGTrackAPI
+import PGTrackCore
+import PGTrackStore
+import Varlink
+
+/// A backend over a real tracker and ledger, as the daemon's Manager is.
+final class TestBackend: TrackerBackend {
+    let tracker: Tracker
+    var reloadFailure: ReloadError?
+    var storageFailure: StorageError?
+
+    init() throws {
+        let dir = NSTemporaryDirectory() + "pgtrack-api-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        var config = Config()
+        config.schedule.timezone = "Europe/Berlin"
+        config.plan.start = APIFixture.start
+        tracker = try Tracker(config: config, plan: try PlanParser.load(config), ledger: try Ledger(path: dir + "/l.sqlite"),
+                              now: APIFixture.now)
+    }
+
+    var zone: Zone { tracker.config.timeZone }
+    var startDate: LocalDate { tracker.startDate }
+    var grace: Span { tracker.config.schedule.grace }
+    var stamp: Stamp { Stamp(events: tracker.stamp.events, generation: tracker.stamp.generation, notifications: "disabled in the config") }
+    func schedule(now: Date) -> Schedule { tracker.schedule(now: now) }
+    func apply(_ change: Change, now: Date) throws -> LedgerEvent {
+        if let storageFailure { throw storageFailure }
+        return try tracker.apply(change, now: now)
+    }
+    func revertedKind(_ undo: LedgerEvent) -> String { tracker.events.first { $0.id == undo.target }?.kind.rawValue ?? "change" }
+    func calendarFeed(now: Date) throws -> String { "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n" }
+    func reload() throws(ReloadError) -> String {
+        if let reloadFailure { throw reloadFailure }
+        return "reloaded"
+    }
+}
+
+enum APIFixture {
+    static let start = LocalDate(year: 2027, month: 1, day: 4)
+    static let berlin = Zone(identifier: "Europe/Berlin")!
+    /// Tuesday of week 1, 12:00: w01d1 is over, w01d2 starts at 18:00.
+    static let now = berlin.instant(LocalDate(year: 2027, month: 1, day: 5), TimeOfDay(hour: 12, minute: 0))
+    static let interface: Interface = {
+        do { return try Interface(TrackerInterface.text) } catch { fatalError("the interface does not parse: \(error)") }
+    }()
+}
+
+/// Every method's reply and every error, produced through the same `TrackerService` the
+/// daemon answers with, checked against `interfaces/io.pgtrack.Tracker.varlink`. The suite
+/// also checks it covered every method and every error the interface declares, so a
+/// method added to one side only fails here.
+@Suite(.serialized) struct ContractTests {
+    let backend: TestBackend
+    let service: TrackerService
+    let now = APIFixture.now
+
+    init() throws {
+        backend = try TestBackend()
+        service = TrackerService(backend: backend)
+    }
+
+    /// Calls `method` as the daemon would and checks the reply (or the error) against the
+    /// interface; returns the reply parameters, or the error.
+    @discardableResult
+    func call(_ method: String, _ parameters: JSON = [:]) throws -> Result<JSON, VarlinkError> {
+        try APIFixture.interface.validate(parameters: parameters, of: method)
+        do {
+            let reply: JSON
+            switch try Request(method: method, parameters: parameters) {
+            case .change(let change): reply = try service.apply(change, now: now).reply
+            case .monitor: reply = service.event(kind: "subscribed", slot: nil, now: now).wire
+            case let request: reply = try service.answer(request, now: now)
+            }
+            try APIFixture.interface.validate(reply: reply, of: method)
+            return .success(reply)
+        } catch {
+            let e = API.error(error)
+            try APIFixture.interface.validate(error: e.name, parameters: e.parameters)
+            return .failure(e)
+        }
+    }
+
+    func errorName(_ result: Result<JSON, VarlinkError>) -> String? {
+        if case .failure(let e) = result { return String(e.name.split(separator: ".").last ?? "") }
+        return nil
+    }
+
+    @Test func everyMethodAndErrorMatchesTheInterface() throws {
+        var methods = Set<String>(), errors = Set<String>()
+        func ok(_ method: String, _ p: JSON = [:]) throws -> JSON {
+            methods.insert(method)
+            let r = try call(method, p)
+            guard case .success(let reply) = r else { Issue.record("\(method) \(p.text) failed: \(r)"); return .null }
+            return reply
+        }
+        func refused(_ method: String, _ p: JSON, _ expected: String) throws {
+            methods.insert(method)
+            let name = errorName(try call(method, p))
+            #expect(name == expected, "\(method) \(p.text)")
+            if let name { errors.insert(name) }
+        }
+        let tomorrow = APIFixture.berlin.instant(LocalDate(year: 2027, month: 1, day: 6), TimeOfDay(hour: 7, minute: 0))
+        let zone = APIFixture.berlin
+
+        let status = try ok("Status")
+        #expect(status["status"]?["week"]?.int == 1)
+        #expect(try ok("ListSlots")["slots"]?.array?.count == 100)
+        #expect(try ok("ListSlots", ["week": 3])["slots"]?.array?.count == 5)
+        #expect(try ok("ListSlots", ["from": .string(now.rfc3339(in: zone)), "to": .string(tomorrow.rfc3339(in: zone))])["slots"]?.array?.count == 1)
+        _ = try ok("Skip", ["slot": "w01d3", "reason": "dentist"])
+        _ = try ok("Undo")
+        _ = try ok("Reschedule", ["slot": "w01d3", "start": .string(tomorrow.rfc3339(in: zone))])
+        _ = try ok("Complete", ["slot": "w01d2"])
+        _ = try ok("Reopen", ["slot": "w01d2"])
+        _ = try ok("Snooze", ["slot": "w01d2", "until": .string(now.addingTimeInterval(600).rfc3339(in: zone))])
+        for format in ["ics", "json", "markdown"] { _ = try ok("Export", ["format": .string(format)]) }
+        _ = try ok("Reload")
+        _ = try ok("Monitor")
+
+        try refused("Skip", ["slot": "w30d1"], "NoSuchSlot")
+        try refused("Skip", ["slot": "nonsense"], "NoSuchSlot")
+        try refused("Reschedule", ["slot": "w02d1", "start": .string(now.addingTimeInterval(-3600).rfc3339(in: zone))], "SlotInPast")
+        let w01d4 = try #require(backend.schedule(now: now).slot(SlotID(week: 1, day: 4)))
+        try refused("Reschedule", ["slot": "w02d1", "start": .string(w01d4.start.rfc3339(in: zone))], "Overlap")
+        try refused("Reschedule", ["slot": "w02d1", "start": "tomorrow"], "InvalidTime")
+        _ = try ok("Complete", ["slot": "w01d2"])
+        try refused("Complete", ["slot": "w01d2"], "AlreadyDone")
+        try refused("Reopen", ["slot": "w02d2"], "NotDone")
+        _ = try ok("Skip", ["slot": "w02d3"])
+        try refused("Skip", ["slot": "w02d3"], "SlotSkipped")
+        // Week 1's tasks fill week 1; w01d1 ended yesterday without its task (slid).
+        try refused("Snooze", ["slot": "w20d5", "until": .string(now.addingTimeInterval(60).rfc3339(in: zone))], "NoTask")
+        try refused("Export", ["format": "pdf"], "InvalidFormat")
+        backend.reloadFailure = ReloadError("broken.toml:3: schedule.time: expected HH:MM")
+        try refused("Reload", [:], "ReloadFailed")
+        backend.storageFailure = StorageError("disk full")
+        try refused("Complete", ["slot": "w01d4"], "StorageFailed")
+        backend.storageFailure = nil
+        while case .success = try call("Undo") {}
+        errors.insert(try #require(errorName(try call("Undo"))))
+
+        #expect(methods == Set(APIFixture.interface.methods.keys))
+        #expect(errors == Set(APIFixture.interface.errors.keys))
+    }
+
+    /// What the CLI decodes is what the daemon encodes.
+    @Test func repliesDecodeIntoTheSharedTypes() throws {
+        let schedule = backend.schedule(now: now)
+        let overview = service.overview(now: now)
+        #expect(try API.Overview(wire: overview.wire) == overview)
+        for slot in schedule.slots {
+            let wire = API.Slot(slot, in: schedule, zone: backend.zone)
+            #expect(try API.Slot(wire: wire.wire) == wire)
+        }
+        let undone = API.Undone(kind: "skip", slot: nil)
+        #expect(try API.Undone(wire: undone.wire) == undone)
+        let event = service.event(kind: "done", slot: SlotID(week: 1, day: 2), now: now)
+        #expect(try API.Event(wire: event.wire) == event)
+        let document = API.ScheduleDocument(schedule, start: backend.startDate, zone: backend.zone)
+        #expect(try API.ScheduleDocument(wire: JSON.parse(document.wire.pretty())) == document)
+    }
+
+    @Test(arguments: [
+        (#"{"id":"w01d1","week":"1","day":1,"start":"2027-01-04T18:00:00+01:00","end":"2027-01-04T18:30:00+01:00","state":"done","task":null}"#, "week: expected an integer"),
+        (#"{"id":"w01d1","week":1,"day":1,"start":"yesterday","end":"2027-01-04T18:30:00+01:00","state":"done","task":null}"#, "start: expected an RFC 3339 time, found 'yesterday'"),
+        (#"{"id":"w01d1","week":1,"day":1,"start":"2027-01-04T18:00:00+01:00","end":"2027-01-04T18:30:00+01:00","state":"late","task":null}"#, "state: expected scheduled, done, skipped, missed or catch-up, found 'late'"),
+        (#"{"id":"w01d1","week":1,"day":1,"start":"2027-01-04T18:00:00+01:00","end":"2027-01-04T18:30:00+01:00","state":"done","task":{"id":"1.1"}}"#, "task.title: expected a string"),
+        (#"[]"#, "reply: expected an object"),
+    ])
+    func decodingNamesTheBadField(text: String, message: String) throws {
+        #expect(throws: (any Error).self) { try API.Slot(wire: JSON.parse(text)) }
+        do {
+            _ = try API.Slot(wire: JSON.parse(text))
+        } catch {
+            #expect("\(error)" == message)
+        }
+    }
+
+    /// The status answer is kept until the view can change, and no longer.
+    @Test func statusIsRecomputedWhenTheLedgerChanges() throws {
+        let before = service.overview(now: now)
+        #expect(service.overview(now: now.addingTimeInterval(60)) == before)
+        _ = try service.apply(.complete(SlotID(week: 1, day: 2)), now: now)
+        #expect(service.overview(now: now).done == before.done + 1)
+    }
+}
