@@ -150,7 +150,8 @@ public struct CalendarExport {
             cal.add(refresh)
         }
         cal.addX("X-PUBLISHED-TTL", Self.duration(settings.refresh))
-        if let first = schedule.slots.first?.start, let last = schedule.slots.last?.end {
+        // By time, not by id: a rescheduled slot can be the earliest or the latest.
+        if let first = schedule.slots.map(\.start).min(), let last = schedule.slots.map(\.end).max() {
             cal.add(VTimeZone.component(zone, from: first, to: last))
         }
         for slot in slots { cal.add(event(slot)) }

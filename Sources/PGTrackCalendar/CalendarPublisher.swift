@@ -1,49 +1,74 @@
 import Foundation
 import PGTrackCore
-import PGTrackStore
+
+/// Where the publisher keeps its record of what it published (SEQUENCE and
+/// LAST-MODIFIED per slot). The daemon passes the ledger; tests pass a dictionary.
+/// The record is bookkeeping, not truth: losing it only restarts the sequence numbers.
+public protocol RevisionStore: AnyObject {
+    func publishedRevisions() throws -> [String: SlotRevision]
+    func savePublished(_ revisions: [String: SlotRevision]) throws
+}
+
+/// What the calendar files show: the schedule and how it is written.
+public struct CalendarSource: Equatable {
+    public var schedule: Schedule
+    public var zone: Zone
+    public var settings: Config.CalendarSettings
+    /// The plan's first day (part of every UID).
+    public var start: LocalDate
+
+    public init(schedule: Schedule, zone: Zone, settings: Config.CalendarSettings, start: LocalDate) {
+        self.schedule = schedule
+        self.zone = zone
+        self.settings = settings
+        self.start = start
+    }
+
+    public static func == (a: CalendarSource, b: CalendarSource) -> Bool {
+        a.zone.identifier == b.zone.identifier && a.start == b.start && a.settings == b.settings && a.schedule == b.schedule
+    }
+}
 
 /// Keeps the feed and the vdir current: works out which slots changed since they
 /// were last published (SEQUENCE, LAST-MODIFIED), records that, and writes the files.
 public final class CalendarPublisher {
     public let writer: CalendarWriter
-    private let ledger: Ledger
+    private let store: any RevisionStore
     private var revisions: [String: SlotRevision]?
-    /// The schedule and zone the files on disk show; the daemon ticks at every deadline,
-    /// and most ticks change nothing, so an unchanged schedule is not exported again.
-    private var written: (schedule: Schedule, zone: String)?
+    /// What the files on disk show; the daemon ticks at every deadline, and most ticks
+    /// change nothing, so an unchanged source is not exported again.
+    private var written: CalendarSource?
 
-    public init(writer: CalendarWriter, ledger: Ledger) {
+    public init(writer: CalendarWriter, store: any RevisionStore) {
         self.writer = writer
-        self.ledger = ledger
+        self.store = store
     }
 
-    /// The export for `tracker` at `now`, with up-to-date revisions recorded in the ledger.
-    public func export(_ tracker: Tracker, now: Date) throws -> CalendarExport {
-        var export = CalendarExport(schedule: tracker.schedule(now: now), zone: tracker.config.timeZone,
-                                    settings: tracker.config.calendar, start: tracker.startDate, fallbackModified: now)
-        var known = try revisions ?? ledger.publishedRevisions()
+    /// The export of `source` at `now`. With `record`, slots whose content changed get
+    /// their next SEQUENCE and it is stored; without, the same numbers are worked out
+    /// in memory and nothing is written (the read-only `Export` call).
+    public func export(_ source: CalendarSource, now: Date, record: Bool) throws -> CalendarExport {
+        var export = CalendarExport(schedule: source.schedule, zone: source.zone, settings: source.settings,
+                                    start: source.start, fallbackModified: now)
+        var known = try revisions ?? store.publishedRevisions()
         let changed = SlotRevision.revise(known, digests: export.digests(), now: now)
-        if !changed.isEmpty {
-            try ledger.savePublished(changed)
-            known.merge(changed) { $1 }
-        }
-        revisions = known
+        if record, !changed.isEmpty { try store.savePublished(changed) }
+        known.merge(changed) { $1 }
+        if record { revisions = known }
         export.revisions = known
         return export
     }
 
-    /// Writes what changed; returns whether the feed file was rewritten. Config changes
-    /// come with a new publisher (on reload), so the schedule and zone decide.
+    /// Writes what changed; returns whether the feed file was rewritten.
     @discardableResult
-    public func publish(_ tracker: Tracker, now: Date) throws -> Bool {
-        let schedule = tracker.schedule(now: now), zone = tracker.config.timeZone.identifier
-        if let written, written.schedule == schedule, written.zone == zone { return false }
-        let export = try export(tracker, now: now)
+    public func publish(_ source: CalendarSource, now: Date) throws -> Bool {
+        if written == source { return false }
+        let export = try export(source, now: now, record: true)
         let wrote = try writer.writeFeed(export.feed())
         if writer.vdirPath != nil {
-            try writer.syncVdir(export.vdirFiles(), name: export.calendarName, color: tracker.config.calendar.color)
+            try writer.syncVdir(export.vdirFiles(), name: export.calendarName, color: source.settings.color)
         }
-        written = (schedule, zone)
+        written = source
         return wrote
     }
 }

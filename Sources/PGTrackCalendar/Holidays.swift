@@ -10,10 +10,11 @@ public enum Holidays {
             throw ConfigError(file: path, line: 0, key: "schedule.holidays", message: "cannot read the holidays file")
         }
         guard let cal = ICalComponent.parse(text) else {
-            throw ConfigError(file: path, line: 0, key: "schedule.holidays", message: "expected an iCalendar file (BEGIN:VCALENDAR)")
+            throw ConfigError(file: path, line: 0, key: "schedule.holidays", message: "expected an iCalendar file (BEGIN:VCALENDAR or BEGIN:VEVENT)")
         }
         var dates = Set<LocalDate>()
-        let events = cal.kind == ICAL_VEVENT_COMPONENT ? [] : cal.children(ICAL_VEVENT_COMPONENT)
+        // A file whose root is one VEVENT (as some "export this event" buttons write) is that holiday.
+        let events = cal.kind == ICAL_VEVENT_COMPONENT ? [ICalChild(pointer: cal.pointer, parent: cal)] : cal.children(ICAL_VEVENT_COMPONENT)
         for event in events {
             let start = event.dtstart
             guard start.is_date != 0 else { continue } // timed events are not holidays

@@ -93,8 +93,8 @@ extension icaltimetype {
     /// The wall clock `offset` seconds east of UTC shows at `date`.
     static func floating(_ date: Date, offset: Int) -> icaltimetype {
         let local = Int(date.timeIntervalSince1970.rounded(.down)) + offset
-        let day = local >= 0 ? local / 86400 : (local - 86399) / 86400
-        let d = LocalDate(dayNumber: day), seconds = local - day * 86400
+        let (day, seconds) = splitDays(local)
+        let d = LocalDate(dayNumber: day)
         var t = icaltime_null_time()
         t.year = Int32(d.year)
         t.month = Int32(d.month)

@@ -3,14 +3,20 @@ import GRDB
 import PGTrackCore
 
 extension Ledger {
-    /// Every slot's published revision, by slot id.
+    /// Every slot's published revision, by slot id. A row that does not read as one (a
+    /// NULL, a value of another type: the file was edited or damaged) is left out, so
+    /// its slot starts a new sequence; the table is bookkeeping, never worth a failed start.
     public func publishedRevisions() throws(LedgerError) -> [String: SlotRevision] {
         do {
             return try queue.read { db in
                 var out: [String: SlotRevision] = [:]
                 for row in try Row.fetchAll(db, sql: "SELECT slot, digest, sequence, modified FROM published") {
-                    out[row["slot"]] = SlotRevision(digest: row["digest"], sequence: row["sequence"],
-                                                    modified: Date(timeIntervalSince1970: row["modified"]))
+                    guard let slot = String.fromDatabaseValue(row[0] as DatabaseValue),
+                          let digest = String.fromDatabaseValue(row[1] as DatabaseValue),
+                          let sequence = Int.fromDatabaseValue(row[2] as DatabaseValue),
+                          let modified = Double.fromDatabaseValue(row[3] as DatabaseValue), modified.isFinite
+                    else { continue }
+                    out[slot] = SlotRevision(digest: digest, sequence: sequence, modified: Date(timeIntervalSince1970: modified))
                 }
                 return out
             }

@@ -104,6 +104,15 @@ import PGTrackCore
         #expect(dates == expected)
     }
 
+    /// A file that is one VEVENT, not wrapped in a VCALENDAR, still gives its days.
+    @Test func aSingleEventHolidaysFile() throws {
+        let path = tempDir() + "/one.ics"
+        try "BEGIN:VEVENT\r\nUID:x\r\nDTSTART;VALUE=DATE:20270325\r\nDTEND;VALUE=DATE:20270327\r\nSUMMARY:Trip\r\nEND:VEVENT\r\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(try Holidays.load(path: path, until: LocalDate(year: 2027, month: 12, day: 31))
+                == [LocalDate(year: 2027, month: 3, day: 25), LocalDate(year: 2027, month: 3, day: 26)])
+    }
+
     @Test func holidaysFileErrorsNameTheFileAndKey() throws {
         let path = tempDir() + "/nope.ics"
         #expect(throws: ConfigError(file: path, line: 0, key: "schedule.holidays", message: "cannot read the holidays file")) {
