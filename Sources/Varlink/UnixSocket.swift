@@ -105,13 +105,6 @@ public enum UnixSocket {
         guard getsockopt(fd, SOL_SOCKET, soPeerCred, &cred, &len) == 0 else { throw SocketError("getsockopt SO_PEERCRED") }
         return cred
     }
-
-    /// The uid of the socket file's owner (the socket a client is served on).
-    public static func ownerUID(ofSocket fd: Int32) -> UInt32 {
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { return getuid() }
-        return st.st_uid
-    }
 }
 
 extension UnixSocket {

@@ -80,7 +80,7 @@ public final class VarlinkServer {
     let loop: EventLoop
     let listenFD: Int32
     let info: ServiceInfo
-    let limits: ServerLimits
+    public private(set) var limits: ServerLimits
     let allowedUID: UInt32
     private(set) var interfaces: [String: Interface] = [:]
     private var listener: EventSource?
@@ -107,7 +107,9 @@ public final class VarlinkServer {
         for c in connections.values { c.close() }
     }
 
-    public var connectionCount: Int { connections.count }
+    /// Takes new limits: the connection cap and message size apply to connections
+    /// accepted from now on, the idle timeout to every connection from its next activity.
+    public func configure(_ limits: ServerLimits) { self.limits = limits }
 
     private func acceptAll() {
         while let fd = UnixSocket.accept(listenFD) {

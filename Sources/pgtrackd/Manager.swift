@@ -1,7 +1,7 @@
 import Foundation
 import Logging
+import PGTrackAPI
 import PGTrackCalendar
-import PGTrackConfig
 import PGTrackCore
 import PGTrackStore
 import Systemd
@@ -9,7 +9,8 @@ import Varlink
 import VarlinkServer
 
 /// Owns the event loop and everything on it: the tracker, the deadline timer, the
-/// clock and zone watches, the signals and the control socket.
+/// clock and zone watches, the signals, the control socket, the reminders and the
+/// calendar files.
 ///
 /// Everything runs on the loop's thread; nothing here blocks except short SQLite
 /// writes, which must finish before a change is acknowledged anyway.
@@ -17,9 +18,9 @@ final class Manager {
     let loop: EventLoop
     let tracker: Tracker
     var log: Logger
-    /// The config file in use (nil: compiled-in defaults).
-    let configPath: String?
-    let paths: Paths
+    /// What was loaded from files; replaced as a whole by a reload.
+    private(set) var settings: Settings
+    let source: Settings.Source
 
     private var deadlineTimer: TimerSource?
     private var clockWatch: ClockWatch?
@@ -31,32 +32,39 @@ final class Manager {
     private var publisher: CalendarPublisher
     /// Armed only after a failed write, to try again.
     private var publishRetry: TimerSource?
-    /// Returns idle pages once the loop has been quiet for a second (see ResidentSet).
+    /// Seconds until the next retry of a failed calendar write; 0 while writes succeed.
+    private var publishRetryDelay = 0.0
+    /// Returns freed heap once the loop has been quiet for a second.
     private var trimTimer: TimerSource?
     private var activity = 0, activitySeenByTrim = 0
     private var trimArmed = false
-    /// When the last trim ran; none yet, so the first waits only for the quiet second.
-    private var lastTrim: Microseconds?
-    /// Seconds until the next retry of a failed calendar write; 0 while writes succeed.
-    private var publishRetryDelay = 0.0
     private(set) var listenFD: Int32 = -1
     /// The last instant the schedule was looked at; transitions after it are reported.
     private var lastTick: Date
 
-    init(tracker: Tracker, configPath: String?, paths: Paths, log: Logger, now: Date) throws {
+    init(tracker: Tracker, settings: Settings, source: Settings.Source, log: Logger, now: Date) throws {
         self.loop = try EventLoop()
         self.tracker = tracker
-        self.configPath = configPath
-        self.paths = paths
+        self.settings = settings
+        self.source = source
         self.log = log
         self.lastTick = now
-        self.publisher = Manager.makePublisher(tracker: tracker, paths: paths)
+        self.publisher = Manager.makePublisher(settings, ledger: tracker.ledger)
     }
 
-    static func makePublisher(tracker: Tracker, paths: Paths) -> CalendarPublisher {
-        let vdir = tracker.config.calendar.vdir
-        return CalendarPublisher(writer: CalendarWriter(feedPath: paths.calendarFile, vdirPath: vdir.isEmpty ? nil : vdir),
-                                 ledger: tracker.ledger)
+    var config: Config { tracker.config }
+
+    static func makePublisher(_ settings: Settings, ledger: Ledger) -> CalendarPublisher {
+        let vdir = settings.config.calendar.vdir
+        return CalendarPublisher(writer: CalendarWriter(feedPath: settings.paths.calendarFile, vdirPath: vdir.isEmpty ? nil : vdir),
+                                 store: ledger)
+    }
+
+    static func serverLimits(_ config: Config) -> ServerLimits {
+        var limits = ServerLimits()
+        limits.maxConnections = config.control.maxConnections
+        limits.idleTimeout = .seconds(Double(config.control.idleTimeout.seconds))
+        return limits
     }
 
     // MARK: - Start-up
@@ -65,7 +73,7 @@ final class Manager {
     func setUpSources() throws {
         signals.append(try loop.addSignal(SIGTERM, description: "sigterm") { [unowned self] _ in self.stop() })
         signals.append(try loop.addSignal(SIGINT, description: "sigint") { [unowned self] _ in self.stop() })
-        signals.append(try loop.addSignal(SIGHUP, description: "sighup") { [unowned self] _ in self.reloadOnSignal() })
+        signals.append(try loop.addSignal(SIGHUP, description: "sighup") { [unowned self] _ in _ = try? self.reload() })
         deadlineTimer = try loop.addTimer(.realtime, at: .infinity, description: "next-deadline") { [unowned self] _ in
             self.tick(reason: "deadline")
         }
@@ -109,19 +117,16 @@ final class Manager {
             listenFD = fd
             log.info("control socket passed by the service manager")
         } else {
-            if let warning = paths.runtimeWarning { log.warning("\(warning)") }
-            listenFD = try UnixSocket.listen(path: paths.controlSocket)
-            log.info("control socket \(paths.controlSocket)")
+            if let warning = settings.paths.runtimeWarning { log.warning("\(warning)") }
+            listenFD = try UnixSocket.listen(path: settings.paths.controlSocket)
+            log.info("control socket \(settings.paths.controlSocket)")
         }
         let control = Control(manager: self)
         self.control = control
-        var limits = ServerLimits()
-        limits.maxConnections = tracker.config.control.maxConnections
-        limits.idleTimeout = .seconds(Double(tracker.config.control.idleTimeout.seconds))
         server = try VarlinkServer(
             loop: loop, listenFD: listenFD,
-            info: ServiceInfo(vendor: "pgtrack", product: "pgtrackd", version: pgtrackVersion, url: "https://varlink.org"),
-            interfaces: [try Interface(TrackerInterface.text)], limits: limits, allowedUID: geteuid()
+            info: ServiceInfo(vendor: "pgtrack", product: "pgtrackd", version: API.version, url: "https://varlink.org"),
+            interfaces: [try Interface(TrackerInterface.text)], limits: Manager.serverLimits(config), allowedUID: geteuid()
         ) { [unowned self, unowned control] call, channel in
             self.noteActivity()
             control.handle(call, channel)
@@ -138,25 +143,36 @@ final class Manager {
         try service.start()
     }
 
-    /// The calendar as it would be published now (for `Export`).
-    func calendarExport(now: Date) throws -> CalendarExport {
-        try publisher.export(tracker, now: now)
+    func run() throws -> Int32 {
+        tick(reason: "start")
+        ServiceManager.ready(status: statusLine())
+        log.info("ready: \(statusLine())")
+        return try loop.run()
     }
 
-    /// After a change was recorded and answered: monitors, files and timers follow.
+    // MARK: - Changes
+
+    /// The one way a change is made, from the control API and from a reminder's action
+    /// alike: checked against the schedule, committed to the ledger, logged. The caller
+    /// answers its requester and then calls `changed`.
+    @discardableResult
+    func apply(_ change: Change, now: Date, origin: String) throws -> LedgerEvent {
+        let event: LedgerEvent
+        do {
+            event = try tracker.apply(change, now: now)
+        } catch let error as LedgerError {
+            throw StorageError(error.description)
+        }
+        log.info("\(event.kind.rawValue) \(event.slot?.description ?? "") from \(origin)", metadata: event.slot.map { ["slot": "\($0)"] })
+        return event
+    }
+
+    /// After a change was recorded and answered: bubbles, monitors, files and timers follow.
     func changed(_ event: LedgerEvent) {
         let now = Date()
         if let slot = event.slot, event.kind == .done || event.kind == .skip { reminders?.closeBubble(of: slot) }
         control?.broadcast(kind: event.kind.rawValue, slot: event.slot, now: now)
         tick(reason: event.kind.rawValue)
-    }
-
-    func run() throws -> Int32 {
-        tick(reason: "start")
-        ServiceManager.ready(status: statusLine())
-        log.info("ready: \(statusLine())")
-        armTrim()
-        return try loop.run()
     }
 
     // MARK: - Memory
@@ -165,27 +181,20 @@ final class Manager {
     /// Costs a counter increment; the clock is read only when no trim is armed.
     func noteActivity() {
         activity &+= 1
-        if !trimArmed { armTrim() }
+        if !trimArmed { trimArmed = (try? trimTimer?.arm(at: Clock.monotonic.now + .seconds(1))) != nil }
     }
 
-    /// A second from now, or a minute after the last trim if that is later.
-    private func armTrim() {
-        let soonest = Clock.monotonic.now + ResidentSet.quietPeriod
-        let at = lastTrim.map { max(soonest, $0 + ResidentSet.minimumInterval) } ?? soonest
-        trimArmed = (try? trimTimer?.arm(at: at)) != nil
-    }
-
-    /// After start-up, and after later work at most once a minute: once the loop has been
-    /// quiet for a second, give back the pages that work touched (ResidentSet.trim).
+    /// Once the loop has been quiet for a second, returns the heap that work freed to
+    /// the kernel (`malloc_trim`; docs/DECISIONS.md has the measurement). Nothing else is
+    /// touched, and an idle daemon makes no further system call.
     private func trimIfQuiet() {
         if activity != activitySeenByTrim {
             activitySeenByTrim = activity
-            return armTrim()
+            trimArmed = (try? trimTimer?.arm(at: Clock.monotonic.now + .seconds(1))) != nil
+            return
         }
         trimArmed = false
-        lastTrim = Clock.monotonic.now
-        let returned = ResidentSet.trim()
-        log.debug("returned \(returned / 1024) KiB of idle pages")
+        _ = mallocTrim(0)
     }
 
     // MARK: - The loop's work
@@ -199,17 +208,22 @@ final class Manager {
         reportTransitions(schedule, from: lastTick, to: now)
         lastTick = now
         reminders?.deliver(schedule, now: now)
-        let grace = tracker.config.schedule.grace
-        let reminders = tracker.config.reminders.enabled ? tracker.config.reminders.at : []
-        let next = schedule.nextDeadline(after: now, reminders: reminders, grace: grace)
+        let grace = config.schedule.grace
+        let offsets = config.reminders.enabled ? config.reminders.at : []
+        let next = schedule.nextDeadline(after: now, reminders: offsets, grace: grace)
         do {
             try deadlineTimer?.arm(at: next.map(Microseconds.init) ?? .infinity)
         } catch {
             log.error("cannot arm the deadline timer: \(error)")
         }
         publish(now: now)
-        ServiceManager.status(schedule.statusLine(now: now, zone: tracker.config.timeZone))
-        log.debug("\(reason): next deadline \(next.map { $0.formatted(in: tracker.config.timeZone) } ?? "none")")
+        ServiceManager.status(schedule.statusLine(now: now, zone: config.timeZone))
+        log.debug("\(reason): next deadline \(next.map { $0.formatted(in: config.timeZone) } ?? "none")")
+    }
+
+    /// What the calendar files show now.
+    func calendarSource(now: Date) -> CalendarSource {
+        CalendarSource(schedule: tracker.schedule(now: now), zone: config.timeZone, settings: config.calendar, start: tracker.startDate)
     }
 
     /// Writes the calendar files if they changed. A failure is logged once and retried
@@ -217,7 +231,7 @@ final class Manager {
     /// the daemon keeps serving meanwhile.
     func publish(now: Date) {
         do {
-            if try publisher.publish(tracker, now: now) { log.debug("calendar written to \(paths.calendarFile)") }
+            if try publisher.publish(calendarSource(now: now), now: now) { log.debug("calendar written to \(settings.paths.calendarFile)") }
             if publishRetryDelay > 0 { log.info("calendar files written again") }
             publishRetryDelay = 0
             publishRetry?.isEnabled = false
@@ -229,7 +243,7 @@ final class Manager {
     }
 
     private func reportTransitions(_ schedule: Schedule, from: Date, to: Date) {
-        let grace = tracker.config.schedule.grace.timeInterval
+        let grace = config.schedule.grace.timeInterval
         for slot in schedule.slots where slot.state != .skipped && slot.state != .done {
             let title = schedule.title(of: slot)
             var slotLog = log
@@ -243,16 +257,10 @@ final class Manager {
 
     func statusLine() -> String {
         let now = Date()
-        return tracker.schedule(now: now).statusLine(now: now, zone: tracker.config.timeZone)
+        return tracker.schedule(now: now).statusLine(now: now, zone: config.timeZone)
     }
 
-    /// The holidays file's dates, through the end of the plan plus a year of slack.
-    static func holidays(_ config: Config, start: LocalDate, plan: Plan) throws -> Set<LocalDate> {
-        guard !config.schedule.holidays.isEmpty else { return [] }
-        return try Holidays.load(path: config.schedule.holidays, until: start.adding(days: 7 * plan.weeks.count + 366))
-    }
-
-    // MARK: - Signals
+    // MARK: - Signals and reload
 
     func stop() {
         ServiceManager.stopping()
@@ -260,40 +268,84 @@ final class Manager {
         loop.exit(code: 0)
     }
 
-    /// SIGHUP: re-reads config and plan. A broken file keeps the last good ones running.
-    func reloadOnSignal() {
-        _ = try? reload()
-    }
-
-    /// Re-reads config and plan; throws (after logging) when a file is broken, in which
-    /// case the last good config and plan stay in force.
+    /// Re-reads config, plan and holidays and applies all of it — the schedule, the
+    /// reminders, the control socket's limits, the calendar paths, the zone — or none:
+    /// everything is loaded and checked (the schedule laid out, the feed exported in
+    /// memory) before any of it takes effect. A broken file keeps the last good state.
     @discardableResult
-    func reload() throws -> String {
+    func reload() throws(ReloadError) -> String {
         ServiceManager.reloading()
         let now = Date()
-        defer {
-            tick(reason: "reload")
-            ServiceManager.notify("READY=1\nSTATUS=\(statusLine())")
-        }
+        defer { ServiceManager.notify("READY=1\nSTATUS=\(statusLine())") }
+        let candidate: Settings
         do {
-            let config: Config
-            if let configPath {
-                config = try ConfigLoader.load(path: configPath)
-            } else {
-                config = try ConfigSource.load(explicit: nil, defaultPath: paths.configFile).0
-            }
-            let plan = try Tracker.loadPlan(config)
-            let holidays = try Manager.holidays(config, start: tracker.startDate, plan: plan)
-            try tracker.reload(config: config, plan: plan, extraBlackouts: holidays, now: now)
-            publisher = Manager.makePublisher(tracker: tracker, paths: Paths(environment: ProcessInfo.processInfo.environment,
-                                                                             uid: getuid(), config: config))
-            log.info("reloaded config and plan \"\(plan.title)\"")
-            control?.broadcast(kind: "reload", slot: nil, now: now)
-            return "reloaded config and plan \"\(plan.title)\""
+            candidate = try Settings.load(source, recordedStart: tracker.events.recordedStart, now: now)
+            try Manager.trialExport(candidate, events: tracker.events, now: now)
         } catch {
             log.error("reload failed, keeping the last good config and plan: \(error)")
-            throw VarlinkError(Control.prefix + "ReloadFailed",
-                               ["message": .string("\(error); keeping the last good config and plan")])
+            throw ReloadError("\(error)")
         }
+        var notes: [String] = []
+        if candidate.paths.controlSocket != settings.paths.controlSocket {
+            notes.append("control.socket takes effect at the next start")
+            log.notice("control.socket changed to \(candidate.paths.controlSocket); the daemon keeps \(settings.paths.controlSocket) until it restarts")
+        }
+        do {
+            try tracker.reload(config: candidate.config, plan: candidate.plan, extraBlackouts: candidate.holidays, now: now)
+        } catch {
+            log.error("reload failed, keeping the last good config and plan: \(error)")
+            throw ReloadError("cannot record the plan's start (\(error))")
+        }
+        let calendarMoved = candidate.paths.calendarFile != settings.paths.calendarFile || candidate.config.calendar.vdir != settings.config.calendar.vdir
+        settings = candidate
+        if calendarMoved { publisher = Manager.makePublisher(candidate, ledger: tracker.ledger) }
+        server?.configure(Manager.serverLimits(candidate.config))
+        reminders?.configure()
+        tick(reason: "reload")
+        let summary = (["reloaded config and plan \"\(candidate.plan.title)\""] + notes).joined(separator: "; ")
+        log.info("\(summary)")
+        control?.broadcast(kind: "reload", slot: nil, now: now)
+        return summary
+    }
+
+    /// Lays out the candidate's schedule and exports its feed in memory, so that a
+    /// reload that would fail there fails before anything changed.
+    static func trialExport(_ candidate: Settings, events: [LedgerEvent], now: Date) throws {
+        let config = candidate.config
+        let start = config.plan.start ?? events.recordedStart ?? config.startDate(now: now)
+        let input = ScheduleInput(plan: candidate.plan, settings: config.schedule, start: start, zone: config.timeZone,
+                                  blackouts: candidate.holidays, events: events, now: now)
+        let export = CalendarExport(schedule: Scheduler.compute(input), zone: config.timeZone, settings: config.calendar,
+                                    start: start, fallbackModified: now)
+        _ = export.feed()
     }
 }
+
+// MARK: - The API's view of the daemon
+
+extension Manager: TrackerBackend {
+    var zone: Zone { config.timeZone }
+    var startDate: LocalDate { tracker.startDate }
+    var grace: Span { config.schedule.grace }
+    var stamp: Stamp {
+        let s = tracker.stamp
+        return Stamp(events: s.events, generation: s.generation, notifications: notificationState)
+    }
+
+    func schedule(now: Date) -> Schedule { tracker.schedule(now: now) }
+
+    func apply(_ change: Change, now: Date) throws -> LedgerEvent { try apply(change, now: now, origin: "control") }
+
+    func revertedKind(_ undo: LedgerEvent) -> String {
+        tracker.events.first { $0.id == undo.target }?.kind.rawValue ?? "change"
+    }
+
+    /// The feed as `publish` would write it now, with the sequence numbers it would get;
+    /// nothing is written or recorded.
+    func calendarFeed(now: Date) throws -> String {
+        try publisher.export(calendarSource(now: now), now: now, record: false).feed()
+    }
+}
+
+/// The ledger keeps the calendar's published revisions (the `published` table).
+extension Ledger: RevisionStore {}

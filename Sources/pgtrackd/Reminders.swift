@@ -53,8 +53,33 @@ final class ReminderService {
 
     // MARK: - Connections
 
+    /// Follows `reminders.enabled` after a reload: switched on, connects and delivers
+    /// what is due; switched off, withdraws the bubbles on screen and leaves the bus.
+    func configure() {
+        let enabled = manager.config.reminders.enabled
+        if enabled, bus == nil, busWatch == nil { return connect() }
+        if !enabled, bus != nil || busWatch != nil || reconnect?.isEnabled == true { disconnect() }
+        if !enabled { setState("disabled in the config") }
+    }
+
+    /// Closes every bubble pgtrack has on screen and drops the bus connection.
+    private func disconnect() {
+        for id in slotOfBubble.keys { notifications?.close(id) }
+        if digestBubble != 0 { notifications?.close(digestBubble) }
+        bubbleOfSlot = [:]
+        slotOfBubble = [:]
+        digestBubble = 0
+        watches = []
+        notifications = nil
+        bus = nil
+        busWatch = nil
+        inFlight = []
+        reconnect?.isEnabled = false
+        reconnectDelay = 2
+    }
+
     private func connect() {
-        guard manager.tracker.config.reminders.enabled else { return setState("disabled in the config") }
+        guard manager.config.reminders.enabled else { return setState("disabled in the config") }
         do {
             let bus = try Bus(.user, loop: manager.loop)
             let n = DesktopNotifications(bus: bus)
@@ -144,24 +169,24 @@ final class ReminderService {
 
     /// Sends what is due at `now`.
     func deliver(_ schedule: Schedule, now: Date) {
-        let config = manager.tracker.config
+        let config = manager.config
         guard config.reminders.enabled, let n = notifications, n.owner != nil else { return }
         let batch = Reminders.due(schedule, offsets: config.reminders.at, lateLimit: config.reminders.lateLimit,
                                   fired: Reminders.fired(manager.tracker.events), now: now)
         let zone = config.timeZone
         for r in batch.send where !inFlight.contains(r.key) {
-            send([r], schedule.reminderText(r, zone: zone), slot: r.slot, urgency: 1, via: n)
+            send([r], schedule.reminderText(r, zone: zone), slot: r.slot, via: n)
         }
         for r in batch.late where !inFlight.contains(r.key) {
-            send([r], schedule.reminderText(r, zone: zone, late: true), slot: r.slot, urgency: 1, via: n)
+            send([r], schedule.reminderText(r, zone: zone, late: true), slot: r.slot, via: n)
         }
         let digest = batch.digest.filter { !inFlight.contains($0.key) }
-        if !digest.isEmpty { send(digest, schedule.digestText(digest, zone: zone), slot: nil, urgency: 1, via: n) }
+        if !digest.isEmpty { send(digest, schedule.digestText(digest, zone: zone), slot: nil, via: n) }
     }
 
-    private func send(_ reminders: [Reminder], _ text: (summary: String, body: String), slot: SlotID?, urgency: UInt8,
-                      via n: DesktopNotifications) {
-        var hints: [(String, BusMessage.Variant)] = [("urgency", .byte(urgency)), ("category", .string("x-pgtrack.reminder")),
+    /// Sends one bubble at normal urgency (a study reminder is never critical).
+    private func send(_ reminders: [Reminder], _ text: (summary: String, body: String), slot: SlotID?, via n: DesktopNotifications) {
+        var hints: [(String, BusMessage.Variant)] = [("urgency", .byte(1)), ("category", .string("x-pgtrack.reminder")),
                                                      ("desktop-entry", .string("pgtrack"))]
         if n.capabilities.contains("persistence") { hints.append(("resident", .bool(true))) }
         let replaces = slot.flatMap { bubbleOfSlot[$0] } ?? (slot == nil ? digestBubble : 0)
@@ -231,9 +256,7 @@ final class ReminderService {
             return
         }
         do {
-            let event = try manager.tracker.apply(change, now: Date())
-            log.info("\(event.kind.rawValue) \(slot) from a reminder", metadata: ["slot": "\(slot)"])
-            manager.changed(event)
+            manager.changed(try manager.apply(change, now: Date(), origin: "a reminder"))
         } catch {
             log.warning("reminder action \(key) on \(slot) refused: \(error)")
         }

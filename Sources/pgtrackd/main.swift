@@ -59,28 +59,20 @@ if let text = options.now {
     now = Date()
 }
 
-let defaults = Paths(environment: environment, uid: getuid())
-let config: Config
-let configPath: String?
-do {
-    (config, configPath) = try ConfigSource.load(explicit: options.config, defaultPath: defaults.configFile)
-} catch {
-    fail("\(error)", status: ConfigError.exitStatus)
-}
-let paths = Paths(environment: environment, uid: getuid(), config: config)
-
+// One loader for start-up and reload: config, then the plan and holidays it names.
+let source = Settings.Source(explicitConfig: options.config, environment: environment, uid: getuid())
+let settings: Settings
 let tracker: Tracker
 do {
-    tracker = try Tracker(config: config, ledger: try Ledger(path: paths.stateDatabase), now: now)
-    let holidays = try Manager.holidays(config, start: tracker.startDate, plan: tracker.plan)
-    if !holidays.isEmpty { try tracker.reload(config: config, plan: tracker.plan, extraBlackouts: holidays, now: now) }
-} catch let error as PlanError {
-    fail("\(error)", status: ConfigError.exitStatus)
-} catch let error as ConfigError {
+    let ledger = try Ledger(path: source.defaults.stateDatabase)
+    settings = try Settings.load(source, recordedStart: try ledger.events().recordedStart, now: now)
+    tracker = try Tracker(config: settings.config, plan: settings.plan, ledger: ledger, extraBlackouts: settings.holidays, now: now)
+} catch let error as Settings.LoadError {
     fail("\(error)", status: ConfigError.exitStatus)
 } catch {
     fail("\(error)", status: 1)
 }
+let config = settings.config
 
 if options.printSchedule {
     let schedule = tracker.schedule(now: now)
@@ -92,7 +84,7 @@ if options.printSchedule {
 
 let manager: Manager
 do {
-    manager = try Manager(tracker: tracker, configPath: configPath, paths: paths, log: log, now: now)
+    manager = try Manager(tracker: tracker, settings: settings, source: source, log: log, now: now)
     try manager.setUpSources()
     try manager.takeControlSocket()
     try manager.startReminders()
@@ -101,7 +93,7 @@ do {
 } catch {
     fail("\(error)", status: 1)
 }
-log.info("plan \"\(tracker.plan.title)\": \(tracker.plan.tasks.count) tasks from \(tracker.startDate), config \(configPath ?? "built-in defaults")")
+log.info("plan \"\(tracker.plan.title)\": \(tracker.plan.tasks.count) tasks from \(tracker.startDate), config \(settings.configPath ?? "built-in defaults")")
 
 do {
     exit(try manager.run())

@@ -1,0 +1,67 @@
+import Foundation
+import PGTrackCalendar
+import PGTrackConfig
+import PGTrackCore
+
+/// Everything pgtrackd reads from files — the config, the plan it names, the holidays
+/// file's dates — and the paths that follow from them: one value, made by one
+/// function at start-up and again on every reload.
+struct Settings {
+    var config: Config
+    /// The config file in use; nil for the compiled-in defaults.
+    var configPath: String?
+    var plan: Plan
+    var holidays: Set<LocalDate>
+    var paths: Paths
+
+    /// Where `load` looks: `--config FILE`, else the default path if it exists.
+    struct Source {
+        var explicitConfig: String?
+        var environment: [String: String]
+        var uid: UInt32
+
+        var defaults: Paths { Paths(environment: environment, uid: uid) }
+    }
+
+    /// A config, plan or holidays file that is broken; nothing was loaded.
+    enum LoadError: Error, CustomStringConvertible {
+        case config(ConfigError)
+        case plan(PlanError)
+
+        var description: String {
+            switch self {
+            case .config(let e): return e.description
+            case .plan(let e): return e.description
+            }
+        }
+    }
+
+    /// Loads the config, then the plan and holidays it names. `recordedStart` is the
+    /// start date the ledger chose earlier (holidays are read through the plan's end
+    /// plus a year of slack from the start in effect).
+    static func load(_ source: Source, recordedStart: LocalDate?, now: Date) throws(LoadError) -> Settings {
+        let config: Config, configPath: String?
+        do {
+            (config, configPath) = try ConfigSource.load(explicit: source.explicitConfig, defaultPath: source.defaults.configFile)
+        } catch {
+            throw .config(error)
+        }
+        let plan: Plan
+        do {
+            plan = try PlanParser.load(config)
+        } catch {
+            throw .plan(error)
+        }
+        var holidays: Set<LocalDate> = []
+        if !config.schedule.holidays.isEmpty {
+            let start = config.plan.start ?? recordedStart ?? config.startDate(now: now)
+            do {
+                holidays = try Holidays.load(path: config.schedule.holidays, until: start.adding(days: 7 * plan.weeks.count + 366))
+            } catch {
+                throw .config(error)
+            }
+        }
+        return Settings(config: config, configPath: configPath, plan: plan, holidays: holidays,
+                        paths: Paths(environment: source.environment, uid: source.uid, config: config))
+    }
+}
