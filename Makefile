@@ -24,9 +24,12 @@ deps:
 	@scripts/apt-ensure $(BUILD_PACKAGES)
 
 # Release binaries with the Swift runtime linked in: ~5 MB resident instead of ~17,
-# and a CLI start of ~2.5 ms instead of ~12.
+# and a CLI start of ~2.5 ms instead of ~12. Both are hardened as Debian builds are:
+# position-independent (the toolchain's default) and full RELRO (BIND_NOW, so the GOT
+# is read-only after start-up).
+HARDENING := -Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now
 build: deps
-	$(SWIFT) build -c release --static-swift-stdlib $(SWIFTFLAGS)
+	$(SWIFT) build -c release --static-swift-stdlib $(SWIFTFLAGS) $(HARDENING)
 
 # Runs the daemon in the foreground on the built-in plan (Ctrl-C stops it).
 run: build
@@ -86,7 +89,7 @@ fuzz: deps
 # Regenerates the embedded copies of the built-in plan and the Varlink interface.
 embed:
 	scripts/embed Sources/PGTrackCore/Plan/Resources/postgresql-20-weeks.md Sources/PGTrackCore/Plan/DefaultPlan.swift DefaultPlan "<built-in>/postgresql-20-weeks.md"
-	scripts/embed interfaces/io.pgtrack.Tracker.varlink Sources/PGTrackCore/Control/TrackerInterface.swift TrackerInterface io.pgtrack.Tracker
+	scripts/embed interfaces/io.pgtrack.Tracker.varlink Sources/PGTrackAPI/TrackerInterface.swift TrackerInterface io.pgtrack.Tracker
 
 UNITDIR ?= $(HOME)/.config/systemd/user
 DOCDIR ?= $(PREFIX)/share/doc/pgtrack

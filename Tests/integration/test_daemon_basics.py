@@ -82,28 +82,3 @@ def test_foreground_daemon_stops_on_sigterm(home):
     finally:
         if p.poll() is None:
             p.kill()
-
-
-def test_daemon_works_after_returning_its_idle_pages(home):
-    # Once quiet for a second, the daemon drops the pages start-up touched
-    # (ResidentSet.trim). Every path must then fault its code and data back correctly:
-    # a change, its undo, the files and the status all still work.
-    import re
-    from conftest import Daemon
-    d = Daemon(home, args=("--debug",))
-    try:
-        time.sleep(2.5)
-        assert d.ctl_json("status")["next"]["id"] == "w01d1"
-        assert d.ctl("skip", "w01d1").returncode == 0
-        assert d.ctl_json("status")["next"]["id"] == "w01d2"
-        assert d.ctl("undo").returncode == 0
-        assert d.ctl_json("status")["next"]["id"] == "w01d1"
-        feed = (home.root / "data" / "pgtrack" / "pgtrack.ics").read_text()
-        assert feed.count("BEGIN:VEVENT") == 100
-        assert "TZNAME:CET" in feed
-    finally:
-        d.stop()
-    log = d.process.stderr.read()
-    returned = [int(n) for n in re.findall(r"returned (\d+) KiB of idle pages", log)]
-    assert returned and returned[0] > 1024, log[-2000:]
-    assert d.process.returncode == 0
