@@ -4,8 +4,6 @@ import Glibc
 /// A D-Bus connection (`sd_bus`), attached to an event loop. Unreferenced in `deinit`.
 public final class Bus {
     let pointer: OpaquePointer
-    /// Slots (calls in flight, matches) kept alive by the bus; released on their destroy callback.
-    private var matches: [BusSlot] = []
 
     /// Which bus to connect to.
     public enum Kind: Sendable {
@@ -35,7 +33,6 @@ public final class Bus {
     }
 
     deinit {
-        matches.removeAll()
         sd_bus_detach_event(pointer)
         sd_bus_flush_close_unref(pointer)
     }
@@ -68,8 +65,8 @@ public final class Bus {
         sd_bus_slot_unref(slot)
     }
 
-    /// Subscribes to messages matching `rule` for as long as the returned slot is kept.
-    @discardableResult
+    /// Subscribes to messages matching `rule` for as long as the returned slot is kept:
+    /// dropping it unsubscribes (the handler's box is released by the slot's destroy callback).
     public func addMatch(_ rule: String, handler: @escaping (BusMessage) -> Void) throws(SystemError) -> BusSlot {
         let box = BusHandlerBox { m in handler(BusMessage(borrowed: m)) }
         let userdata = Unmanaged.passRetained(box).toOpaque()
@@ -80,9 +77,7 @@ public final class Bus {
             throw SystemError("sd_bus_add_match_async", Errno(rawValue: r < 0 ? -r : ENOMEM))
         }
         sd_bus_slot_set_destroy_callback(slot, busDestroyTrampoline)
-        let s = BusSlot(slot)
-        matches.append(s)
-        return s
+        return BusSlot(slot)
     }
 }
 

@@ -50,7 +50,9 @@ public final class DesktopNotifications {
         slots.append(try bus.addMatch(
             "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='\(Self.name)'"
         ) { [weak self] m in
-            guard let self, (try? m.readString()) == Self.name, (try? m.readString()) != nil, let new = try? m.readString() else { return }
+            // Only the bus driver may say who owns a name: a peer can send a unicast signal
+            // that matches the rule, and must not become "the server" whose actions we obey.
+            guard let self, m.sender == "org.freedesktop.DBus", (try? m.readString()) == Self.name, (try? m.readString()) != nil, let new = try? m.readString() else { return }
             self.ownerChanged(new.isEmpty ? nil : new)
         })
         slots.append(try bus.addMatch("type='signal',interface='\(Self.name)',member='ActionInvoked',path='\(Self.path)'") { [weak self] m in

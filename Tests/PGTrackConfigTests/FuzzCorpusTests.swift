@@ -19,10 +19,17 @@ import PGTrackCore
     @Test func configInputsNeverCrash() throws {
         let files = Self.inputs("config")
         #expect(files.count >= 3)
+        var parsed = 0
         for file in files {
             let text = String(decoding: try Data(contentsOf: file), as: UTF8.self)
-            _ = try? ConfigLoader.parse(text, file: file.lastPathComponent)
+            do {
+                _ = try ConfigLoader.parse(text, file: file.lastPathComponent)
+                parsed += 1
+            } catch {
+                #expect(error.file == file.lastPathComponent)
+            }
         }
+        #expect(parsed >= 2) // the corpus's valid configs stay valid
     }
 
     /// Each crash input fuzzing found is now a ConfigError naming a line.
