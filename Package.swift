@@ -16,6 +16,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
@@ -24,18 +25,18 @@ let package = Package(
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .target(
             name: "Systemd",
-            dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log"), .product(name: "SystemPackage", package: "swift-system")]
         ),
         // The protocol and the blocking client; the server, which needs the sd-event loop,
         // is its own target so that pgtrackctl does not link libsystemd.
-        .target(name: "Varlink"),
-        .target(name: "VarlinkServer", dependencies: ["Varlink", "Systemd"]),
+        .target(name: "Varlink", dependencies: [.product(name: "SystemPackage", package: "swift-system")]),
+        .target(name: "VarlinkServer", dependencies: ["Varlink", "Systemd", .product(name: "SystemPackage", package: "swift-system")]),
         .systemLibrary(name: "CLibical", pkgConfig: "libical", providers: [.apt(["libical-dev"])]),
         // iCalendar on libical; what it published is kept by a RevisionStore it is given.
         .target(name: "PGTrackCalendar", dependencies: ["CLibical", "PGTrackCore"]),
-        // Core has no dependency but Foundation, so that pgtrackctl, which needs only its
+        // Core has no dependency but FoundationEssentials and swift-system, so that pgtrackctl, which needs only its
         // value types, does not link SQLite and toml++: a smaller binary starts faster.
-        .target(name: "PGTrackCore", exclude: ["Plan/Resources"]),
+        .target(name: "PGTrackCore", dependencies: [.product(name: "SystemPackage", package: "swift-system")], exclude: ["Plan/Resources"]),
         // The wire contract of io.pgtrack.Tracker: value types built from the schedule, the
         // interface text, the errors, and their renderings; shared by the daemon and the CLI.
         .target(name: "PGTrackAPI", dependencies: ["PGTrackCore", "Varlink"]),
@@ -53,6 +54,7 @@ let package = Package(
                 "Varlink",
                 "VarlinkServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -63,6 +65,7 @@ let package = Package(
                 "PGTrackCore",
                 "Varlink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
         .executableTarget(
@@ -70,8 +73,8 @@ let package = Package(
             dependencies: ["PGTrackCore", "PGTrackCalendar", "Varlink"],
             path: "bench/Sources/pgtrack-bench"
         ),
-        .testTarget(name: "SystemdTests", dependencies: ["Systemd"]),
-        .testTarget(name: "VarlinkTests", dependencies: ["Varlink", "VarlinkServer", "Systemd"]),
+        .testTarget(name: "SystemdTests", dependencies: ["Systemd", .product(name: "SystemPackage", package: "swift-system")]),
+        .testTarget(name: "VarlinkTests", dependencies: ["Varlink", "VarlinkServer", "Systemd", .product(name: "SystemPackage", package: "swift-system")]),
         .testTarget(name: "PGTrackCalendarTests", dependencies: ["PGTrackCalendar", "CLibical", "PGTrackCore"]),
         .testTarget(name: "PGTrackAPITests", dependencies: ["PGTrackAPI", "PGTrackCore", "PGTrackStore", "Varlink"]),
         .testTarget(name: "PGTrackStoreTests", dependencies: ["PGTrackStore", "PGTrackCore"]),

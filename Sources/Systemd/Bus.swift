@@ -1,5 +1,6 @@
 import CSystemd
 import Glibc
+import SystemPackage
 
 /// A D-Bus connection (`sd_bus`), attached to an event loop. Unreferenced in `deinit`.
 public final class Bus {
@@ -20,7 +21,7 @@ public final class Bus {
         case .user: try check(sd_bus_open_user(&b), "sd_bus_open_user")
         case .system: try check(sd_bus_open_system(&b), "sd_bus_open_system")
         }
-        guard let b else { throw SystemError("sd_bus_open", .noSuchFile) }
+        guard let b else { throw SystemError("sd_bus_open", .noSuchFileOrDirectory) }
         pointer = b
         // A lost bus is noticed through the Disconnected signal; the process stays up.
         sd_bus_set_exit_on_disconnect(b, 0)
@@ -45,7 +46,7 @@ public final class Bus {
                           reply: @escaping (Result<BusMessage, BusError>) -> Void) throws(SystemError) {
         var m: OpaquePointer?
         try check(sd_bus_message_new_method_call(pointer, &m, destination, path, interface, member), "sd_bus_message_new_method_call")
-        guard let m else { throw SystemError("sd_bus_message_new_method_call", .noSuchFile) }
+        guard let m else { throw SystemError("sd_bus_message_new_method_call", .noSuchFileOrDirectory) }
         let message = BusMessage(owned: m)
         try build(message)
         let box = BusHandlerBox { m in
@@ -146,12 +147,6 @@ public final class BusMessage {
     deinit { if owned { sd_bus_message_unref(pointer) } }
 
     public var sender: String? { sd_bus_message_get_sender(pointer).map { String(cString: $0) } }
-    public var member: String? { sd_bus_message_get_member(pointer).map { String(cString: $0) } }
-    public var interface: String? { sd_bus_message_get_interface(pointer).map { String(cString: $0) } }
-
-    public func isSignal(interface: String, member: String) -> Bool {
-        sd_bus_message_is_signal(pointer, interface, member) > 0
-    }
 
     // MARK: - Appending
 

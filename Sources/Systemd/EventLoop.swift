@@ -1,5 +1,6 @@
 import CSystemd
 import Glibc
+import SystemPackage
 
 /// An sd-event loop: one thread waits on every timer, descriptor and signal.
 ///
@@ -12,7 +13,7 @@ public final class EventLoop {
     public init() throws(SystemError) {
         var e: OpaquePointer?
         try check(sd_event_new(&e), "sd_event_new")
-        guard let e else { throw SystemError("sd_event_new", .noSuchFile) }
+        guard let e else { throw SystemError("sd_event_new", .noSuchFileOrDirectory) }
         pointer = e
     }
 
@@ -198,13 +199,6 @@ public final class TimerSource: EventSource {
         guard at != .infinity else { isEnabled = false; return }
         try check(sd_event_source_set_time(pointer, at.rawValue), "sd_event_source_set_time")
         setEnabled(Int32(SD_EVENT_ONESHOT))
-    }
-
-    /// The time the timer is armed for.
-    public var time: Microseconds {
-        var usec: UInt64 = 0
-        guard isEnabled, sd_event_source_get_time(pointer, &usec) >= 0 else { return .infinity }
-        return Microseconds(rawValue: usec)
     }
 }
 

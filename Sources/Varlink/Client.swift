@@ -1,4 +1,5 @@
 import Glibc
+import SystemPackage
 
 /// A blocking Varlink client for command-line tools: one connection, calls in turn.
 public final class VarlinkClient {
@@ -29,7 +30,7 @@ public final class VarlinkClient {
     public func stream(_ method: String, _ parameters: JSON = [:], each: (JSON) throws -> Bool) throws {
         try send(Call(method: method, parameters: parameters, more: true))
         while true {
-            let reply = try receive(blocking: true)
+            let reply = try receive()
             if let error = reply.error { throw VarlinkError(error, reply.parameters) }
             guard try each(reply.parameters), reply.continues else { return }
         }
@@ -45,28 +46,29 @@ public final class VarlinkClient {
         let bytes = Framer.frame(call.json)
         var offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { raw in
-                raw.baseAddress.map { Glibc.send(fd, $0 + offset, raw.count - offset, Int32(MSG_NOSIGNAL)) } ?? 0
+            do {
+                offset += try bytes.withUnsafeBytes { raw in try UnixSocket.send(fd, UnsafeRawBufferPointer(rebasing: raw[offset...])) }
+            } catch {
+                throw SocketError("send", errno: (error as? Errno) ?? .ioError)
             }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw SocketError("send")
-            }
-            offset += n
         }
     }
 
-    private func receive(blocking: Bool = true) throws -> Reply {
+    /// The next reply, waiting for it (up to the timeout set at connect, if any).
+    private func receive() throws -> Reply {
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while pending.isEmpty {
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw SocketError(errno == EAGAIN ? "no answer in time" : "read", code: errno == EAGAIN ? ETIMEDOUT : errno)
+            let n: Int
+            do {
+                n = try buffer.withUnsafeMutableBytes { raw in try UnixSocket.read(fd, into: raw) }
+            } catch let e as Errno where e == .resourceTemporarilyUnavailable {
+                throw SocketError("no answer in time", errno: .timedOut)
+            } catch {
+                throw SocketError("read", errno: (error as? Errno) ?? .ioError)
             }
-            if n == 0 { throw SocketError("the service closed the connection", code: ECONNRESET) }
+            if n == 0 { throw SocketError("the service closed the connection", errno: .connectionReset) }
             for out in framer.feed(buffer[0..<n]) {
-                guard case .message(let bytes) = out else { throw SocketError("reply too large", code: EMSGSIZE) }
+                guard case .message(let bytes) = out else { throw SocketError("reply too large", errno: .messageTooLong) }
                 pending.append(bytes)
             }
         }

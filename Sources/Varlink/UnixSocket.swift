@@ -1,16 +1,17 @@
 import Glibc
+import SystemPackage
 
-/// A failed socket call: which one, and `errno`.
+/// A failed socket call: which one, and the errno it gave.
 public struct SocketError: Error, Equatable, CustomStringConvertible {
     public var call: String
-    public var code: Int32
+    public var errno: Errno
 
-    public init(_ call: String, code: Int32 = errno) {
+    public init(_ call: String, errno: Errno = Errno(rawValue: Glibc.errno)) {
         self.call = call
-        self.code = code
+        self.errno = errno
     }
 
-    public var description: String { "\(call): \(String(cString: strerror(code)))" }
+    public var description: String { "\(call): \(errno)" }
 }
 
 /// Credentials of the process at the other end of a Unix socket (`struct ucred`).
@@ -33,7 +34,7 @@ public enum UnixSocket {
         addr.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(path.utf8)
         let capacity = MemoryLayout.size(ofValue: addr.sun_path)
-        guard bytes.count < capacity else { throw SocketError("socket path too long: \(path)", code: ENAMETOOLONG) }
+        guard bytes.count < capacity else { throw SocketError("socket path too long: \(path)", errno: .fileNameTooLong) }
         withUnsafeMutableBytes(of: &addr.sun_path) { raw in
             raw.copyBytes(from: bytes)
             raw[bytes.count] = 0
@@ -77,11 +78,11 @@ public enum UnixSocket {
         if mkdir(folder, 0o700) != 0, errno != EEXIST { throw SocketError("mkdir \(folder)") }
         if let probe = try? connect(path: path) {
             close(probe)
-            throw SocketError("another process is answering on \(path)", code: EADDRINUSE)
+            throw SocketError("another process is answering on \(path)", errno: .addressInUse)
         }
         var st = stat()
         if lstat(path, &st) == 0 {
-            guard (st.st_mode & S_IFMT) == S_IFSOCK else { throw SocketError("\(path) exists and is not a socket", code: EEXIST) }
+            guard (st.st_mode & S_IFMT) == S_IFSOCK else { throw SocketError("\(path) exists and is not a socket", errno: .fileExists) }
             unlink(path)
         }
         var addr = try address(path)
@@ -116,5 +117,30 @@ extension UnixSocket {
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
         return fd
+    }
+}
+
+extension UnixSocket {
+    /// `send(2)` with `MSG_NOSIGNAL`, retried on EINTR: a peer that hung up gets EPIPE, not
+    /// a SIGPIPE that would end this process. (swift-system's `FileDescriptor.write` cannot
+    /// pass the flag; reads go through `FileDescriptor.read`.)
+    public static func send(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(Errno) -> Int {
+        while true {
+            let n = Glibc.send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
+            if n >= 0 { return n }
+            let e = Errno(rawValue: Glibc.errno)
+            if e != .interrupted { throw e }
+        }
+    }
+
+    /// `read(2)` through swift-system, retried on EINTR.
+    public static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
+        do {
+            return try FileDescriptor(rawValue: fd).read(into: buffer, retryOnInterrupt: true)
+        } catch let e as Errno {
+            throw e
+        } catch {
+            throw .ioError
+        }
     }
 }

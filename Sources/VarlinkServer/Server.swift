@@ -1,4 +1,5 @@
 import Glibc
+import SystemPackage
 import Systemd
 import Varlink
 
@@ -251,13 +252,15 @@ final class Connection {
     private func readAvailable() {
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
         while !closed {
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n == 0 { return close() }
-            if n < 0 {
-                if errno == EINTR { continue }
-                if errno != EAGAIN { close() }
+            let n: Int
+            do {
+                n = try buffer.withUnsafeMutableBytes { raw in try UnixSocket.read(fd, into: raw) }
+            } catch let e as Errno where e == .resourceTemporarilyUnavailable {
                 return
+            } catch {
+                return close()
             }
+            if n == 0 { return close() }
             touch()
             for out in framer.feed(buffer[0..<n]) {
                 switch out {
@@ -312,13 +315,13 @@ final class Connection {
 
     private func flush() {
         while !output.isEmpty, !closed {
-            let n = output.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                if errno == EAGAIN {
-                    source?.setIOEvents(IOEvents([.readable, .writable]).rawValue)
-                    return
-                }
+            let n: Int
+            do {
+                n = try output.withUnsafeBytes { raw in try UnixSocket.send(fd, raw) }
+            } catch let e as Errno where e == .resourceTemporarilyUnavailable {
+                source?.setIOEvents(IOEvents([.readable, .writable]).rawValue)
+                return
+            } catch {
                 return close()
             }
             if n == output.count { output.removeAll(keepingCapacity: true) } else { output.removeFirst(n) }

@@ -30,7 +30,7 @@ struct Daemon {
             return Daemon(client: try VarlinkClient(path: path), path: path)
         } catch {
             throw Daemon.fail("""
-                cannot reach pgtrackd at \(path) (\(String(cString: strerror(error.code))))
+                cannot reach pgtrackd at \(path) (\(error.errno))
                 Start it with: systemctl --user start pgtrackd.socket pgtrackd.service
                            or: pgtrackd   (in the foreground)
                 """, status: unavailable)

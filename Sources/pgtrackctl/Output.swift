@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Glibc
 import PGTrackAPI
+import SystemPackage
 import Varlink
 
 extension Style {
@@ -17,12 +18,7 @@ func printJSON(_ value: JSON) {
 /// `print` uses: callers flush it first), so a pipe sees each line as it is written.
 func writeOut(_ text: String, to fd: Int32 = 1) {
     fflush(nil)
-    var bytes = Array(text.utf8)[...]
-    while !bytes.isEmpty {
-        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        if n < 0 { if errno == EINTR { continue }; return }
-        bytes = bytes.dropFirst(n)
-    }
+    _ = try? FileDescriptor(rawValue: fd).writeAll(text.utf8)
 }
 
 /// One environment variable (ProcessInfo's dictionary copies them all, at a cost a

@@ -4,6 +4,7 @@ import Logging
 import PGTrackConfig
 import PGTrackCore
 import PGTrackStore
+import SystemPackage
 import Systemd
 import Varlink
 
@@ -88,7 +89,7 @@ do {
     try manager.setUpSources()
     try manager.takeControlSocket()
     try manager.startReminders()
-} catch let error as SocketError where error.code == EADDRINUSE {
+} catch let error as SocketError where error.errno == .addressInUse {
     fail("already running: \(error.call)", status: 1)
 } catch {
     fail("\(error)", status: 1)

@@ -187,3 +187,11 @@ enum APIFixture {
         #expect(service.overview(now: now).done == before.done + 1)
     }
 }
+
+/// The embedded interface is `interfaces/io.pgtrack.Tracker.varlink` byte for byte
+/// (`make embed` rewrites it), so what the daemon serves is the file clients read.
+@Test func embeddedInterfaceEqualsTheFile() throws {
+    let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("interfaces/io.pgtrack.Tracker.varlink")
+    #expect(try String(contentsOf: file, encoding: .utf8) == TrackerInterface.text)
+}

@@ -19,7 +19,7 @@ import Testing
         #expect(plan.tasks.allSatisfy { !$0.checked })
     }
 
-    /// The embedded copy must be the shipped resource byte for byte (scripts/embed-plan).
+    /// The embedded copy must be the shipped resource byte for byte (scripts/embed, `make embed`).
     @Test func embeddedPlanEqualsResource() throws {
         let resource = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Sources/PGTrackCore/Plan/Resources/postgresql-20-weeks.md")

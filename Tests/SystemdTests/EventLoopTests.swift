@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SystemPackage
 import Testing
 @testable import Systemd
 
@@ -45,7 +46,7 @@ import Testing
     @Test func errnoMapping() throws {
         #expect(throws: SystemError("sd_fake", Errno(rawValue: ENOENT))) { try check(-ENOENT, "sd_fake") }
         #expect(try check(3, "sd_fake") == 3)
-        #expect(Errno.noSuchFile.description == "No such file or directory")
+        #expect(Errno.noSuchFileOrDirectory.description == "No such file or directory")
         errno = EBADF
         #expect(throws: SystemError("close", .init(rawValue: EBADF))) { try checkLibc(-1, "close") }
         #expect(SystemError("sd_bus_open_user", .connectionRefused).description == "sd_bus_open_user: Connection refused")

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SystemPackage
 import Testing
 @testable import Varlink
 
@@ -17,7 +18,7 @@ import Testing
         #expect(st.st_mode & 0o777 == 0o600)
         #expect(stat((path as NSString).deletingLastPathComponent, &st) == 0)
         #expect(st.st_mode & 0o777 == 0o700)
-        #expect(throws: SocketError("another process is answering on \(path)", code: EADDRINUSE)) {
+        #expect(throws: SocketError("another process is answering on \(path)", errno: .addressInUse)) {
             try UnixSocket.listen(path: path)
         }
     }
@@ -39,6 +40,6 @@ import Testing
 
     @Test func tooLongPathsAreRefused() {
         let long = "/tmp/" + String(repeating: "x", count: 200)
-        #expect(throws: SocketError("socket path too long: \(long)", code: ENAMETOOLONG)) { try UnixSocket.connect(path: long) }
+        #expect(throws: SocketError("socket path too long: \(long)", errno: .fileNameTooLong)) { try UnixSocket.connect(path: long) }
     }
 }

@@ -28,8 +28,7 @@ def raw_call(sock_path, method, **params):
 def interface(daemon):
     served = raw_call(daemon.socket, "org.varlink.service.GetInterfaceDescription", interface="io.pgtrack.Tracker")
     text = served["parameters"]["description"]
-    assert text == (ROOT / "interfaces" / "io.pgtrack.Tracker.varlink").read_text().rstrip("\n") or \
-        text == (ROOT / "interfaces" / "io.pgtrack.Tracker.varlink").read_text()
+    assert text == (ROOT / "interfaces" / "io.pgtrack.Tracker.varlink").read_text()
     return Interface(text)
 
 

@@ -85,10 +85,8 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
     }
 }
 
-/// A day of the week, numbered as ISO 8601 does: Monday 1 ... Sunday 7.
-///
-/// Foundation's `Calendar` numbers Sunday 1 ... Saturday 7; `foundationWeekday`
-/// converts, and a test pins both.
+/// A day of the week, numbered as ISO 8601 does: Monday 1 ... Sunday 7 (Foundation's
+/// `Calendar` would say Sunday 1; nothing here uses it).
 public enum Weekday: Int, Sendable, CaseIterable, Comparable {
     case monday = 1, tuesday, wednesday, thursday, friday, saturday, sunday
 

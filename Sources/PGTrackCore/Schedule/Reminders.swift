@@ -3,10 +3,8 @@ import FoundationEssentials
 /// One reminder of one slot, due at `due`.
 public struct Reminder: Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
-        /// `offset` seconds before (negative) or after the start.
-        case start(Int)
-        /// `offset` seconds after the end: the "was it done?" reminder.
-        case end(Int)
+        /// One of the configured reminders (`reminders.at`).
+        case offset(ReminderOffset)
         /// The reminder a snooze put off, now due.
         case snoozed
     }
@@ -31,8 +29,6 @@ public struct ReminderBatch: Sendable, Equatable {
     public var late: [Reminder] = []
     /// Too late to send alone: summarised in one digest.
     public var digest: [Reminder] = []
-
-    public var isEmpty: Bool { send.isEmpty && late.isEmpty && digest.isEmpty }
 }
 
 /// The reminder policy (SPEC §4), a pure function of the schedule, the record of what
@@ -51,12 +47,7 @@ public enum Reminders {
             for offset in offsets {
                 let due = offset.due(start: slot.start, end: slot.end)
                 if let until, due < until { continue }
-                let kind: Reminder.Kind
-                switch offset {
-                case .start(let s): kind = .start(s)
-                case .end(let s): kind = .end(s)
-                }
-                out.append(Reminder(key: Reminder.key(slot, offset.description), slot: slot.id, kind: kind, due: due))
+                out.append(Reminder(key: Reminder.key(slot, offset.description), slot: slot.id, kind: .offset(offset), due: due))
             }
             if let until {
                 out.append(Reminder(key: Reminder.key(slot, "snooze-\(Int(until.timeIntervalSince1970))"), slot: slot.id,
@@ -116,11 +107,11 @@ extension Schedule {
         if let task = slot.task { where_ += " · task \(task)" }
         let lead: String
         switch r.kind {
-        case .start(let s) where late: lead = s <= 0 ? "Started at \(hhmm(slot.start)) (reminder delayed)" : "Running since \(hhmm(slot.start))"
-        case .start(let s) where s < 0: lead = "Starts in \(Span(seconds: -s).description.replacing("m", with: " min"))"
-        case .start(0): lead = "Now"
-        case .start: lead = "Running since \(hhmm(slot.start))"
-        case .end: lead = "Ended at \(hhmm(slot.end)). Done? pgtrackctl done \(slot.id)"
+        case .offset(.start(let s)) where late: lead = s <= 0 ? "Started at \(hhmm(slot.start)) (reminder delayed)" : "Running since \(hhmm(slot.start))"
+        case .offset(.start(let s)) where s < 0: lead = "Starts in \(Span(seconds: -s).description.replacing("m", with: " min"))"
+        case .offset(.start(0)): lead = "Now"
+        case .offset(.start): lead = "Running since \(hhmm(slot.start))"
+        case .offset(.end): lead = "Ended at \(hhmm(slot.end)). Done? pgtrackctl done \(slot.id)"
         case .snoozed: lead = "Snoozed reminder"
         }
         return (summary, "\(lead) · \(where_)")

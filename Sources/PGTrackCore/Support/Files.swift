@@ -2,30 +2,34 @@ import FoundationEssentials
 #if canImport(Glibc)
 import Glibc
 #endif
+import SystemPackage
 
-/// Why a file could not be written: the step that failed and errno's text.
+/// Why a file could not be read or written: the step that failed and the errno it gave.
 public struct FileError: Error, Equatable, CustomStringConvertible {
-    public var message: String
-    public var description: String { message }
+    public var step: String
+    public var errno: Errno
 
-    init(_ what: String, errno code: Int32 = errno) {
-        message = "\(what) (\(String(cString: strerror(code))))"
+    public init(_ step: String, _ errno: Errno) {
+        self.step = step
+        self.errno = errno
     }
+
+    public var message: String { "\(step) (\(errno))" }
+    public var description: String { message }
 }
 
-/// File reading and writing on plain system calls, for the code that must not pull in
-/// Foundation's file APIs (pgtrackctl, the zone reader, the daemon's /proc reads).
+/// File reading and writing on swift-system's descriptors, for the code that must not
+/// pull in Foundation's file APIs (pgtrackctl, the zone reader, the daemon's /proc reads).
+/// Reads and writes are retried on EINTR by swift-system.
 public enum Files {
     /// A whole file's bytes, or nil when it cannot be read or is larger than `limit`.
     public static func read(_ path: String, limit: Int = 4 << 20) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
+        guard let fd = try? FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec]) else { return nil }
+        defer { try? fd.close() }
         var out: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 16384)
         while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 { if errno == EINTR { continue }; return nil }
+            guard let n = try? chunk.withUnsafeMutableBytes({ try fd.read(into: $0) }) else { return nil }
             if n == 0 { return out }
             out.append(contentsOf: chunk[0..<n])
             if out.count > limit { return nil }
@@ -36,42 +40,36 @@ public enum Files {
     /// `path` and fsyncs the folder: a reader sees the old file or the new one, never a
     /// part. The folder must exist.
     public static func writeAtomically(_ bytes: some ContiguousBytes, to path: String, mode: mode_t = 0o644) throws(FileError) {
-        let slash = path.lastIndex(of: "/")
-        let dir = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
-        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        var template = Array((dir + "/." + name + ".XXXXXX").utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { $0.baseAddress.map { mkstemp($0) } ?? -1 }
-        guard fd >= 0 else { throw FileError("cannot create a temporary file") }
+        let target = FilePath(path)
+        let dir = target.removingLastComponent()
+        let folder = dir.isEmpty ? FilePath(".") : dir
+        var template = Array((folder.appending("." + (target.lastComponent?.string ?? "file") + ".XXXXXX")).string.utf8CString)
+        let raw = template.withUnsafeMutableBufferPointer { $0.baseAddress.map { mkstemp($0) } ?? -1 }
+        guard raw >= 0 else { throw FileError("cannot create a temporary file", Errno(rawValue: Glibc.errno)) }
+        let fd = FileDescriptor(rawValue: raw)
         let temp = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-        func fail(_ what: String) -> FileError {
-            let e = FileError(what)
-            close(fd)
+        _ = fcntl(raw, F_SETFD, FD_CLOEXEC)
+        func fail(_ step: String, _ error: any Error) -> FileError {
+            try? fd.close()
             unlink(temp)
-            return e
+            return FileError(step, (error as? Errno) ?? .ioError)
         }
-        let written = bytes.withUnsafeBytes { raw -> Bool in
-            var offset = 0
-            while offset < raw.count, let base = raw.baseAddress {
-                let n = write(fd, base + offset, raw.count - offset)
-                if n < 0 { if errno == EINTR { continue }; return false }
-                offset += n
-            }
-            return true
+        do {
+            _ = try bytes.withUnsafeBytes { try fd.writeAll($0) }
+        } catch {
+            throw fail("cannot write", error)
         }
-        guard written else { throw fail("cannot write") }
-        guard fchmod(fd, mode) == 0 else { throw fail("cannot set the mode") }
-        guard fsync(fd) == 0 else { throw fail("cannot sync") }
-        close(fd)
+        guard fchmod(raw, mode) == 0 else { throw fail("cannot set the mode", Errno(rawValue: Glibc.errno)) }
+        guard fsync(raw) == 0 else { throw fail("cannot sync", Errno(rawValue: Glibc.errno)) }
+        try? fd.close()
         guard rename(temp, path) == 0 else {
-            let e = FileError("cannot replace the file")
+            let e = FileError("cannot replace the file", Errno(rawValue: Glibc.errno))
             unlink(temp)
             throw e
         }
-        let dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dfd >= 0 {
-            fsync(dfd)
-            close(dfd)
+        if let dfd = try? FileDescriptor.open(folder, .readOnly, options: [.directory, .closeOnExec]) {
+            fsync(dfd.rawValue)
+            try? dfd.close()
         }
     }
 }
