@@ -112,7 +112,7 @@ public struct CalendarExport {
         e.add(icalproperty_new_uid(uid(slot)))
         e.add(icalproperty_new_dtstamp(.utc(modified)))
         e.add(icalproperty_new_lastmodified(.utc(modified)))
-        e.add(icalproperty_new_sequence(Int32(revision?.sequence ?? 0)))
+        e.add(icalproperty_new_sequence(Int32(clamping: revision?.sequence ?? 0)))
         e.add(zoned(icalproperty_new_dtstart, c.start, zone))
         e.add(zoned(icalproperty_new_dtend, c.end, zone))
         e.add(icalproperty_new_summary(c.summary))
@@ -127,7 +127,7 @@ public struct CalendarExport {
             a.add(icalproperty_new_description(c.summary))
             var trigger = icaltriggertype()
             trigger.time = icaltime_null_time()
-            trigger.duration = icaldurationtype_from_int(Int32(alarm.seconds))
+            trigger.duration = icaldurationtype_from_int(Int32(clamping: alarm.seconds))
             a.add(icalproperty_new_trigger(trigger))
             e.add(a)
         }
@@ -145,7 +145,7 @@ public struct CalendarExport {
         cal.addX("X-WR-CALDESC", schedule.plan.title)
         cal.addX("X-WR-TIMEZONE", zone.identifier)
         cal.add(icalproperty_new_color(settings.color))
-        if let refresh = icalproperty_new_refreshinterval(icaldurationtype_from_int(Int32(settings.refresh.seconds))) {
+        if let refresh = icalproperty_new_refreshinterval(icaldurationtype_from_int(Int32(clamping: settings.refresh.seconds))) {
             icalproperty_add_parameter(refresh, icalparameter_new_value(ICAL_VALUE_DURATION))
             cal.add(refresh)
         }
@@ -160,7 +160,7 @@ public struct CalendarExport {
 
     /// `PT1H`, as RFC 5545 writes durations.
     static func duration(_ span: Span) -> String {
-        let d = icaldurationtype_from_int(Int32(span.seconds))
+        let d = icaldurationtype_from_int(Int32(clamping: span.seconds))
         guard let raw = icaldurationtype_as_ical_string_r(d) else { return "PT1H" }
         defer { free(raw) }
         return String(cString: raw)

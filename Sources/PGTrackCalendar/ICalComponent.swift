@@ -96,7 +96,7 @@ extension icaltimetype {
         let (day, seconds) = splitDays(local)
         let d = LocalDate(dayNumber: day)
         var t = icaltime_null_time()
-        t.year = Int32(d.year)
+        t.year = Int32(clamping: d.year)
         t.month = Int32(d.month)
         t.day = Int32(d.day)
         t.hour = Int32(seconds / 3600)

@@ -19,10 +19,10 @@ public enum ConfigLoader {
         return try parse(text, file: path)
     }
 
-    /// Parses config text. toml++ inside TOMLKit reports syntax errors with their line,
-    /// but only when built with NDEBUG: its debug assertions abort on input such as a
-    /// `[#` header (found by fuzz/fuzz-config), so the Makefile builds with -DNDEBUG.
+    /// Parses config text. What toml++ cannot survive is refused first (TOMLPrecheck);
+    /// toml++ then reports the remaining syntax errors with their line.
     public static func parse(_ text: String, file: String) throws(ConfigError) -> Config {
+        try TOMLPrecheck.check(text, file: file)
         let root: TOMLTable
         do {
             root = try TOMLTable(string: text)
@@ -90,7 +90,7 @@ public enum ConfigLoader {
         "skip_dates": { s, v throws(ValueError) in s.skipDates = try v.dates() },
         "holidays": { s, v throws(ValueError) in s.holidays = try v.string() },
         "on_missed": { s, v throws(ValueError) in s.onMissed = try v.choice(MissedPolicy.self) },
-        "grace": { s, v throws(ValueError) in s.grace = try v.span(nonNegative: true) },
+        "grace": { s, v throws(ValueError) in s.grace = try v.span(in: 0...Bound.week) },
     ]
 
     static let reminderKeys: [String: Setter<Config.ReminderSettings>] = [
@@ -100,11 +100,14 @@ public enum ConfigLoader {
                 guard let o = ReminderOffset(t) else {
                     throw ValueError("expected offsets such as \"-10m\", \"0m\", \"end\" or \"end+5m\", found \"\(t)\"")
                 }
+                let seconds: Int
+                switch o { case .start(let x), .end(let x): seconds = x }
+                guard abs(seconds) <= Bound.week else { throw ValueError("expected offsets within 7d of the slot, found \"\(t)\"") }
                 return o
             }
             guard Set(s.at).count == s.at.count else { throw ValueError("a reminder is listed twice") }
         },
-        "late_limit": { s, v throws(ValueError) in s.lateLimit = try v.span(nonNegative: true) },
+        "late_limit": { s, v throws(ValueError) in s.lateLimit = try v.span(in: 0...Bound.day) },
     ]
 
     static let calendarKeys: [String: Setter<Config.CalendarSettings>] = [
@@ -114,6 +117,7 @@ public enum ConfigLoader {
             let t = try v.string()
             if t.isEmpty { s.alarm = nil; return }
             guard let span = Span(t) else { throw ValueError("expected an offset such as \"-10m\", or \"\" for none, found \"\(t)\"") }
+            guard abs(span.seconds) <= Bound.week else { throw ValueError("expected an offset within 7d of the start, found \"\(t)\"") }
             s.alarm = span
         },
         "cancelled": { s, v throws(ValueError) in s.cancelled = try v.choice(CancelledPolicy.self) },
@@ -127,8 +131,7 @@ public enum ConfigLoader {
             s.color = c
         },
         "refresh": { s, v throws(ValueError) in
-            s.refresh = try v.span(nonNegative: true)
-            guard s.refresh.seconds >= 60 else { throw ValueError("expected at least 1m") }
+            s.refresh = try v.span(in: 60...(4 * Bound.week))
         },
     ]
 
@@ -136,10 +139,15 @@ public enum ConfigLoader {
         "socket": { s, v throws(ValueError) in s.socket = try v.string() },
         "max_connections": { s, v throws(ValueError) in s.maxConnections = try v.int(in: 1...4096) },
         "idle_timeout": { s, v throws(ValueError) in
-            s.idleTimeout = try v.span(nonNegative: true)
-            guard s.idleTimeout.seconds >= 1 else { throw ValueError("expected at least 1s") }
+            s.idleTimeout = try v.span(in: 1...Bound.day)
         },
     ]
+}
+
+/// Upper bounds of the duration keys, in seconds.
+enum Bound {
+    static let day = 86400
+    static let week = 7 * 86400
 }
 
 /// A value that does not fit its key; the loader adds file, line and key.
@@ -204,10 +212,15 @@ struct Value {
         return e
     }
 
-    func span(nonNegative: Bool) throws(ValueError) -> Span {
+    /// A duration within `range` (seconds): every duration key has an upper bound, so
+    /// nothing downstream (timers, iCalendar's 32-bit durations) sees an absurd value.
+    func span(in range: ClosedRange<Int>) throws(ValueError) -> Span {
         let s = try string()
-        guard let span = Span(s), !nonNegative || span.seconds >= 0 else {
+        guard let span = Span(s), span.seconds >= 0 else {
             throw ValueError("expected a duration such as \"90s\", \"10m\" or \"2h\", found \"\(s)\"")
+        }
+        guard range.contains(span.seconds) else {
+            throw ValueError("expected a duration from \(Span(seconds: range.lowerBound)) to \(Span(seconds: range.upperBound)), found \"\(s)\"")
         }
         return span
     }

@@ -10,11 +10,18 @@ public struct Microseconds: RawRepresentable, Hashable, Comparable, Sendable, Cu
     /// `USEC_INFINITY`: never.
     public static let infinity = Microseconds(rawValue: UInt64.max)
 
-    public static func seconds(_ s: Double) -> Microseconds { Microseconds(rawValue: UInt64(max(0, s) * 1_000_000)) }
+    /// `s` seconds; negative and NaN give 0, anything past the 64-bit range `.infinity`.
+    public static func seconds(_ s: Double) -> Microseconds { Microseconds(clamping: s * 1_000_000) }
     public static func milliseconds(_ ms: UInt64) -> Microseconds { Microseconds(rawValue: ms * 1_000) }
 
     /// The CLOCK_REALTIME reading of `date`.
-    public init(_ date: Date) { rawValue = UInt64(max(0, date.timeIntervalSince1970 * 1_000_000).rounded()) }
+    public init(_ date: Date) { self.init(clamping: (date.timeIntervalSince1970 * 1_000_000).rounded()) }
+
+    /// A count of microseconds as a double, clamped into range: sd-event must never be
+    /// handed a wrapped time, and a conversion must never trap on a value from a file.
+    init(clamping us: Double) {
+        if !(us > 0) { rawValue = 0 } else if us >= 18_446_744_073_709_551_615.0 { rawValue = UInt64.max } else { rawValue = UInt64(us) }
+    }
 
     /// The wall-clock time of a CLOCK_REALTIME reading.
     public var date: Date { Date(timeIntervalSince1970: Double(rawValue) / 1_000_000) }

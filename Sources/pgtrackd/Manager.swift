@@ -34,10 +34,6 @@ final class Manager {
     private var publishRetry: TimerSource?
     /// Seconds until the next retry of a failed calendar write; 0 while writes succeed.
     private var publishRetryDelay = 0.0
-    /// Returns freed heap once the loop has been quiet for a second.
-    private var trimTimer: TimerSource?
-    private var activity = 0, activitySeenByTrim = 0
-    private var trimArmed = false
     private(set) var listenFD: Int32 = -1
     /// The last instant the schedule was looked at; transitions after it are reported.
     private var lastTick: Date
@@ -79,9 +75,6 @@ final class Manager {
         }
         publishRetry = try loop.addTimer(.monotonic, at: .infinity, accuracy: .seconds(1), description: "calendar-retry") { [unowned self] _ in
             self.publish(now: Date())
-        }
-        trimTimer = try loop.addTimer(.monotonic, at: .infinity, accuracy: .milliseconds(250), description: "trim") { [unowned self] _ in
-            self.trimIfQuiet()
         }
         clockWatch = try ClockWatch(loop: loop) { [unowned self] in
             self.log.info("system clock was set, re-planning")
@@ -127,8 +120,7 @@ final class Manager {
             loop: loop, listenFD: listenFD,
             info: ServiceInfo(vendor: "pgtrack", product: "pgtrackd", version: API.version, url: "https://varlink.org"),
             interfaces: [try Interface(TrackerInterface.text)], limits: Manager.serverLimits(config), allowedUID: geteuid()
-        ) { [unowned self, unowned control] call, channel in
-            self.noteActivity()
+        ) { [unowned control] call, channel in
             control.handle(call, channel)
         }
     }
@@ -175,34 +167,11 @@ final class Manager {
         tick(reason: event.kind.rawValue)
     }
 
-    // MARK: - Memory
-
-    /// Something ran (a call, a tick): a trim waits until a second has passed without.
-    /// Costs a counter increment; the clock is read only when no trim is armed.
-    func noteActivity() {
-        activity &+= 1
-        if !trimArmed { trimArmed = (try? trimTimer?.arm(at: Clock.monotonic.now + .seconds(1))) != nil }
-    }
-
-    /// Once the loop has been quiet for a second, returns the heap that work freed to
-    /// the kernel (`malloc_trim`; docs/DECISIONS.md has the measurement). Nothing else is
-    /// touched, and an idle daemon makes no further system call.
-    private func trimIfQuiet() {
-        if activity != activitySeenByTrim {
-            activitySeenByTrim = activity
-            trimArmed = (try? trimTimer?.arm(at: Clock.monotonic.now + .seconds(1))) != nil
-            return
-        }
-        trimArmed = false
-        _ = mallocTrim(0)
-    }
-
     // MARK: - The loop's work
 
     /// Looks at the schedule now: reports what happened since the last look, then
     /// sleeps until the next deadline.
     func tick(reason: String) {
-        noteActivity()
         let now = Date()
         let schedule = tracker.schedule(now: now)
         reportTransitions(schedule, from: lastTick, to: now)

@@ -87,6 +87,15 @@ import PGTrackCore
         ("[schedule]\nskip_dates = [\"2026-02-30\"]\n", 2, "schedule.skip_dates", "expected a date YYYY-MM-DD, found \"2026-02-30\""),
         ("[schedule]\non_missed = \"drop\"\n", 2, "schedule.on_missed", "expected \"slide\" or \"keep\", found \"drop\""),
         ("[schedule]\ngrace = \"-2h\"\n", 2, "schedule.grace", "expected a duration such as \"90s\", \"10m\" or \"2h\", found \"-2h\""),
+        ("[control]\nidle_timeout = \"999999999d\"\n", 2, "control.idle_timeout", "expected a duration from 1s to 1d, found \"999999999d\""),
+        ("[calendar]\nrefresh = \"999999999w\"\n", 2, "calendar.refresh", "expected a duration from 1m to 28d, found \"999999999w\""),
+        ("[calendar]\nrefresh = \"30s\"\n", 2, "calendar.refresh", "expected a duration from 1m to 28d, found \"30s\""),
+        ("[calendar]\nalarm = \"-999999999w\"\n", 2, "calendar.alarm", "expected an offset within 7d of the start, found \"-999999999w\""),
+        ("[schedule]\ngrace = \"8d\"\n", 2, "schedule.grace", "expected a duration from 0m to 7d, found \"8d\""),
+        ("[reminders]\nlate_limit = \"2d\"\n", 2, "reminders.late_limit", "expected a duration from 0m to 1d, found \"2d\""),
+        ("[reminders]\nat = [\"-999999999w\"]\n", 2, "reminders.at", "expected offsets within 7d of the slot, found \"-999999999w\""),
+        ("[schedule]\ngrace = \"" + String(repeating: "999999999w", count: 40) + "\"\n", 2, "schedule.grace",
+         "expected a duration from 0m to 7d, found \"" + String(repeating: "999999999w", count: 40) + "\""),
         ("[plan]\nstart = \"next monday\"\n", 2, "plan.start", "expected a date YYYY-MM-DD, found \"next monday\""),
         ("[reminders]\nat = [\"soon\"]\n", 2, "reminders.at",
          "expected offsets such as \"-10m\", \"0m\", \"end\" or \"end+5m\", found \"soon\""),
@@ -100,6 +109,27 @@ import PGTrackCore
         #expect(throws: ConfigError(file: "bad.toml", line: line, key: key, message: message)) {
             try ConfigLoader.parse(text, file: "bad.toml")
         }
+    }
+
+    /// What toml++ asserts on is refused before it sees it, in every build.
+    @Test(arguments: [
+        ("[#schedule]\n", 1, "expected a table header such as [schedule], found '[#schedule]'"),
+        ("[schedule]\ntime = \"18:00\"\n[\u{F9}plan]\n", 3, "expected a table header such as [schedule], found '[\u{F9}plan]'"),
+        ("[plan\n", 1, "expected a table header such as [schedule], found '[plan'"),
+        ("[plan] x\n", 1, "expected a table header such as [schedule], found '[plan] x'"),
+        ("[sched\u{01}]\n", 1, "control character U+0001 is not allowed in TOML"),
+        ("[plan]\nfile = \"a\u{00}b\"\n", 2, "control character U+0000 is not allowed in TOML"),
+    ])
+    func inputTOMLPlusPlusCannotSurvive(text: String, line: Int, message: String) {
+        #expect(throws: ConfigError(file: "bad.toml", line: line, key: "", message: message)) {
+            try ConfigLoader.parse(text, file: "bad.toml")
+        }
+    }
+
+    @Test(arguments: ["[plan]\n", "[ plan ]  # the plan\n", "[\"plan\"]\n", "[[a.b-c]]\n", "a = \"\"\"\n[not a header]\n\"\"\"\n",
+                      "[a . 'b.c' . \"d\\\"\"]\n"])
+    func wellFormedHeadersPass(text: String) {
+        #expect(throws: Never.self) { try TOMLPrecheck.check(text, file: "ok.toml") }
     }
 
     @Test func syntaxErrorsNameTheLine() {

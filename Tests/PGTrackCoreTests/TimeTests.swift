@@ -141,4 +141,12 @@ import Testing
         #expect(t2.rfc3339(in: zone).hasSuffix(zone.secondsFromGMT(for: t2) == 0 ? "+00:00" : ""))
         #expect(Date(rfc3339: t2.rfc3339(in: zone)) == t2)
     }
+
+    /// A sum of groups past 64 bits is refused, not wrapped or trapped on.
+    @Test func spansThatOverflowAreRefused() {
+        #expect(Span(String(repeating: "999999999w", count: 16_000)) == nil)
+        #expect(Span("-" + String(repeating: "999999999w", count: 16_000)) == nil)
+        #expect(Span("999999999w")?.seconds == 999_999_999 * 7 * 86400)
+        #expect(Span("1234567890s") == nil) // more than 9 digits in a group
+    }
 }

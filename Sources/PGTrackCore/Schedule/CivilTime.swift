@@ -142,7 +142,8 @@ public struct Span: Sendable, Hashable, Comparable, CustomStringConvertible {
     public static func hours(_ h: Int) -> Span { Span(seconds: h * 3600) }
 
     /// Parses an optional sign followed by one or more `<number><unit>` groups,
-    /// units `s`, `m`, `h`, `d`, `w`.
+    /// units `s`, `m`, `h`, `d`, `w`. A sum that does not fit in 64 bits is refused
+    /// (nil), never wrapped or trapped on; callers bound the result to what their key means.
     public init?(_ text: String) {
         var s = Substring(text.trimmingSpaces())
         var sign = 1
@@ -155,14 +156,19 @@ public struct Span: Sendable, Hashable, Comparable, CustomStringConvertible {
             s = s.dropFirst(digits.count)
             guard let unit = s.first else { return nil }
             s.removeFirst()
+            let size: Int
             switch unit {
-            case "s": total += n
-            case "m": total += n * 60
-            case "h": total += n * 3600
-            case "d": total += n * 86400
-            case "w": total += n * 7 * 86400
+            case "s": size = 1
+            case "m": size = 60
+            case "h": size = 3600
+            case "d": size = 86400
+            case "w": size = 7 * 86400
             default: return nil
             }
+            let (part, o1) = n.multipliedReportingOverflow(by: size)
+            let (sum, o2) = total.addingReportingOverflow(part)
+            guard !o1, !o2 else { return nil }
+            total = sum
         }
         self.seconds = sign * total
     }
