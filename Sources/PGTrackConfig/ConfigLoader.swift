@@ -67,7 +67,7 @@ public enum ConfigLoader {
     static let scheduleKeys: [String: Setter<Config.ScheduleSettings>] = [
         "days": { s, v throws(ValueError) in
             let days = try v.strings().map { name throws(ValueError) in
-                guard let d = Weekday(name: name) else { throw ValueError("expected day names such as \"mon\", found \"\(name)\"") }
+                guard let d = Weekday(name: name) else { throw ValueError("expected day names such as \"mon\", found \(quoted(name))") }
                 return d
             }
             guard !days.isEmpty else { throw ValueError("expected at least one day") }
@@ -76,14 +76,14 @@ public enum ConfigLoader {
         },
         "time": { s, v throws(ValueError) in
             let t = try v.string()
-            guard let time = TimeOfDay(t) else { throw ValueError("expected a 24-hour time \"HH:MM\", found \"\(t)\"") }
+            guard let time = TimeOfDay(t) else { throw ValueError("expected a 24-hour time \"HH:MM\", found \(quoted(t))") }
             s.time = time
         },
         "minutes": { s, v throws(ValueError) in s.minutes = try v.int(in: 5...720) },
         "timezone": { s, v throws(ValueError) in
             let z = try v.string()
             guard z.isEmpty || Zone(identifier: z) != nil else {
-                throw ValueError("expected an IANA time zone such as \"Europe/Berlin\", found \"\(z)\"")
+                throw ValueError("expected an IANA time zone such as \"Europe/Berlin\", found \(quoted(z))")
             }
             s.timezone = z
         },
@@ -98,11 +98,11 @@ public enum ConfigLoader {
         "at": { s, v throws(ValueError) in
             s.at = try v.strings().map { t throws(ValueError) in
                 guard let o = ReminderOffset(t) else {
-                    throw ValueError("expected offsets such as \"-10m\", \"0m\", \"end\" or \"end+5m\", found \"\(t)\"")
+                    throw ValueError("expected offsets such as \"-10m\", \"0m\", \"end\" or \"end+5m\", found \(quoted(t))")
                 }
                 let seconds: Int
                 switch o { case .start(let x), .end(let x): seconds = x }
-                guard abs(seconds) <= Bound.week else { throw ValueError("expected offsets within 7d of the slot, found \"\(t)\"") }
+                guard abs(seconds) <= Bound.week else { throw ValueError("expected offsets within 7d of the slot, found \(quoted(t))") }
                 return o
             }
             guard Set(s.at).count == s.at.count else { throw ValueError("a reminder is listed twice") }
@@ -116,8 +116,8 @@ public enum ConfigLoader {
         "alarm": { s, v throws(ValueError) in
             let t = try v.string()
             if t.isEmpty { s.alarm = nil; return }
-            guard let span = Span(t) else { throw ValueError("expected an offset such as \"-10m\", or \"\" for none, found \"\(t)\"") }
-            guard abs(span.seconds) <= Bound.week else { throw ValueError("expected an offset within 7d of the start, found \"\(t)\"") }
+            guard let span = Span(t) else { throw ValueError("expected an offset such as \"-10m\", or \"\" for none, found \(quoted(t))") }
+            guard abs(span.seconds) <= Bound.week else { throw ValueError("expected an offset within 7d of the start, found \(quoted(t))") }
             s.alarm = span
         },
         "cancelled": { s, v throws(ValueError) in s.cancelled = try v.choice(CancelledPolicy.self) },
@@ -126,7 +126,7 @@ public enum ConfigLoader {
             let c = try v.string()
             let hex = c.hasPrefix("#") && c.count == 7 && c.dropFirst().allSatisfy(\.isHexDigit)
             guard hex || (!c.isEmpty && c.allSatisfy { $0.isASCII && $0.isLetter }) else {
-                throw ValueError("expected \"#rrggbb\" or a CSS colour name, found \"\(c)\"")
+                throw ValueError("expected \"#rrggbb\" or a CSS colour name, found \(quoted(c))")
             }
             s.color = c
         },
@@ -142,6 +142,12 @@ public enum ConfigLoader {
             s.idleTimeout = try v.span(in: 1...Bound.day)
         },
     ]
+}
+
+/// A value as an error message shows it: quoted, and cut after 40 characters so that a
+/// runaway value cannot make a runaway message (or log line, or reply).
+func quoted(_ value: String) -> String {
+    value.count <= 40 ? "\"\(value)\"" : "\"\(value.prefix(40))…\" (\(value.utf8.count) bytes)"
 }
 
 /// Upper bounds of the duration keys, in seconds.
@@ -207,7 +213,7 @@ struct Value {
     func choice<E: RawRepresentable & CaseIterable>(_: E.Type) throws(ValueError) -> E where E.RawValue == String {
         let s = try string()
         guard let e = E(rawValue: s) else {
-            throw ValueError("expected " + E.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: " or ") + ", found \"\(s)\"")
+            throw ValueError("expected " + E.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: " or ") + ", found \(quoted(s))")
         }
         return e
     }
@@ -217,10 +223,10 @@ struct Value {
     func span(in range: ClosedRange<Int>) throws(ValueError) -> Span {
         let s = try string()
         guard let span = Span(s), span.seconds >= 0 else {
-            throw ValueError("expected a duration such as \"90s\", \"10m\" or \"2h\", found \"\(s)\"")
+            throw ValueError("expected a duration such as \"90s\", \"10m\" or \"2h\", found \(quoted(s))")
         }
         guard range.contains(span.seconds) else {
-            throw ValueError("expected a duration from \(Span(seconds: range.lowerBound)) to \(Span(seconds: range.upperBound)), found \"\(s)\"")
+            throw ValueError("expected a duration from \(Span(seconds: range.lowerBound)) to \(Span(seconds: range.upperBound)), found \(quoted(s))")
         }
         return span
     }
@@ -229,7 +235,7 @@ struct Value {
     static func date(_ node: any TOMLValueConvertible) throws(ValueError) -> LocalDate {
         if let d = node.date { return LocalDate(year: Int(d.year), month: Int(d.month), day: Int(d.day)) }
         guard let s = node.string else { throw ValueError("expected a date YYYY-MM-DD, found \(describe(node.type))") }
-        guard let d = LocalDate(s) else { throw ValueError("expected a date YYYY-MM-DD, found \"\(s)\"") }
+        guard let d = LocalDate(s) else { throw ValueError("expected a date YYYY-MM-DD, found \(quoted(s))") }
         return d
     }
 

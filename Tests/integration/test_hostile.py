@@ -23,7 +23,10 @@ CRASHING_CONFIGS = [
 ]
 
 
-@pytest.mark.parametrize("text,key", CRASHING_CONFIGS)
+IDS = ["idle-timeout", "refresh", "alarm", "grace-overflow", "hash-header", "control-char", "non-ascii-header"]
+
+
+@pytest.mark.parametrize("text,key", CRASHING_CONFIGS, ids=IDS)
 def test_crashing_configs_exit_78_at_start(home, text, key):
     path = home.write_config(text)
     r = home.run("pgtrackd")
@@ -33,7 +36,7 @@ def test_crashing_configs_exit_78_at_start(home, text, key):
         assert f": {key}: " in r.stderr
 
 
-@pytest.mark.parametrize("text,key", CRASHING_CONFIGS)
+@pytest.mark.parametrize("text,key", CRASHING_CONFIGS, ids=IDS)
 def test_crashing_configs_on_reload_keep_the_daemon_running(home, text, key):
     daemon = Daemon(home)
     try:
