@@ -10,25 +10,32 @@ public struct CalendarWriteError: Error, CustomStringConvertible {
 }
 
 /// Writes the feed and the vdir atomically, and only when their content changed.
+///
+/// Only regular files are ever replaced; folders it creates are 0700 and files get
+/// `mode` (0600 unless the user set `calendar.mode`).
 public final class CalendarWriter {
-    public let feedPath: String
+    /// The feed file; nil when the feed is off (`calendar.file = "none"`).
+    public let feedPath: String?
     public let vdirPath: String?
+    public let mode: UInt32
     private var lastFeed: Data?
     private var lastVdir: [String: Data] = [:]
     private var vdirLoaded = false
 
-    public init(feedPath: String, vdirPath: String?) {
+    public init(feedPath: String?, vdirPath: String?, mode: UInt32 = 0o600) {
         self.feedPath = feedPath
         self.vdirPath = vdirPath
-        lastFeed = FileManager.default.contents(atPath: feedPath)
+        self.mode = mode
+        if let feedPath, Files.kind(of: feedPath) == S_IFREG { lastFeed = FileManager.default.contents(atPath: feedPath) }
     }
 
     /// Writes the feed if it differs from what is on disk; returns whether it wrote.
     @discardableResult
     public func writeFeed(_ text: String) throws(CalendarWriteError) -> Bool {
+        guard let feedPath else { return false }
         let data = Data(text.utf8)
         guard data != lastFeed else { return false }
-        try Self.atomicWrite(data, to: feedPath)
+        try atomicWrite(data, to: feedPath)
         lastFeed = data
         return true
     }
@@ -50,12 +57,12 @@ public final class CalendarWriter {
         // vdirsyncer's metadata files, which khal reads for the calendar's name and colour.
         for (meta, value) in [("displayname", name), ("color", color)] {
             let path = dir + "/" + meta
-            if FileManager.default.contents(atPath: path) != Data(value.utf8) { try Self.atomicWrite(Data(value.utf8), to: path) }
+            if FileManager.default.contents(atPath: path) != Data(value.utf8) { try atomicWrite(Data(value.utf8), to: path) }
         }
         for (file, text) in files.sorted(by: { $0.key < $1.key }) {
             let data = Data(text.utf8)
             if lastVdir[file] == data { continue }
-            try Self.atomicWrite(data, to: dir + "/" + file)
+            try atomicWrite(data, to: dir + "/" + file)
             lastVdir[file] = data
             written += 1
         }
@@ -69,20 +76,29 @@ public final class CalendarWriter {
         return (written, removed)
     }
 
+    /// Creates `dir` and its missing parents with mode 0700; an existing folder is left as
+    /// it is. Something other than a folder at `dir` is an error.
     static func makeFolder(_ dir: String) throws(CalendarWriteError) {
-        do {
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        } catch {
-            throw CalendarWriteError(path: dir, message: "cannot create the folder (\(error.localizedDescription))")
+        if let kind = Files.kind(of: dir) {
+            if kind == S_IFDIR { return }
+            var st = stat()
+            // A symlink to a folder is the user's own arrangement; anything else is not a folder.
+            if kind == S_IFLNK, stat(dir, &st) == 0, st.st_mode & S_IFMT == S_IFDIR { return }
+            throw CalendarWriteError(path: dir, message: "is \(Files.describe(kind: kind)), not a folder")
+        }
+        let parent = (dir as NSString).deletingLastPathComponent
+        if !parent.isEmpty, parent != dir { try makeFolder(parent) }
+        if mkdir(dir, 0o700) != 0, errno != EEXIST {
+            throw CalendarWriteError(path: dir, message: "cannot create the folder (\(String(cString: strerror(errno))))")
         }
     }
 
     /// Write to a temporary file beside the target, fsync, rename over the target, fsync
     /// the folder: a reader sees the old file or the new one, never a part.
-    public static func atomicWrite(_ data: Data, to path: String) throws(CalendarWriteError) {
-        try makeFolder((path as NSString).deletingLastPathComponent)
+    func atomicWrite(_ data: Data, to path: String) throws(CalendarWriteError) {
+        try Self.makeFolder((path as NSString).deletingLastPathComponent)
         do {
-            try Files.writeAtomically(data, to: path)
+            try Files.writeAtomically(data, to: path, mode: mode_t(mode))
         } catch {
             throw CalendarWriteError(path: path, message: error.message)
         }

@@ -121,6 +121,15 @@ public enum ConfigLoader {
             s.alarm = span
         },
         "cancelled": { s, v throws(ValueError) in s.cancelled = try v.choice(CancelledPolicy.self) },
+        "mode": { s, v throws(ValueError) in
+            let t = try v.string()
+            guard (3...4).contains(t.count), let m = UInt32(t, radix: 8), m <= 0o777 else {
+                throw ValueError("expected octal permission bits such as \"0600\" or \"0644\", found \(quoted(t))")
+            }
+            guard m & 0o600 == 0o600 else { throw ValueError("expected the owner to keep read and write (0600 at least), found \(quoted(t))") }
+            guard m & 0o022 == 0 else { throw ValueError("expected no write permission for group or others, found \(quoted(t))") }
+            s.mode = m
+        },
         "name": { s, v throws(ValueError) in s.name = try v.string() },
         "color": { s, v throws(ValueError) in
             let c = try v.string()

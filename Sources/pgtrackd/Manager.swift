@@ -52,7 +52,8 @@ final class Manager {
 
     static func makePublisher(_ settings: Settings, ledger: Ledger) -> CalendarPublisher {
         let vdir = settings.config.calendar.vdir
-        return CalendarPublisher(writer: CalendarWriter(feedPath: settings.paths.calendarFile, vdirPath: vdir.isEmpty ? nil : vdir),
+        return CalendarPublisher(writer: CalendarWriter(feedPath: settings.paths.calendarFile, vdirPath: vdir.isEmpty ? nil : vdir,
+                                                        mode: settings.config.calendar.mode),
                                  store: ledger)
     }
 
@@ -200,7 +201,7 @@ final class Manager {
     /// the daemon keeps serving meanwhile.
     func publish(now: Date) {
         do {
-            if try publisher.publish(calendarSource(now: now), now: now) { log.debug("calendar written to \(settings.paths.calendarFile)") }
+            if try publisher.publish(calendarSource(now: now), now: now) { log.debug("calendar written to \(settings.paths.calendarFile ?? "-")") }
             if publishRetryDelay > 0 { log.info("calendar files written again") }
             publishRetryDelay = 0
             publishRetry?.isEnabled = false
@@ -266,6 +267,7 @@ final class Manager {
             throw ReloadError("cannot record the plan's start (\(error))")
         }
         let calendarMoved = candidate.paths.calendarFile != settings.paths.calendarFile || candidate.config.calendar.vdir != settings.config.calendar.vdir
+            || candidate.config.calendar.mode != settings.config.calendar.mode
         settings = candidate
         if calendarMoved { publisher = Manager.makePublisher(candidate, ledger: tracker.ledger) }
         server?.configure(Manager.serverLimits(candidate.config))

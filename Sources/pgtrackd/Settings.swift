@@ -61,7 +61,26 @@ struct Settings {
                 throw .config(error)
             }
         }
-        return Settings(config: config, configPath: configPath, plan: plan, holidays: holidays,
-                        paths: Paths(environment: source.environment, uid: source.uid, config: config))
+        let paths = Paths(environment: source.environment, uid: source.uid, config: config)
+        try checkCalendarPaths(paths, config: config, configPath: configPath)
+        return Settings(config: config, configPath: configPath, plan: plan, holidays: holidays, paths: paths)
+    }
+
+    /// The feed must be a regular file or missing, the vdir a folder or missing: pgtrack
+    /// never writes into (or renames over) a device, FIFO or socket someone named there.
+    static func checkCalendarPaths(_ paths: Paths, config: Config, configPath: String?) throws(LoadError) {
+        func refuse(_ key: String, _ message: String) -> LoadError {
+            .config(ConfigError(file: configPath ?? "<defaults>", line: 0, key: key, message: message))
+        }
+        if let feed = paths.calendarFile, let kind = Files.kind(of: feed), kind != S_IFREG {
+            throw refuse("calendar.file", "\(feed) is \(Files.describe(kind: kind)); pgtrack writes only a regular file there (\"none\" turns the feed off)")
+        }
+        let vdir = config.calendar.vdir
+        if !vdir.isEmpty, let kind = Files.kind(of: vdir), kind != S_IFDIR {
+            var st = stat()
+            if !(kind == S_IFLNK && stat(vdir, &st) == 0 && st.st_mode & S_IFMT == S_IFDIR) {
+                throw refuse("calendar.vdir", "\(vdir) is \(Files.describe(kind: kind)), not a folder")
+            }
+        }
     }
 }

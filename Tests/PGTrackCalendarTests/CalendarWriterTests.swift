@@ -34,7 +34,48 @@ import PGTrackCore
         #expect(leftovers == ["pgtrack.ics"], "no temporary files left behind")
         var st = stat()
         stat(path, &st)
+        #expect(st.st_mode & 0o777 == 0o600, "private unless calendar.mode says otherwise")
+        stat(dir + "/sub", &st)
+        #expect(st.st_mode & 0o777 == 0o700, "a folder pgtrack creates is private")
+        let shared = CalendarWriter(feedPath: dir + "/shared.ics", vdirPath: nil, mode: 0o644)
+        try shared.writeFeed("C")
+        stat(dir + "/shared.ics", &st)
         #expect(st.st_mode & 0o777 == 0o644)
+    }
+
+    /// A device, FIFO, socket or directory at the feed's path is never replaced: the
+    /// write fails naming it, and what is there stays.
+    @Test(arguments: ["fifo", "chardev", "socket", "directory", "symlink"])
+    func specialFilesAreNeverReplaced(kind: String) throws {
+        let dir = tempDir()
+        let path = dir + "/feed.ics"
+        switch kind {
+        case "fifo": #expect(mkfifo(path, 0o600) == 0)
+        case "chardev": #expect(mknod(path, S_IFCHR | 0o600, (1 << 8) | 3) == 0 || getuid() != 0) // 1:3, /dev/null's numbers
+        case "socket":
+            let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+            var addr = sockaddr_un()
+            addr.sun_family = sa_family_t(AF_UNIX)
+            withUnsafeMutableBytes(of: &addr.sun_path) { raw in raw.copyBytes(from: Array(path.utf8) + [0]) }
+            _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+            close(fd)
+        case "directory": #expect(mkdir(path, 0o700) == 0)
+        default: #expect(symlink(dir + "/elsewhere", path) == 0)
+        }
+        var before = stat()
+        guard lstat(path, &before) == 0 else { return } // mknod needs root
+        let writer = CalendarWriter(feedPath: path, vdirPath: nil)
+        #expect(throws: CalendarWriteError.self) { try writer.writeFeed("BEGIN:VCALENDAR\r\n") }
+        var after = stat()
+        #expect(lstat(path, &after) == 0)
+        #expect(after.st_mode == before.st_mode && after.st_ino == before.st_ino)
+        #expect(Files.kind(of: dir + "/elsewhere") == nil, "nothing was written through the link")
+    }
+
+    /// `calendar.file = "none"`: no feed file at all.
+    @Test func noFeedWritesNothing() throws {
+        let writer = CalendarWriter(feedPath: nil, vdirPath: nil)
+        #expect(try writer.writeFeed("A") == false)
     }
 
     @Test func readOnlyFolderFailsWithoutTouchingTheFile() throws {

@@ -51,3 +51,55 @@ def test_crashing_configs_on_reload_keep_the_daemon_running(home, text, key):
     finally:
         daemon.stop()
     assert daemon.process.returncode == 0
+
+
+def special_file(kind, path: Path):
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        os.mknod(path, 0o600 | __import__("stat").S_IFCHR, os.makedev(1, 3))  # /dev/null's numbers; root only
+
+
+@pytest.mark.parametrize("kind", ["fifo", "chardev"])
+def test_a_special_file_as_the_feed_is_refused_and_left_alone(home, tmp_path, kind):
+    if kind == "chardev" and os.geteuid() != 0:
+        pytest.skip("mknod needs root")
+    target = tmp_path / "feed-here"
+    special_file(kind, target)
+    before = os.lstat(target)
+    home.write_config(FUTURE + f'[calendar]\nfile = "{target}"\n')
+    r = home.run("pgtrackd")
+    assert r.returncode == 78, r.stderr
+    assert f"calendar.file: {target} is a" in r.stderr and "only a regular file" in r.stderr
+    # On reload too: the running daemon keeps its feed and the special file is untouched.
+    daemon = Daemon(home, FUTURE)
+    try:
+        home.write_config(FUTURE + f'[calendar]\nfile = "{target}"\n')
+        assert daemon.ctl("reload").returncode == 1
+        daemon.ctl_json("skip", "w01d2")
+        feed = home.root / "data" / "pgtrack" / "pgtrack.ics"
+        wait_until(lambda: b"STATUS:CANCELLED" in feed.read_bytes(), what="the old feed updated")
+    finally:
+        daemon.stop()
+    after = os.lstat(target)
+    assert (after.st_mode, after.st_ino, after.st_rdev) == (before.st_mode, before.st_ino, before.st_rdev)
+
+
+def test_feed_off_and_private_files(home, tmp_path):
+    vdir = tmp_path / "vdir"
+    daemon = Daemon(home, FUTURE + f'[calendar]\nfile = "none"\nvdir = "{vdir}"\n')
+    try:
+        wait_until(lambda: len(list(vdir.glob("*@pgtrack.ics"))) == 100, what="the vdir")
+        assert not (home.root / "data" / "pgtrack").exists()  # no feed, and no folder for it
+        assert os.stat(vdir).st_mode & 0o777 == 0o700
+        assert all(os.stat(f).st_mode & 0o777 == 0o600 for f in vdir.iterdir())
+    finally:
+        daemon.stop()
+    daemon = Daemon(home, FUTURE)
+    try:
+        feed = home.root / "data" / "pgtrack" / "pgtrack.ics"
+        wait_until(feed.exists, what="the feed")
+        assert os.stat(feed).st_mode & 0o777 == 0o600
+        assert os.stat(feed.parent).st_mode & 0o777 == 0o700
+    finally:
+        daemon.stop()

@@ -45,8 +45,14 @@ public struct Config: Sendable, Equatable {
     public struct CalendarSettings: Sendable, Equatable {
         public init() {}
 
-        /// Path of the feed; empty for `$XDG_DATA_HOME/pgtrack/pgtrack.ics`.
+        /// Path of the feed; empty for `$XDG_DATA_HOME/pgtrack/pgtrack.ics`, `"none"` for
+        /// no feed file (only the vdir, or later only HTTP).
         public var file = ""
+        /// The `file` value that switches the feed file off.
+        public static let noFeed = "none"
+        /// Permission bits of the files written (feed, vdir); folders pgtrack creates are
+        /// 0700. Private by default: skip reasons are personal.
+        public var mode: UInt32 = 0o600
         /// Folder for one .ics per slot; empty for none.
         public var vdir = ""
         /// VALARM trigger relative to the start; nil for no alarm.

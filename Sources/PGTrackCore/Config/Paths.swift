@@ -4,7 +4,8 @@
 public struct Paths: Sendable, Equatable {
     public var configFile: String
     public var stateDatabase: String
-    public var calendarFile: String
+    /// The feed; nil when `calendar.file = "none"`.
+    public var calendarFile: String?
     public var controlSocket: String
     /// Set when `XDG_RUNTIME_DIR` is missing and the socket went under /tmp instead;
     /// the daemon logs it as a warning, as the XDG spec asks.
@@ -30,7 +31,11 @@ public struct Paths: Sendable, Equatable {
         }
         configFile = configHome + "/pgtrack/pgtrack.toml"
         stateDatabase = stateHome + "/pgtrack/pgtrack.sqlite"
-        calendarFile = config.flatMap { $0.calendar.file.isEmpty ? nil : $0.calendar.file } ?? dataHome + "/pgtrack/pgtrack.ics"
+        switch config?.calendar.file ?? "" {
+        case "": calendarFile = dataHome + "/pgtrack/pgtrack.ics"
+        case Config.CalendarSettings.noFeed: calendarFile = nil
+        case let file: calendarFile = file
+        }
         if let socket = config.flatMap({ $0.control.socket.isEmpty ? nil : $0.control.socket }) {
             controlSocket = socket
             runtimeWarning = nil

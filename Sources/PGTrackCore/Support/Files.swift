@@ -14,7 +14,7 @@ public struct FileError: Error, Equatable, CustomStringConvertible {
         self.errno = errno
     }
 
-    public var message: String { "\(step) (\(errno))" }
+    public var message: String { errno == .fileExists ? step : "\(step) (\(errno))" }
     public var description: String { message }
 }
 
@@ -36,10 +36,40 @@ public enum Files {
         }
     }
 
+    /// What is at `path`, not following a final symlink: nil when nothing is.
+    public static func kind(of path: String) -> mode_t? {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return nil }
+        return st.st_mode & S_IFMT
+    }
+
+    /// A description of a non-regular file kind, for messages.
+    public static func describe(kind: mode_t) -> String {
+        switch kind {
+        case S_IFDIR: return "a directory"
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        case S_IFIFO: return "a FIFO"
+        case S_IFSOCK: return "a socket"
+        case S_IFLNK: return "a symbolic link"
+        default: return "not a regular file"
+        }
+    }
+
+    /// Refuses a path at which something other than a regular file exists: an atomic
+    /// rename would replace it, and run as root on `/dev/null` that breaks the machine.
+    public static func checkReplaceable(_ path: String) throws(FileError) {
+        if let kind = kind(of: path), kind != S_IFREG {
+            throw FileError("\(path) is \(describe(kind: kind)); only a regular file is ever replaced", .fileExists)
+        }
+    }
+
     /// Writes to a temporary file beside `path`, sets `mode`, fsyncs, renames it over
     /// `path` and fsyncs the folder: a reader sees the old file or the new one, never a
-    /// part. The folder must exist.
-    public static func writeAtomically(_ bytes: some ContiguousBytes, to path: String, mode: mode_t = 0o644) throws(FileError) {
+    /// part. The folder must exist, and `path` must be missing or a regular file (a
+    /// device, FIFO, socket, directory or symlink there is refused, never replaced).
+    public static func writeAtomically(_ bytes: some ContiguousBytes, to path: String, mode: mode_t = 0o600) throws(FileError) {
+        try checkReplaceable(path)
         let target = FilePath(path)
         let dir = target.removingLastComponent()
         let folder = dir.isEmpty ? FilePath(".") : dir
