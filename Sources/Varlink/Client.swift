@@ -9,13 +9,17 @@ public final class VarlinkClient {
 
     /// Connects to the socket at `path`; `timeout` bounds every read and write.
     public init(path: String, timeout: Double = 10) throws(SocketError) {
-        fd = try UnixSocket.connect(path: path)
+        fd = try UnixSocket.connect(path: path, timeout: timeout)
         var tv = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - timeout.rounded(.down)) * 1_000_000))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
     }
 
     deinit { close(fd) }
+
+    /// Who is at the other end (`SO_PEERCRED`): a client checks it is talking to its
+    /// own user's service before believing a reply.
+    public func peer() throws(SocketError) -> PeerCredentials { try UnixSocket.peerCredentials(fd) }
 
     /// Calls `method` and returns its reply parameters; a Varlink error is thrown.
     public func call(_ method: String, _ parameters: JSON = [:]) throws -> JSON {

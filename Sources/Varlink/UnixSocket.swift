@@ -56,17 +56,59 @@ public enum UnixSocket {
         return fd
     }
 
-    /// Connects to `path` (blocking). The caller closes the descriptor.
-    public static func connect(path: String) throws(SocketError) -> Int32 {
+    /// Connects to `path` and returns a blocking descriptor; the caller closes it.
+    ///
+    /// The connect itself never blocks: a listener whose backlog is full (one that never
+    /// accepts) answers EAGAIN at once, and this tries again until `timeout` seconds
+    /// have passed, then throws `ETIMEDOUT` — a stuck peer cannot hang the caller.
+    public static func connect(path: String, timeout: Double = 5) throws(SocketError) -> Int32 {
         var addr = try address(path)
-        let fd = try newSocket(nonBlocking: false)
-        let r = withAddress(&addr) { Glibc.connect(fd, $0, $1) }
-        guard r == 0 else {
-            let e = SocketError("connect \(path)")
+        let fd = try newSocket(nonBlocking: true)
+        let deadline = monotonicSeconds() + timeout
+        while true {
+            let r = withAddress(&addr) { Glibc.connect(fd, $0, $1) }
+            if r == 0 { break }
+            let e = Errno(rawValue: Glibc.errno)
+            if e == .interrupted { continue }
+            if e == .resourceTemporarilyUnavailable, monotonicSeconds() < deadline {
+                usleep(20_000)
+                continue
+            }
             close(fd)
-            throw e
+            throw SocketError("connect \(path)", errno: e == .resourceTemporarilyUnavailable ? .timedOut : e)
         }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
         return fd
+    }
+
+    static func monotonicSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    /// Makes `folder` (mode 0700) or checks the one that is there: it must be a real
+    /// folder (not a symlink), owned by this user, with no access for anyone else.
+    /// Otherwise another user could have made it first (`/tmp/pgtrack-UID` when
+    /// `XDG_RUNTIME_DIR` is unset) and could replace the socket inside.
+    public static func makePrivateFolder(_ folder: String) throws(SocketError) {
+        if mkdir(folder, 0o700) != 0, Glibc.errno != EEXIST { throw SocketError("mkdir \(folder)") }
+        let fd = open(folder, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else {
+            let e = Errno(rawValue: Glibc.errno)
+            throw SocketError(e == .tooManySymbolicLinkLevels || e == .notDirectory
+                              ? "\(folder) is not a folder (a symlink or a file is there); remove it" : "open \(folder)", errno: e)
+        }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw SocketError("stat \(folder)") }
+        guard st.st_uid == geteuid() else {
+            throw SocketError("\(folder) belongs to uid \(st.st_uid), not to you (uid \(geteuid())); refusing to use it", errno: .permissionDenied)
+        }
+        guard st.st_mode & 0o077 == 0 else {
+            throw SocketError("\(folder) has mode \(String(st.st_mode & 0o777, radix: 8)); it must be 0700 (chmod 0700 \(folder), or remove it)",
+                              errno: .permissionDenied)
+        }
     }
 
     /// Creates a listening socket at `path`, mode 0600, in a folder of mode 0700.
@@ -75,10 +117,15 @@ public enum UnixSocket {
     /// answers on is not: that throws `EADDRINUSE`, so a second daemon refuses to start.
     public static func listen(path: String, backlog: Int32 = 128) throws(SocketError) -> Int32 {
         let folder = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
-        if mkdir(folder, 0o700) != 0, errno != EEXIST { throw SocketError("mkdir \(folder)") }
-        if let probe = try? connect(path: path) {
+        try makePrivateFolder(folder)
+        switch Result(catching: { () throws(SocketError) in try connect(path: path, timeout: 0) }) {
+        case .success(let probe):
             close(probe)
             throw SocketError("another process is answering on \(path)", errno: .addressInUse)
+        case .failure(let e) where e.errno == .timedOut:
+            throw SocketError("another process is listening on \(path) (it does not accept connections)", errno: .addressInUse)
+        case .failure:
+            break // nobody there (ENOENT) or a dead daemon's socket (ECONNREFUSED): ours to take
         }
         var st = stat()
         if lstat(path, &st) == 0 {

@@ -26,8 +26,9 @@ struct Daemon {
 
     static func connect(socket: String?) throws -> Daemon {
         let path = socketPath(socket)
+        let client: VarlinkClient
         do {
-            return Daemon(client: try VarlinkClient(path: path), path: path)
+            client = try VarlinkClient(path: path)
         } catch {
             throw Daemon.fail("""
                 cannot reach pgtrackd at \(path) (\(error.errno))
@@ -35,6 +36,14 @@ struct Daemon {
                            or: pgtrackd   (in the foreground)
                 """, status: unavailable)
         }
+        // Only the user's own daemon is believed: a socket another user made (in a
+        // pre-made /tmp folder, or named by a wrong PGTRACK_SOCKET) could feed us anything.
+        let peer = try? client.peer()
+        guard let peer, peer.uid == geteuid() else {
+            let who = peer.map { "uid \($0.uid)" } ?? "an unknown user"
+            throw Daemon.fail("refusing \(path): it is served by \(who), not by you (uid \(geteuid()))", status: unavailable)
+        }
+        return Daemon(client: client, path: path)
     }
 
     /// Calls a method of io.pgtrack.Tracker; a refusal exits 1 with the daemon's message.

@@ -103,3 +103,81 @@ def test_feed_off_and_private_files(home, tmp_path):
         assert os.stat(feed.parent).st_mode & 0o777 == 0o700
     finally:
         daemon.stop()
+
+
+def private_home():
+    """A home outside /tmp, for tests that mount a tmpfs over /tmp."""
+    import tempfile
+    from conftest import Home
+    return Home(Path(tempfile.mkdtemp(dir="/var/tmp", prefix="pgtrack-home-")) / "h")
+
+
+def test_a_foreign_tmp_folder_is_refused(tmp_path):
+    unshare = __import__("conftest").require_tool("unshare")
+    if os.geteuid() != 0:
+        pytest.skip("a private mount namespace needs root")
+    home = private_home()
+    home.write_config(FUTURE)
+    env = dict(home.env)
+    env.pop("XDG_RUNTIME_DIR")
+    uid = os.geteuid()
+    # Another user (nobody) made /tmp/pgtrack-UID first, open to everyone.
+    script = (f"mount -t tmpfs tmpfs /tmp && mkdir -m 0777 /tmp/pgtrack-{uid} && chown 65534 /tmp/pgtrack-{uid} && "
+              f"exec {BIN / 'pgtrackd'}")
+    r = subprocess.run([unshare, "-m", "--propagation", "private", "sh", "-c", script], env=env,
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 1, r.stderr
+    assert f"/tmp/pgtrack-{uid} belongs to uid 65534, not to you" in r.stderr
+    # Ours but open to others: refused too, with how to fix it.
+    script = f"mount -t tmpfs tmpfs /tmp && mkdir -m 0777 /tmp/pgtrack-{uid} && exec {BIN / 'pgtrackd'}"
+    r = subprocess.run([unshare, "-m", "--propagation", "private", "sh", "-c", script], env=env,
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 1 and "has mode 777; it must be 0700" in r.stderr, r.stderr
+
+
+def test_pgtrackctl_believes_only_its_own_users_daemon(tmp_path):
+    setpriv = __import__("conftest").require_tool("setpriv")
+    if os.geteuid() != 0:
+        pytest.skip("serving as another user needs root")
+    import tempfile
+    folder = Path(tempfile.mkdtemp(dir="/var/tmp", prefix="pgtrack-shared-"))
+    folder.chmod(0o777)  # a folder anyone can serve in, as /tmp is
+    sock = folder / "control.sock"
+    fake = ("import socket,os\ns=socket.socket(socket.AF_UNIX)\ns.bind(%r)\nos.chmod(%r,0o777)\ns.listen(1)\n"
+            "c,_=s.accept()\nc.recv(65536)\n"
+            "c.sendall(b'{\"parameters\":{\"status\":{}}}\\0')\nimport time; time.sleep(5)\n") % (str(sock), str(sock))
+    server = subprocess.Popen([setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3", "-c", fake])
+    try:
+        wait_until(sock.exists, what="the fake server")
+        r = subprocess.run([str(BIN / "pgtrackctl"), "status"], env=dict(os.environ, PGTRACK_SOCKET=str(sock)),
+                           capture_output=True, text=True, timeout=30)
+        assert r.returncode == 69, r
+        assert "it is served by uid 65534, not by you" in r.stderr
+    finally:
+        server.kill()
+
+
+def test_a_socket_that_never_accepts_does_not_hang_start_up(home):
+    path = Path(home.env["XDG_RUNTIME_DIR"]) / "pgtrack" / "control.sock"
+    path.parent.mkdir(mode=0o700)
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(str(path))
+    listener.listen(0)
+    queued = []
+    while True:  # fill the backlog: from now on a connect would block
+        c = socket.socket(socket.AF_UNIX)
+        c.setblocking(False)
+        try:
+            c.connect(str(path))
+        except BlockingIOError:
+            c.close()
+            break
+        queued.append(c)
+    home.write_config(FUTURE)
+    started = time.monotonic()
+    r = home.run("pgtrackd", timeout=20)
+    assert r.returncode == 1 and "does not accept connections" in r.stderr, r.stderr
+    assert time.monotonic() - started < 5
+    listener.close()
+    for c in queued:
+        c.close()
