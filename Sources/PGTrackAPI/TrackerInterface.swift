@@ -88,6 +88,9 @@ error NothingToUndo (message: string)
 error InvalidFormat (format: string, message: string)
 error StorageFailed (message: string)
 error ReloadFailed (message: string)
+# The reply would be larger than the daemon sends (1 MiB): ask for less (ListSlots
+# by week, or a narrower range).
+error ReplyTooLarge (size: int, limit: int, message: string)
 
 """#
 }

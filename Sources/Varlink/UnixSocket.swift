@@ -156,14 +156,20 @@ public enum UnixSocket {
 }
 
 extension UnixSocket {
-    /// Accepts one pending connection as a non-blocking, close-on-exec descriptor;
-    /// nil when none is pending.
-    public static func accept(_ listener: Int32) -> Int32? {
-        let fd = Glibc.accept(listener, nil, nil)
-        guard fd >= 0 else { return nil }
-        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-        return fd
+    /// Accepts one pending connection as a non-blocking, close-on-exec descriptor, or
+    /// the errno: EAGAIN when none is pending, EMFILE/ENFILE when out of descriptors.
+    public static func accept(_ listener: Int32) -> Result<Int32, Errno> {
+        while true {
+            // accept4 needs _GNU_SOURCE, which the Glibc module does not define.
+            let fd = Glibc.accept(listener, nil, nil)
+            if fd >= 0 {
+                _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+                _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+                return .success(fd)
+            }
+            let e = Errno(rawValue: Glibc.errno)
+            if e != .interrupted { return .failure(e) }
+        }
     }
 }
 

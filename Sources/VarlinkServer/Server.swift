@@ -19,6 +19,15 @@ public struct ServiceInfo: Sendable {
 }
 
 /// How much one server takes on.
+///
+/// A connection holds at most a partial message (`maxMessage`), calls read but not yet
+/// run (reading stops once they reach `maxMessage` bytes), and its unsent output:
+/// reading stops while that is over `outputHighWater`, a single reply is at most
+/// `maxReply` (a larger one is answered with an error), and only streamed replies to a
+/// reader that does not read can push it past `maxReply + outputHighWater`, which closes
+/// the connection. So one connection holds at most about
+/// `2 × maxMessage + maxReply + outputHighWater` (≈ 1.4 MiB with the defaults), and the
+/// server at most `maxConnections` times that.
 public struct ServerLimits: Sendable {
     /// Largest message accepted, in bytes; a larger one gets an error and the connection is closed.
     public var maxMessage = 64 * 1024
@@ -26,10 +35,15 @@ public struct ServerLimits: Sendable {
     public var maxConnections = 64
     /// A connection with no call in flight and no input for this long is closed.
     public var idleTimeout = Microseconds.seconds(60)
-    /// Output queued for a slow reader beyond this closes its connection.
-    public var maxQueuedOutput = 1 << 20
+    /// Largest single reply; a larger one is replaced by an error saying so.
+    public var maxReply = 1 << 20
+    /// Unsent output above which no further calls are read from the connection.
+    public var outputHighWater = 256 * 1024
 
     public init() {}
+
+    /// The most bytes one connection can hold (see above).
+    public var perConnectionBudget: Int { 2 * maxMessage + maxReply + outputHighWater }
 }
 
 /// The way back to the caller of one call.
@@ -50,7 +64,7 @@ public final class ReplyChannel {
     public func reply(_ parameters: JSON = [:], continues: Bool = false) {
         guard isOpen, let connection else { return }
         let more = continues && call.more
-        if !call.oneway { connection.send(Reply(parameters: parameters, continues: more).json) }
+        if !call.oneway { connection.send(Reply(parameters: parameters, continues: more).json, call: call) }
         if !more { finish() }
     }
 
@@ -102,6 +116,26 @@ public final class VarlinkServer {
         self.interfaces[service.name] = service
         for i in interfaces { self.interfaces[i.name] = i }
         listener = try loop.addIO(fd: listenFD, description: "varlink-listener") { [unowned self] _ in self.acceptAll() }
+        resumeListening = try loop.addTimer(.monotonic, at: .infinity, accuracy: .milliseconds(50),
+                                            description: "varlink-listener-resume") { [unowned self] _ in
+            self.listener?.isEnabled = true
+        }
+        self.limits.maxConnections = VarlinkServer.clamp(limits.maxConnections)
+    }
+
+    /// Re-enables the listener after the process ran out of file descriptors.
+    private var resumeListening: TimerSource?
+
+    /// Descriptors kept free for everything but client connections (the ledger, the
+    /// calendar writes, the bus, the loop's own).
+    static let reservedDescriptors = 32
+
+    /// `maxConnections` within what RLIMIT_NOFILE allows, so that the cap is reached before
+    /// the descriptor limit is.
+    static func clamp(_ maxConnections: Int) -> Int {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < rlim_t(Int.max) else { return maxConnections }
+        return max(1, min(maxConnections, Int(limit.rlim_cur) - reservedDescriptors))
     }
 
     deinit {
@@ -110,10 +144,27 @@ public final class VarlinkServer {
 
     /// Takes new limits: the connection cap and message size apply to connections
     /// accepted from now on, the idle timeout to every connection from its next activity.
-    public func configure(_ limits: ServerLimits) { self.limits = limits }
+    public func configure(_ limits: ServerLimits) {
+        self.limits = limits
+        self.limits.maxConnections = VarlinkServer.clamp(limits.maxConnections)
+    }
 
     private func acceptAll() {
-        while let fd = UnixSocket.accept(listenFD) {
+        while true {
+            let fd: Int32
+            switch UnixSocket.accept(listenFD) {
+            case .success(let accepted): fd = accepted
+            case .failure(let e) where e == .tooManyOpenFiles || e == .tooManyOpenFilesInSystem:
+                // Out of descriptors: the pending connection keeps the listener readable,
+                // so waiting for it would spin. Make room by closing the connection idle
+                // the longest, or, with none to close, stop listening for a moment.
+                if !connections.isEmpty { evictOne(); continue }
+                listener?.isEnabled = false
+                try? resumeListening?.arm(at: Clock.monotonic.now + .milliseconds(250))
+                return
+            case .failure:
+                return // EAGAIN: nothing pending; anything else: the next wake-up tries again
+            }
             guard let peer = try? UnixSocket.peerCredentials(fd), peer.uid == allowedUID else {
                 // Best effort: tell the caller why, then hang up.
                 let frame = Framer.frame(Reply(error: VarlinkError.permissionDenied().name).json)
@@ -163,6 +214,13 @@ public final class VarlinkServer {
             return channel.fail(error)
         }
         handler(call, channel)
+    }
+
+    /// The error for a reply over `maxReply`: the call's interface's own `ReplyTooLarge`
+    /// if it declares one, else the standard InvalidParameter naming the reply.
+    fileprivate func oversizeError(for call: Call?) -> String {
+        if let call, interfaces[call.interface]?.errors["ReplyTooLarge"] != nil { return call.interface + ".ReplyTooLarge" }
+        return "org.varlink.service.InvalidParameter"
     }
 
     /// The standard service interface every Varlink service provides.
@@ -247,11 +305,31 @@ final class Connection {
         let events = IOEvents(rawValue: revents)
         if events.contains(.writable) { flush() }
         if !events.isDisjoint(with: [.readable, .hangup, .error]) { readAvailable() }
+        updateInterest()
+    }
+
+    /// Bytes of calls read but not run yet.
+    private var queuedBytes = 0
+
+    /// Whether to read more: not while the calls already read fill their share, nor while
+    /// the client has not taken the replies it already has (backpressure: a client that
+    /// pipelines without reading stalls itself, it does not grow the daemon).
+    private var wantsInput: Bool {
+        queuedBytes < server.limits.maxMessage && output.count < server.limits.outputHighWater
+    }
+
+    /// Asks the loop for what the connection can use now.
+    private func updateInterest() {
+        guard !closed else { return }
+        var events: IOEvents = []
+        if wantsInput { events.insert(.readable) }
+        if !output.isEmpty { events.insert(.writable) }
+        source?.setIOEvents(events.rawValue)
     }
 
     private func readAvailable() {
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
-        while !closed {
+        while !closed, wantsInput {
             let n: Int
             do {
                 n = try buffer.withUnsafeMutableBytes { raw in try UnixSocket.read(fd, into: raw) }
@@ -264,7 +342,9 @@ final class Connection {
             touch()
             for out in framer.feed(buffer[0..<n]) {
                 switch out {
-                case .message(let bytes): queued.append(bytes)
+                case .message(let bytes):
+                    queued.append(bytes)
+                    queuedBytes += bytes.count
                 case .oversize:
                     send(Reply(parameters: ["parameter": "message", "message": .string("message larger than \(server.limits.maxMessage) bytes")],
                                error: "org.varlink.service.InvalidParameter").json)
@@ -272,15 +352,20 @@ final class Connection {
                     return close()
                 }
             }
-            if queued.count > 128 { return close() } // pipelining beyond reason
             processQueued()
         }
     }
 
+    /// Set while `processQueued` runs, so replies sent from inside it do not start another.
+    private var processing = false
+
     /// Runs queued calls in order while no call is in flight.
     private func processQueued() {
-        while !closed, active == nil, !queued.isEmpty {
+        processing = true
+        defer { processing = false }
+        while !closed, active == nil, !queued.isEmpty, output.count < server.limits.outputHighWater {
             let bytes = queued.removeFirst()
+            queuedBytes -= bytes.count
             let call: Call
             do {
                 call = try Call(json: try JSON.parse(bytes))
@@ -306,10 +391,24 @@ final class Connection {
         if active === channel { active = nil }
     }
 
-    func send(_ json: JSON) {
+    /// Queues a reply and sends what the socket takes. A reply over `maxReply` is
+    /// replaced by an error the client can show; output that a streaming client does
+    /// not read, past `maxReply + outputHighWater`, closes the connection.
+    func send(_ json: JSON, call: Call? = nil) {
         guard !closed else { return }
+        let start = output.count
         Framer.frame(json, into: &output)
-        if output.count > server.limits.maxQueuedOutput { return close() }
+        if output.count - start > server.limits.maxReply {
+            let size = output.count - start - 1
+            output.removeSubrange(start...)
+            let message = "the reply would be \(size) bytes, more than the \(server.limits.maxReply) a reply may have"
+            let name = server.oversizeError(for: call)
+            let parameters: JSON = name.hasPrefix("org.varlink.service.")
+                ? ["parameter": "reply", "message": .string(message)]
+                : ["size": .int(Int64(size)), "limit": .int(Int64(server.limits.maxReply)), "message": .string(message)]
+            Framer.frame(Reply(parameters: parameters, error: name).json, into: &output)
+        }
+        if output.count > server.limits.maxReply + server.limits.outputHighWater { return close() }
         flush()
     }
 
@@ -319,14 +418,16 @@ final class Connection {
             do {
                 n = try output.withUnsafeBytes { raw in try UnixSocket.send(fd, raw) }
             } catch let e as Errno where e == .resourceTemporarilyUnavailable {
-                source?.setIOEvents(IOEvents([.readable, .writable]).rawValue)
-                return
+                break
             } catch {
                 return close()
             }
             if n == output.count { output.removeAll(keepingCapacity: true) } else { output.removeFirst(n) }
         }
-        source?.setIOEvents(IOEvents.readable.rawValue)
+        // Output drained below the mark: calls read earlier can run now (not from inside
+        // a run of them, which goes on by itself).
+        if !closed, !processing, active == nil, !queued.isEmpty, output.count < server.limits.outputHighWater { processQueued() }
+        updateInterest()
     }
 
     func close() {

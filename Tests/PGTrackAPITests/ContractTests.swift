@@ -143,7 +143,9 @@ enum APIFixture {
         errors.insert(try #require(errorName(try call("Undo"))))
 
         #expect(methods == Set(APIFixture.interface.methods.keys))
-        #expect(errors == Set(APIFixture.interface.errors.keys))
+        // ReplyTooLarge is the transport's (VarlinkServer, for a reply over its limit):
+        // test_hostile.py provokes it from the running daemon and checks it against the interface.
+        #expect(errors.union(["ReplyTooLarge"]) == Set(APIFixture.interface.errors.keys))
     }
 
     /// What the CLI decodes is what the daemon encodes.

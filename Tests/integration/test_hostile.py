@@ -181,3 +181,114 @@ def test_a_socket_that_never_accepts_does_not_hang_start_up(home):
     listener.close()
     for c in queued:
         c.close()
+
+
+def private_dirty_kb(pid):
+    import re
+    text = open(f"/proc/{pid}/smaps_rollup").read()
+    return int(re.search(r"^Private_Dirty:\s+(\d+) kB", text, re.M).group(1))
+
+
+def test_calls_queued_behind_monitors_do_not_grow_the_daemon(daemon):
+    # Each connection streams Monitor and then pipelines 8 MiB of Status calls that can
+    # only run after the stream ends: the daemon stops reading instead of queueing them.
+    import json
+    # Near the 64 KiB message limit each: what used to be queued 128 deep (8 MiB).
+    request = json.dumps({"method": "io.pgtrack.Tracker.Status", "parameters": {"pad": "x" * 60000}}).encode() + b"\0"
+    monitor = json.dumps({"method": "io.pgtrack.Tracker.Monitor", "more": True}).encode() + b"\0"
+    before = private_dirty_kb(daemon.process.pid)
+    conns = []
+    for _ in range(60):
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(str(daemon.socket))
+        s.setblocking(False)
+        s.sendall(monitor)
+        sent = 0
+        chunk = request * 4
+        while sent < 8 << 20:
+            try:
+                sent += s.send(chunk)
+            except BlockingIOError:
+                break  # the daemon stopped reading: backpressure
+        conns.append(s)
+    time.sleep(1)
+    after = private_dirty_kb(daemon.process.pid)
+    # The limits' budget is about 1.4 MiB a connection at worst; queued calls here are
+    # bounded by 64 KiB each, so 60 connections add a few MiB, not 500.
+    assert after - before < 16 * 1024, (before, after)
+    assert daemon.ctl_json("status")["total"] == 90  # still serving others
+    for s in conns:
+        s.close()
+
+
+def test_pipelined_calls_all_get_replies(daemon):
+    import json
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(str(daemon.socket))
+    s.settimeout(10)
+    s.sendall((json.dumps({"method": "io.pgtrack.Tracker.Status"}).encode() + b"\0") * 200)
+    data = b""
+    while data.count(b"\0") < 200:
+        chunk = s.recv(1 << 20)
+        assert chunk, "closed after %d replies" % data.count(b"\0")
+        data += chunk
+    replies = [json.loads(r) for r in data.split(b"\0")[:-1]]
+    assert len(replies) == 200 and all("status" in r["parameters"] for r in replies)
+    s.close()
+
+
+def test_an_oversize_reply_is_an_error_the_client_can_show(home, tmp_path):
+    from varlink_types import Interface
+    from conftest import ROOT
+    # 52 weeks of 5 tasks with 4 KB titles: ListSlots of everything would be over 1 MiB.
+    plan = tmp_path / "long.md"
+    plan.write_text("# Long\n" + "".join(f"### Week {w}\n" + "".join(f"- [ ] {'x' * 4000} {w}.{t}\n" for t in range(1, 6))
+                                        for w in range(1, 53)))
+    daemon = Daemon(home, FUTURE.replace("[plan]\n", f'[plan]\nfile = "{plan}"\n'))
+    try:
+        reply = varlink_call(daemon.socket, "ListSlots")
+        assert reply["error"] == "io.pgtrack.Tracker.ReplyTooLarge", str(reply)[:300]
+        Interface((ROOT / "interfaces" / "io.pgtrack.Tracker.varlink").read_text()).check_error(reply["error"], reply["parameters"])
+        assert reply["parameters"]["limit"] == 1 << 20 and reply["parameters"]["size"] > 1 << 20
+        r = daemon.ctl("agenda", "--all")
+        assert r.returncode == 1 and "more than the 1048576 a reply may have" in r.stderr
+        assert len(daemon.ctl_json("agenda", "--week", "3")) == 5  # smaller answers still come
+    finally:
+        daemon.stop()
+
+
+def test_out_of_file_descriptors_does_not_spin(home):
+    import resource
+    home.write_config(FUTURE + "[control]\nmax_connections = 4096\n")
+    daemon_process = subprocess.Popen(["prlimit", "--nofile=64", str(BIN / "pgtrackd")], env=home.env,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    sock = Path(home.env["XDG_RUNTIME_DIR"]) / "pgtrack" / "control.sock"
+    wait_until(sock.exists, what="the socket")
+    time.sleep(0.3)
+    clients = []
+    try:
+        for _ in range(120):
+            c = socket.socket(socket.AF_UNIX)
+            c.setblocking(False)
+            try:
+                c.connect(str(sock))
+            except (BlockingIOError, OSError):
+                pass
+            clients.append(c)
+        time.sleep(0.5)
+        def cpu():
+            fields = open(f"/proc/{daemon_process.pid}/stat").read().rsplit(")", 1)[1].split()
+            return int(fields[11]) + int(fields[12])
+        t0 = cpu()
+        time.sleep(2)
+        used = cpu() - t0  # clock ticks (1/100 s) in 2 s
+        assert used < 20, f"{used} ticks of CPU in 2 s: the loop spins"
+        for c in clients[:100]:
+            c.close()
+        # With room again, a new client is served.
+        wait_until(lambda: varlink_call(sock, "Status", timeout=2).get("parameters"), timeout=10, what="a reply")
+    finally:
+        for c in clients:
+            c.close()
+        daemon_process.terminate()
+        daemon_process.wait()
