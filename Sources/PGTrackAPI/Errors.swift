@@ -37,6 +37,7 @@ extension API {
             params.append(("other", .string(other.description)))
         case .invalidTime: name = "InvalidTime"
         case .nothingToUndo: name = "NothingToUndo"
+        case .invalidReason: name = "InvalidReason"
         }
         params.append(("message", .string(e.description)))
         return VarlinkError(errorPrefix + name, .obj(params))

@@ -49,10 +49,13 @@ method Status() -> (status: Overview)
 # Slots in slot order; all of them, or those starting in [from, to), or one plan week.
 method ListSlots(from: ?string, to: ?string, week: ?int) -> (slots: []Slot)
 
-# Cancels a slot; its task and all later ones slide to the next usable slot.
+# Cancels a slot; its task and all later ones slide to the next usable slot. The reason
+# has at most 300 characters; line breaks and tabs become spaces, other control
+# characters are dropped, and a NUL is refused (InvalidReason).
 method Skip(slot: string, reason: ?string) -> (slot: Slot)
 
-# Moves a slot (and its task) to start at `start`.
+# Moves a slot (and its task) to start at `start`: not in the past, and at most a year
+# after the plan's last slot (InvalidTime).
 method Reschedule(slot: string, start: string) -> (slot: Slot)
 
 # Marks a slot's task done.
@@ -85,6 +88,7 @@ error NotDone (slot: string, message: string)
 error SlotSkipped (slot: string, message: string)
 error NoTask (slot: string, message: string)
 error NothingToUndo (message: string)
+error InvalidReason (message: string)
 error InvalidFormat (format: string, message: string)
 error StorageFailed (message: string)
 error ReloadFailed (message: string)

@@ -3,9 +3,16 @@ import Foundation
 import PGTrackCore
 
 /// Reads blackout dates from an .ics file: every all-day event's days, with yearly and
-/// other RRULEs expanded up to `until`.
+/// other RRULEs expanded, within the plan's window `from...until` only.
+///
+/// The work is bounded whatever the file says: at most `maxOccurrences` steps of a
+/// recurrence, and days outside the window are never enumerated (an all-day event
+/// "lasting" until 2999 costs its days in the window, not 350,000 of them each time).
 public enum Holidays {
-    public static func load(path: String, until: LocalDate) throws(ConfigError) -> Set<LocalDate> {
+    /// Recurrence steps per event at most (daily for 270 years).
+    public static let maxOccurrences = 100_000
+
+    public static func load(path: String, from: LocalDate, until: LocalDate) throws(ConfigError) -> Set<LocalDate> {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw ConfigError(file: path, line: 0, key: "schedule.holidays", message: "cannot read the holidays file")
         }
@@ -31,15 +38,25 @@ public enum Holidays {
                 if let it = icalrecur_iterator_new(recurrence, start) {
                     defer { icalrecur_iterator_free(it) }
                     var next = icalrecur_iterator_next(it)
-                    while icaltime_is_null_time(next) == 0, starts.count < 1000 {
+                    var steps = 0
+                    while icaltime_is_null_time(next) == 0, steps < maxOccurrences {
+                        steps += 1
                         let d = LocalDate(year: Int(next.year), month: Int(next.month), day: Int(next.day))
                         if d > until { break }
-                        starts.append(d)
+                        if d.adding(days: days) > from { starts.append(d) }
                         next = icalrecur_iterator_next(it)
                     }
                 }
             }
-            for s in starts { for i in 0..<days { dates.insert(s.adding(days: i)) } }
+            // Occurrences come in date order and last equally long, so each day of the
+            // window is added once: from where the last occurrence's days ended.
+            var covered = from.dayNumber
+            for s in starts {
+                let lo = max(covered, s.dayNumber), hi = min(s.dayNumber + days, until.dayNumber + 1)
+                guard lo < hi else { continue }
+                for day in lo..<hi { dates.insert(LocalDate(dayNumber: day)) }
+                covered = hi
+            }
         }
         return dates
     }

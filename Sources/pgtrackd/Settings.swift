@@ -37,8 +37,8 @@ struct Settings {
     }
 
     /// Loads the config, then the plan and holidays it names. `recordedStart` is the
-    /// start date the ledger chose earlier (holidays are read through the plan's end
-    /// plus a year of slack from the start in effect).
+    /// start date the ledger chose earlier (holidays are read from the start in effect
+    /// through the plan's end plus a year of slack).
     static func load(_ source: Source, recordedStart: LocalDate?, now: Date) throws(LoadError) -> Settings {
         let config: Config, configPath: String?
         do {
@@ -56,7 +56,8 @@ struct Settings {
         if !config.schedule.holidays.isEmpty {
             let start = config.plan.start ?? recordedStart ?? config.startDate(now: now)
             do {
-                holidays = try Holidays.load(path: config.schedule.holidays, until: start.adding(days: 7 * plan.weeks.count + 366))
+                holidays = try Holidays.load(path: config.schedule.holidays, from: start,
+                                             until: start.adding(days: 7 * plan.weeks.count + 366))
             } catch {
                 throw .config(error)
             }

@@ -134,6 +134,8 @@ enum APIFixture {
         // Week 1's tasks fill week 1; w01d1 ended yesterday without its task (slid).
         try refused("Snooze", ["slot": "w20d5", "until": .string(now.addingTimeInterval(60).rfc3339(in: zone))], "NoTask")
         try refused("Export", ["format": "pdf"], "InvalidFormat")
+        try refused("Skip", ["slot": "w03d1", "reason": "a\u{0}b"], "InvalidReason")
+        try refused("Reschedule", ["slot": "w03d1", "start": "3500-01-01T18:00:00+01:00"], "InvalidTime")
         backend.reloadFailure = ReloadError("broken.toml:3: schedule.time: expected HH:MM")
         try refused("Reload", [:], "ReloadFailed")
         backend.storageFailure = StorageError("disk full")

@@ -137,7 +137,7 @@ import PGTrackCore
 
         """
         try ics.write(toFile: path, atomically: true, encoding: .utf8)
-        let dates = try Holidays.load(path: path, until: LocalDate(year: 2027, month: 12, day: 31))
+        let dates = try Holidays.load(path: path, from: LocalDate(year: 2026, month: 1, day: 1), until: LocalDate(year: 2027, month: 12, day: 31))
         let expected: Set<LocalDate> = [LocalDate(year: 2027, month: 1, day: 6),
                                         LocalDate(year: 2026, month: 12, day: 24), LocalDate(year: 2026, month: 12, day: 25),
                                         LocalDate(year: 2026, month: 12, day: 26), LocalDate(year: 2027, month: 12, day: 24),
@@ -150,14 +150,26 @@ import PGTrackCore
         let path = tempDir() + "/one.ics"
         try "BEGIN:VEVENT\r\nUID:x\r\nDTSTART;VALUE=DATE:20270325\r\nDTEND;VALUE=DATE:20270327\r\nSUMMARY:Trip\r\nEND:VEVENT\r\n"
             .write(toFile: path, atomically: true, encoding: .utf8)
-        #expect(try Holidays.load(path: path, until: LocalDate(year: 2027, month: 12, day: 31))
+        #expect(try Holidays.load(path: path, from: LocalDate(year: 2027, month: 1, day: 4), until: LocalDate(year: 2027, month: 12, day: 31))
                 == [LocalDate(year: 2027, month: 3, day: 25), LocalDate(year: 2027, month: 3, day: 26)])
+    }
+
+    /// An all-day event "lasting" until 2999 and repeating daily from 1900: only the
+    /// window's days are enumerated, and they are all blackouts.
+    @Test func aHolidayBombYieldsTheWindowOnly() throws {
+        let path = tempDir() + "/bomb.ics"
+        try "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:b\r\nDTSTART;VALUE=DATE:19000101\r\nDTEND;VALUE=DATE:29991231\r\nRRULE:FREQ=DAILY\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let from = LocalDate(year: 2027, month: 1, day: 4), until = LocalDate(year: 2028, month: 6, day: 1)
+        let dates = try Holidays.load(path: path, from: from, until: until)
+        #expect(dates.count == until.dayNumber - from.dayNumber + 1)
+        #expect(dates.min() == from && dates.max() == until)
     }
 
     @Test func holidaysFileErrorsNameTheFileAndKey() throws {
         let path = tempDir() + "/nope.ics"
         #expect(throws: ConfigError(file: path, line: 0, key: "schedule.holidays", message: "cannot read the holidays file")) {
-            try Holidays.load(path: path, until: LocalDate(year: 2027, month: 1, day: 1))
+            try Holidays.load(path: path, from: LocalDate(year: 2026, month: 1, day: 1), until: LocalDate(year: 2027, month: 1, day: 1))
         }
     }
 }

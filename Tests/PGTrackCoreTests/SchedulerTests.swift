@@ -258,4 +258,36 @@ import Testing
             #expect(a == b)
         }
     }
+
+    /// A slot moves at most a year past the plan's last slot; the year 3500 is refused.
+    @Test func rescheduleStaysNearThePlan() throws {
+        let input = Fixture.input()
+        let schedule = Scheduler.compute(input)
+        let last = try #require(schedule.slots.map(\.end).max())
+        let inside = last.addingTimeInterval(300 * 86400)
+        #expect(throws: Never.self) { try input.event(for: .reschedule(w(2, 1), to: inside)) }
+        let far = Date(timeIntervalSince1970: 48_000_000_000) // the year 3491
+        #expect { try input.event(for: .reschedule(w(2, 1), to: far)) } throws: { e in
+            guard case ScheduleError.invalidTime(let m) = e else { return false }
+            return m.hasPrefix("w02d1 may move to ")
+        }
+    }
+
+    @Test(arguments: [
+        ("dentist", "dentist"),
+        ("bell\u{7}and \u{1B}[31mred\u{1B}[0m", "belland [31mred[0m"),
+        ("two\nlines\tand tab", "two lines and tab"),
+        ("del\u{7F}c1\u{85}", "delc1"),
+    ])
+    func skipReasonsAreCleaned(raw: String, kept: String) throws {
+        #expect(try ScheduleInput.skipReason(raw) == kept)
+    }
+
+    @Test func skipReasonsAreBounded() {
+        #expect(throws: ScheduleError.invalidReason("a reason may not contain a NUL character")) { try ScheduleInput.skipReason("a\u{0}b") }
+        #expect(throws: ScheduleError.invalidReason("a reason may have at most 300 characters, this one has 301")) {
+            try ScheduleInput.skipReason(String(repeating: "é", count: 301))
+        }
+        #expect(throws: Never.self) { try ScheduleInput.skipReason(String(repeating: "é", count: 300)) }
+    }
 }

@@ -292,3 +292,56 @@ def test_out_of_file_descriptors_does_not_spin(home):
             c.close()
         daemon_process.terminate()
         daemon_process.wait()
+
+
+def test_far_reschedules_are_refused_and_the_feed_stays_valid(daemon):
+    import icalendar
+    for start in ("3500-01-01T18:00:00+01:00", "9999-12-31T23:59:59-23:59"):
+        reply = varlink_call(daemon.socket, "Reschedule", slot="w01d1", start=start)
+        assert reply.get("error") == "io.pgtrack.Tracker.InvalidTime", reply
+    # Past the plan's end (within the year allowed), in summer: the VTIMEZONE is taken
+    # from the earliest and latest slot by time, so it still has both offsets.
+    reply = varlink_call(daemon.socket, "Reschedule", slot="w01d1", start="2030-08-01T18:00:00+02:00")
+    assert "error" not in reply, reply
+    feed = daemon.home.root / "data" / "pgtrack" / "pgtrack.ics"
+    wait_until(lambda: b"20300801T180000" in feed.read_bytes(), what="the moved slot in the feed")
+    cal = icalendar.Calendar.from_ical(feed.read_bytes())
+    years = {e["DTSTART"].dt.year for e in cal.walk("VEVENT")}
+    assert years == {2030}
+    tz = cal.walk("VTIMEZONE")[0]
+    assert {c.name for c in tz.subcomponents} == {"STANDARD", "DAYLIGHT"}
+
+
+def test_skip_reasons_are_bounded_and_cleaned(daemon):
+    # 100 KB is over the 64 KiB message limit already; 60 KB reaches the reason's own.
+    reply = varlink_call(daemon.socket, "Skip", slot="w01d1", reason="x" * 100_000)
+    assert reply.get("error") == "org.varlink.service.InvalidParameter", str(reply)[:200]
+    reply = varlink_call(daemon.socket, "Skip", slot="w01d1", reason="x" * 60_000)
+    assert reply.get("error") == "io.pgtrack.Tracker.InvalidReason", str(reply)[:200]
+    assert "at most 300 characters" in reply["parameters"]["message"]
+    reply = varlink_call(daemon.socket, "Skip", slot="w01d1", reason="cut\u0000here")
+    assert reply.get("error") == "io.pgtrack.Tracker.InvalidReason"
+    r = daemon.ctl("skip", "w01d1", "--reason", "y" * 1000)
+    assert r.returncode == 64 and "at most 300 characters" in r.stderr
+    reply = varlink_call(daemon.socket, "Skip", slot="w01d2", reason="bell\u0007 esc\u001b[2J del\u007f end")
+    assert "error" not in reply, reply
+    feed = daemon.home.root / "data" / "pgtrack" / "pgtrack.ics"
+    wait_until(lambda: b"Skipped: bell esc[2J del end" in feed.read_bytes().replace(b"\r\n ", b""), what="the cleaned reason")
+    raw = feed.read_bytes()
+    assert not any(b in raw for b in (b"\x07", b"\x1b", b"\x7f", b"\x00"))
+    # Nothing refused was recorded.
+    assert [s["state"] for s in daemon.ctl_json("agenda", "--week", "1")][:2] == ["scheduled", "skipped"]
+
+
+def test_a_holiday_bomb_does_not_stall_start_or_reload(home, tmp_path):
+    bomb = tmp_path / "bomb.ics"
+    bomb.write_bytes(b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:b\r\nDTSTART;VALUE=DATE:19000101\r\n"
+                     b"DTEND;VALUE=DATE:29991231\r\nRRULE:FREQ=DAILY\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    config = FUTURE.replace('timezone = "Europe/Berlin"', f'timezone = "Europe/Berlin"\nholidays = "{bomb}"')
+    daemon = Daemon(home, config)  # waits at most 15 s for the socket, as every test does
+    try:
+        # Every day of the plan is a blackout: no slot at all is left in the plan's weeks.
+        assert daemon.ctl_json("agenda", "--week", "1") == []
+        assert daemon.ctl("reload").returncode == 0
+    finally:
+        daemon.stop()

@@ -21,6 +21,7 @@ public enum ScheduleError: Error, Equatable, CustomStringConvertible {
     case skipped(SlotID)
     case noTask(SlotID)
     case nothingToUndo
+    case invalidReason(String)
 
     public var description: String {
         switch self {
@@ -33,11 +34,37 @@ public enum ScheduleError: Error, Equatable, CustomStringConvertible {
         case .skipped(let s): return "\(s) was skipped; use 'undo' to bring it back"
         case .noTask(let s): return "\(s) has no task (a catch-up slot)"
         case .nothingToUndo: return "nothing to undo"
+        case .invalidReason(let why): return why
         }
     }
 }
 
 extension ScheduleInput {
+    /// How far past the plan's last slot a slot may be moved.
+    public static let rescheduleSlack: TimeInterval = 366 * 86400
+    /// The longest skip reason, in characters.
+    public static let maxReasonLength = 300
+
+    /// A skip reason as the ledger keeps it: at most `maxReasonLength` characters, tabs
+    /// and line breaks as spaces, other control characters (ESC, BEL, DEL, C1) dropped.
+    /// A NUL is refused: it would cut the text short in C code (libical's DESCRIPTION).
+    public static func skipReason(_ text: String) throws(ScheduleError) -> String {
+        if text.unicodeScalars.contains("\u{0}") { throw .invalidReason("a reason may not contain a NUL character") }
+        var out = String.UnicodeScalarView()
+        for s in text.unicodeScalars {
+            switch s.value {
+            case 0x09, 0x0A, 0x0D: out.append(" ")
+            case 0..<0x20, 0x7F...0x9F: continue
+            default: out.append(s)
+            }
+        }
+        let clean = String(out)
+        guard clean.count <= maxReasonLength else {
+            throw .invalidReason("a reason may have at most \(maxReasonLength) characters, this one has \(clean.count)")
+        }
+        return clean
+    }
+
     /// Checks `change` against this input's schedule; see `event(for:in:)`.
     public func event(for change: Change) throws(ScheduleError) -> LedgerEvent {
         try event(for: change, in: Scheduler.compute(self))
@@ -55,6 +82,7 @@ extension ScheduleInput {
         let stamp = { (d: Date) in d.formatted(in: zone) }
         switch change {
         case .skip(let id, let reason):
+            let reason = try reason.map(Self.skipReason)
             let slot = try existing(id)
             if slot.state == .done { throw .alreadyDone(id) }
             if slot.state == .skipped { throw .skipped(id) }
@@ -65,6 +93,10 @@ extension ScheduleInput {
             if slot.state == .done { throw .alreadyDone(id) }
             if slot.state == .skipped { throw .skipped(id) }
             if start < now { throw .slotInPast(id, start: stamp(start)) }
+            // Within the plan's window and a year: a slot moved to the year 3000 is a typo,
+            // and times that far out are beyond what calendars (and libical) write.
+            let latest = (schedule.slots.map(\.end).max() ?? now).addingTimeInterval(Self.rescheduleSlack)
+            if start > latest { throw .invalidTime("\(id) may move to \(stamp(latest)) at the latest (a year past the plan's last slot)") }
             let end = start.addingTimeInterval(slot.duration)
             if let other = schedule.slots.first(where: { $0.id != id && $0.state != .skipped && $0.overlaps(start: start, end: end) }) {
                 throw .overlap(id, with: other.id, at: stamp(other.start))

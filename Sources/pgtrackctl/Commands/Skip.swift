@@ -17,6 +17,11 @@ struct Skip: ParsableCommand {
     @Option(name: .long, help: "Why (kept in the ledger and shown in the calendar).")
     var reason: String?
 
+    func validate() throws {
+        // The daemon's own rule, checked before anything is sent.
+        if let reason { do { _ = try ScheduleInput.skipReason(reason) } catch { throw ValidationError(error.description) } }
+    }
+
     func run() throws {
         let daemon = try Daemon.connect(options)
         let status = try daemon.status()
