@@ -35,8 +35,9 @@ public final class DesktopNotifications {
 
     let bus: Bus
     private var slots: [BusSlot] = []
+    private var ownerWatch: BusNameWatch?
     /// The unique name that owns `org.freedesktop.Notifications`, nil when none does.
-    public private(set) var owner: String?
+    public var owner: String? { ownerWatch?.owner }
     public private(set) var capabilities: Set<String> = []
     public var onAction: ((UInt32, String) -> Void)?
     public var onClosed: ((UInt32, UInt32) -> Void)?
@@ -45,39 +46,23 @@ public final class DesktopNotifications {
 
     public init(bus: Bus) { self.bus = bus }
 
-    /// Subscribes to the signals and asks who owns the name now.
+    /// Subscribes to the signals and finds who owns the name now. Signals are believed
+    /// only from that owner, and the owner only from the bus driver (BusNameWatch).
     public func start() throws(SystemError) {
-        slots.append(try bus.addMatch(
-            "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='\(Self.name)'"
-        ) { [weak self] m in
-            // Only the bus driver may say who owns a name: a peer can send a unicast signal
-            // that matches the rule, and must not become "the server" whose actions we obey.
-            guard let self, m.sender == "org.freedesktop.DBus", (try? m.readString()) == Self.name, (try? m.readString()) != nil, let new = try? m.readString() else { return }
-            self.ownerChanged(new.isEmpty ? nil : new)
-        })
         slots.append(try bus.addMatch("type='signal',interface='\(Self.name)',member='ActionInvoked',path='\(Self.path)'") { [weak self] m in
-            guard let self, let owner = self.owner, m.sender == owner,
+            guard let self, self.ownerWatch?.isOwner(m) == true,
                   let id = try? m.readUInt32(), let key = try? m.readString() else { return }
             self.onAction?(id, key)
         })
         slots.append(try bus.addMatch("type='signal',interface='\(Self.name)',member='NotificationClosed',path='\(Self.path)'") { [weak self] m in
-            guard let self, let owner = self.owner, m.sender == owner,
+            guard let self, self.ownerWatch?.isOwner(m) == true,
                   let id = try? m.readUInt32(), let reason = try? m.readUInt32() else { return }
             self.onClosed?(id, reason)
         })
-        try bus.callAsync(destination: "org.freedesktop.DBus", path: "/org/freedesktop/DBus", interface: "org.freedesktop.DBus",
-                          member: "GetNameOwner", build: { m throws(SystemError) in try m.append(Self.name) }) { [weak self] result in
-            guard let self else { return }
-            if case .success(let reply) = result, let name = try? reply.readString() {
-                self.ownerChanged(name)
-            } else {
-                self.ownerChanged(nil)
-            }
-        }
+        ownerWatch = try BusNameWatch(bus: bus, name: Self.name) { [weak self] owner in self?.ownerChanged(owner) }
     }
 
     private func ownerChanged(_ new: String?) {
-        owner = new
         capabilities = []
         guard new != nil else { onOwnerChanged?(nil); return }
         do {

@@ -142,6 +142,11 @@ final class ReminderService {
     }
 
     private func serverChanged(_ owner: String?) {
+        // Bubble ids belong to the server that gave them out: a new one (or a name that
+        // changed hands) must not have its ids taken for ours.
+        bubbleOfSlot = [:]
+        slotOfBubble = [:]
+        digestBubble = 0
         guard let owner else {
             return setState("no notification server on the session bus; reminders wait for one", level: .warning)
         }
@@ -154,10 +159,12 @@ final class ReminderService {
     private func watchSleep() {
         do {
             let system = try Bus(.system, loop: manager.loop)
+            // Believed only from logind's unique name: any peer can send the signal.
+            let logind = try BusNameWatch(bus: system, name: "org.freedesktop.login1") { _ in }
             sleepWatch = try system.addMatch(
                 "type='signal',sender='org.freedesktop.login1',interface='org.freedesktop.login1.Manager',member='PrepareForSleep',path='/org/freedesktop/login1'"
-            ) { [unowned self] m in
-                if (try? m.readBool()) == false { self.manager.tick(reason: "resume") }
+            ) { [unowned self, logind] m in
+                if logind.isOwner(m), (try? m.readBool()) == false { self.manager.tick(reason: "resume") }
             }
             systemBus = system
         } catch {

@@ -345,3 +345,77 @@ def test_a_holiday_bomb_does_not_stall_start_or_reload(home, tmp_path):
         assert daemon.ctl("reload").returncode == 0
     finally:
         daemon.stop()
+
+
+FORGER = r'''
+import sys, dbus, dbus.lowlevel
+bus = dbus.SessionBus()
+target, old, nid = sys.argv[1], sys.argv[2], int(sys.argv[3])
+driver = bus.get_object("org.freedesktop.DBus", "/org/freedesktop/DBus")
+def unicast(path, iface, member, sig, *args):
+    m = dbus.lowlevel.SignalMessage(path, iface, member)
+    m.set_destination(target)
+    m.append(*args, signature=sig)
+    bus.send_message(m)
+# "I own org.freedesktop.Notifications now", sent to the daemon alone, then a click on "done".
+unicast("/org/freedesktop/DBus", "org.freedesktop.DBus", "NameOwnerChanged", "sss",
+        "org.freedesktop.Notifications", old, bus.get_unique_name())
+unicast("/org/freedesktop/Notifications", "org.freedesktop.Notifications", "ActionInvoked", "us", dbus.UInt32(nid), "done")
+bus.flush()
+'''
+
+
+def test_forged_name_owner_and_action_are_ignored(home, session_bus, tmp_path):
+    from conftest import FakeNotificationServer
+    from test_reminders import move_slot, with_bus
+    with_bus(home, session_bus)
+    server = FakeNotificationServer(session_bus, tmp_path / "notify.log")
+    daemon = Daemon(home, FUTURE + '[reminders]\nat = ["0m"]\n')
+    env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=session_bus)
+    try:
+        move_slot(daemon, "w01d1", 2)
+        bubble = wait_until(lambda: server.calls(), what="a Notify")[0]
+        # The daemon's unique name, found by its pid; the real server's, by its name.
+        names = subprocess.run(["/usr/bin/python3", "-c",
+                                "import dbus,sys\nb=dbus.SessionBus()\nd=b.get_object('org.freedesktop.DBus','/org/freedesktop/DBus')\n"
+                                "i=dbus.Interface(d,'org.freedesktop.DBus')\n"
+                                "print(i.GetNameOwner('org.freedesktop.Notifications'))\n"
+                                "print(*[n for n in i.ListNames() if n.startswith(':') and i.GetConnectionUnixProcessID(n)==int(sys.argv[1])])",
+                                str(daemon.process.pid)], env=env, capture_output=True, text=True, check=True).stdout.split()
+        real, ours = names[0], names[1]
+        subprocess.run(["/usr/bin/python3", "-c", FORGER, ours, real, str(bubble["id"])], env=env, check=True)
+        time.sleep(1)
+        assert daemon.ctl_json("agenda", "--week", "1")[0]["state"] == "scheduled"
+        assert daemon.ctl_json("status")["notifications"] == f"delivering to the notification server {real} (with actions)"
+        # The real server's click still works.
+        server.invoke(bubble["id"], "done")
+        wait_until(lambda: daemon.ctl_json("agenda", "--week", "1")[0]["state"] == "done", what="the real click")
+    finally:
+        daemon.stop()
+        server.stop()
+
+
+def test_a_corrupt_published_row_is_rebuilt_not_a_crash(home):
+    import sqlite3
+    daemon = Daemon(home)
+    feed = home.root / "data" / "pgtrack" / "pgtrack.ics"
+    try:
+        wait_until(feed.exists, what="the feed")
+        daemon.ctl_json("skip", "w02d1")
+        wait_until(lambda: b"STATUS:CANCELLED" in feed.read_bytes(), what="the skip published")
+    finally:
+        daemon.stop()
+    db = sqlite3.connect(home.state_db)
+    with db:
+        # The columns are NOT NULL, but SQLite keeps any type in any column.
+        db.execute("UPDATE published SET sequence = 'many', modified = 'yesterday' WHERE slot = 'w02d1'")
+        db.execute("UPDATE published SET digest = x'00ff' WHERE slot = 'w03d1'")
+    db.close()
+    daemon = Daemon(home)
+    try:
+        assert daemon.ctl_json("status")["total"] == 90
+        daemon.ctl_json("skip", "w04d1")
+        wait_until(lambda: feed.read_bytes().count(b"STATUS:CANCELLED") == 2, what="publishing goes on")
+    finally:
+        daemon.stop()
+    assert daemon.process.returncode == 0
