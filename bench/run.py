@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """pgtrack's benchmarks, each side by side with its anchors measured in the same run.
 
-    python3 bench/run.py [SECTION ...]     # sections: export idle api cli reminders memory leaks crash
+    python3 bench/run.py [SECTION ...]     # sections: export idle api cli reminders memory hostile leaks crash
 
 Each section writes bench/results/SECTION.json (figures, machine, date);
 bench/RESULTS.md is then rewritten from every results file. `make bench` runs all.
@@ -413,6 +413,165 @@ def bench_memory():
         "notes": "The daemon neither trims nor advises its memory away: these are the pages it holds."}
 
 
+def call(sock, method, **params):
+    """One io.pgtrack.Tracker call on a fresh connection; the reply."""
+    c = socket.socket(socket.AF_UNIX)
+    c.settimeout(10)
+    c.connect(str(sock))
+    c.sendall(json.dumps({"method": "io.pgtrack.Tracker." + method, "parameters": params}).encode() + b"\0")
+    data = b""
+    while not data.endswith(b"\0"):
+        chunk = c.recv(1 << 20)
+        if not chunk:
+            break
+        data += chunk
+    c.close()
+    return json.loads(data[:-1]) if data else {"error": "closed"}
+
+
+def bench_hostile():
+    """What the daemon does with hostile input, and its private memory after each."""
+    rows = []
+    future = "[plan]\nstart = \"2030-01-07\"\n[schedule]\ntimezone = \"Europe/Berlin\"\n"
+    home = Home(future)
+    daemon = home.start()
+    time.sleep(1)
+    pid = daemon.pid
+    pd = lambda: mb(smaps_kb(pid)["private_dirty"])
+    rows.append(["(after start)", "serving", pd(), "", ""])
+
+    # 60 connections streaming Monitor, each then pipelining 8 MiB of 60 KB calls.
+    request = json.dumps({"method": "io.pgtrack.Tracker.Status", "parameters": {"pad": "x" * 60000}}).encode() + b"\0"
+    monitor = json.dumps({"method": "io.pgtrack.Tracker.Monitor", "more": True}).encode() + b"\0"
+    conns, accepted = [], 0
+    for _ in range(60):
+        c = socket.socket(socket.AF_UNIX)
+        c.connect(str(home.socket))
+        c.setblocking(False)
+        c.sendall(monitor)
+        sent = 0
+        while sent < 8 << 20:
+            try:
+                sent += c.send(request * 4)
+            except BlockingIOError:
+                break
+        accepted += sent
+        conns.append(c)
+    time.sleep(1)
+    rows.append(["60 Monitor streams + 8 MiB of queued calls each", f"stopped reading after {accepted / 60 / 1024:.0f} KiB a connection",
+                 pd(), "", ""])
+    for c in conns:
+        c.close()
+
+    # 200 calls pipelined in one write.
+    c = socket.socket(socket.AF_UNIX)
+    c.connect(str(home.socket))
+    c.settimeout(10)
+    c.sendall((json.dumps({"method": "io.pgtrack.Tracker.Status"}).encode() + b"\0") * 200)
+    data = b""
+    while data.count(b"\0") < 200:
+        chunk = c.recv(1 << 20)
+        if not chunk:
+            break
+        data += chunk
+    c.close()
+    rows.append(["200 calls pipelined in one write", f"{data.count(bytes(1))} replies", pd(), "", ""])
+
+    # 1,500 skip + undo pairs with the longest reason allowed, and one over it.
+    over = call(home.socket, "Skip", slot="w01d1", reason="x" * 60000)
+    for i in range(1500):
+        call(home.socket, "Skip", slot="w01d1", reason="r" * 300)
+        call(home.socket, "Undo")
+    ledger = home.root / "state" / "pgtrack" / "pgtrack.sqlite"
+    rows.append(["1,500 skip+undo pairs, 300-character reasons; a 60 KB reason",
+                 f"ledger {ledger.stat().st_size / 1e6:.1f} MB; 60 KB: {over.get('error', 'accepted').rsplit('.', 1)[-1]}", pd(), "", ""])
+
+    # A reschedule to the year 3500 and 10,000 garbage messages.
+    far = call(home.socket, "Reschedule", slot="w01d1", start="3500-01-01T18:00:00+01:00")
+    import random
+    rng = random.Random(1)
+    for _ in range(10000):
+        g = socket.socket(socket.AF_UNIX)
+        g.connect(str(home.socket))
+        g.sendall(bytes(rng.randrange(256) for _ in range(64)) + b"\0")
+        try:
+            g.recv(4096)
+        except OSError:
+            pass
+        g.close()
+    rows.append(["reschedule to 3500; 10,000 random messages", f"{far.get('error', 'accepted').rsplit('.', 1)[-1]}; still serving: "
+                 + ("yes" if "parameters" in call(home.socket, "Status") else "NO"), pd(), "", ""])
+    daemon.send_signal(signal.SIGTERM)
+    daemon.wait()
+    home.cleanup()
+
+    # A reply over 1 MiB: 52 weeks of 5 tasks with 4 KB titles.
+    work = Path(tempfile.mkdtemp(prefix="hostile-"))
+    plan = work / "long.md"
+    plan.write_text("# Long\n" + "".join(f"### Week {w}\n" + "".join(f"- [ ] {'x' * 4000} {w}.{t}\n" for t in range(1, 6))
+                                        for w in range(1, 53)))
+    home = Home(future.replace("[plan]\n", f'[plan]\nfile = "{plan}"\n'))
+    daemon = home.start()
+    big = call(home.socket, "ListSlots")
+    rows.append(["ListSlots of a plan with 4 KB titles (1.1 MB)", big.get("error", "sent").rsplit(".", 1)[-1],
+                 mb(smaps_kb(daemon.pid)["private_dirty"]), "", ""])
+    daemon.send_signal(signal.SIGTERM)
+    daemon.wait()
+    home.cleanup()
+
+    # A holidays file with one all-day event to 2999, repeating daily from 1900.
+    bomb = work / "bomb.ics"
+    bomb.write_bytes(b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:b\r\nDTSTART;VALUE=DATE:19000101\r\n"
+                     b"DTEND;VALUE=DATE:29991231\r\nRRULE:FREQ=DAILY\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    starts = {}
+    for name in ("plain", "bomb"):
+        config = future.replace('timezone = "Europe/Berlin"', 'timezone = "Europe/Berlin"' + (f'\nholidays = "{bomb}"' if name == "bomb" else ""))
+        times = []
+        for _ in range(5):
+            h = Home(config)
+            t0 = time.perf_counter()
+            d = h.start()
+            times.append(time.perf_counter() - t0)
+            d.send_signal(signal.SIGTERM)
+            d.wait()
+            h.cleanup()
+        starts[name] = sorted(times)[2]
+    rows.append(["holidays: one event to 2999, daily from 1900", f"start to socket {starts['bomb'] * 1000:.0f} ms",
+                 "", "same plan, no holidays", f"{starts['plain'] * 1000:.0f} ms"])
+
+    # Out of descriptors: 120 clients against a limit of 64.
+    h = Home(future + "[control]\nmax_connections = 4096\n")
+    d = subprocess.Popen(["prlimit", "--nofile=64", str(BIN / "pgtrackd")], env=h.env, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    while not h.socket.exists():
+        time.sleep(0.01)
+    clients = []
+    for _ in range(120):
+        c = socket.socket(socket.AF_UNIX)
+        c.setblocking(False)
+        try:
+            c.connect(str(h.socket))
+        except OSError:
+            pass
+        clients.append(c)
+    time.sleep(0.5)
+    ticks = lambda: sum(int(x) for x in open(f"/proc/{d.pid}/stat").read().rsplit(")", 1)[1].split()[11:13])
+    t0 = ticks()
+    time.sleep(2)
+    used = ticks() - t0
+    rows.append(["120 clients at RLIMIT_NOFILE 64", f"{used * 10} ms of CPU in 2 s", mb(smaps_kb(d.pid)["private_dirty"]), "", ""])
+    for c in clients:
+        c.close()
+    d.terminate()
+    d.wait()
+    h.cleanup()
+    shutil.rmtree(work, ignore_errors=True)
+    return {"title": "Hostile input", "rows": rows,
+            "columns": ["input", "what pgtrackd did", "Private_Dirty after", "anchor", "anchor's figure"],
+            "notes": "The holidays row's anchor is the same start without the holidays file. "
+                     "Every config that used to kill it (durations past their bounds, toml++'s asserting headers) exits 78 at start and is refused on reload: Tests/integration/test_hostile.py."}
+
+
 def bench_leaks():
     r = subprocess.run([sys.executable, str(ROOT / "bench" / "leaks.py")], capture_output=True, text=True, env=dict(os.environ, PGTRACK_BIN=str(BIN)))
     data = json.loads(r.stdout.strip().splitlines()[0])
@@ -442,7 +601,8 @@ def bench_crash():
 
 
 SECTIONS = {"export": bench_export, "idle": bench_idle, "api": bench_api, "cli": bench_cli,
-            "reminders": bench_reminders, "memory": bench_memory, "leaks": bench_leaks, "crash": bench_crash}
+            "reminders": bench_reminders, "memory": bench_memory, "hostile": bench_hostile, "leaks": bench_leaks,
+            "crash": bench_crash}
 
 
 def render():
@@ -455,8 +615,9 @@ def render():
         if not path.exists():
             continue
         r = json.loads(path.read_text())
+        columns = r.get("columns", ["measure", "pgtrack", "anchor", "anchor's figure", "ratio"])
         parts += [f"## {r['title']}", "", f"Measured {r['date']} on {r['machine']}.", "",
-                  "| measure | pgtrack | anchor | anchor's figure | ratio |", "| --- | --- | --- | --- | --- |"]
+                  "| " + " | ".join(columns) + " |", "| " + " | ".join("---" for _ in columns) + " |"]
         parts += ["| " + " | ".join(row) + " |" for row in r["rows"]]
         if r.get("goals"):
             parts += ["", "Goals: " + "; ".join(r["goals"]) + "."]
