@@ -117,8 +117,7 @@ public struct CalendarExport {
         e.add(zoned(icalproperty_new_dtend, c.end, zone))
         e.add(icalproperty_new_summary(c.summary))
         e.add(icalproperty_new_description(c.description))
-        e.add(icalproperty_new_categories("Study"))
-        e.add(icalproperty_new_categories(schedule.plan.shortName))
+        e.add(Self.categories(["Study", schedule.plan.shortName]))
         e.add(icalproperty_new_status(c.status))
         e.add(icalproperty_new_transp(c.transparent ? ICAL_TRANSP_TRANSPARENT : ICAL_TRANSP_OPAQUE))
         if let alarm = c.alarm {
@@ -174,5 +173,17 @@ public struct CalendarExport {
         var out: [String: String] = [:]
         for slot in publishedSlots { out[uid(slot) + ".ics"] = calendar(events: [slot]).text }
         return out
+    }
+}
+
+extension CalendarExport {
+    /// One `CATEGORIES:a,b` property. RFC 5545 allows the property more than once, but
+    /// ics.py refuses a VEVENT with two ("at most one CATEGORIES"), and so do the
+    /// dashboards built on it: one line reads everywhere. libical writes the commas of a
+    /// CATEGORIES value as list separators, so the values themselves must not contain
+    /// any (nor `;` or `\`): those are dropped (the plan's short name has none anyway).
+    static func categories(_ values: [String]) -> OpaquePointer? {
+        let clean = values.map { $0.filter { $0 != "," && $0 != ";" && $0 != "\\" && !$0.isNewline } }.filter { !$0.isEmpty }
+        return icalproperty_new_categories(clean.joined(separator: ","))
     }
 }
