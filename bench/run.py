@@ -82,6 +82,7 @@ def smaps_kb(pid):
     """Private_Dirty and Pss of a process, in kB, from /proc/PID/smaps_rollup: what it
     owns and its fair share of what it maps, not VmRSS (which counts every shared clean
     page of the binary and libraries that was ever read)."""
+    os.sync()  # a just-linked binary's dirty page-cache pages would count as Private_Dirty
     text = Path(f"/proc/{pid}/smaps_rollup").read_text()
     field = lambda name: int(re.search(rf"^{name}:\s+(\d+) kB", text, re.M).group(1))
     return {"private_dirty": field("Private_Dirty"), "pss": field("Pss")}
@@ -284,7 +285,11 @@ def bench_cli():
     return {"title": "CLI wall time (hyperfine, median of 200 runs)", "rows": [
         ["pgtrackctl status", f"{ours:.2f} ms", "calcurse -a", f"{cal:.2f} ms", f"{ours / cal:.2f}×"],
         ["pgtrackctl status", f"{ours:.2f} ms", "remind -n", f"{remind:.2f} ms", f"{ours / remind:.2f}×"],
-    ], "goals": [f"pgtrackctl status ≤ 1.5 × calcurse -a: {ours / cal:.2f}×"]}
+    ], "goals": [f"pgtrackctl status ≤ 1.5 × calcurse -a: {ours / cal:.2f}×"],
+        "notes": "pgtrackctl is a position-independent executable with full RELRO (BIND_NOW) that loads libstdc++ for the "
+                 "Swift runtime. Until 2026-11-25 it was a fully static, non-PIE executable and took 1.25 ms here (0.77× "
+                 "calcurse); the extra millisecond is the dynamic loader binding every symbol at start. A static-pie build "
+                 "crashed in the Swift runtime, so the goal is missed knowingly: hardening is not traded for this figure."}
 
 
 def private_bus(work):
@@ -378,6 +383,21 @@ def bench_reminders():
         "notes": "remind and calcurse check their queues on minute boundaries; remind's figure is one reminder set for the next minute."}
 
 
+def send_garbage(sock, count):
+    """`count` connections, each sending 64 random bytes and a NUL, reading what comes back."""
+    import random
+    rng = random.Random(1)
+    for _ in range(count):
+        g = socket.socket(socket.AF_UNIX)
+        g.connect(str(sock))
+        g.sendall(bytes(rng.randrange(256) for _ in range(64)) + b"\0")
+        try:
+            g.recv(4096)
+        except OSError:
+            pass
+        g.close()
+
+
 def bench_memory():
     """Private memory across 100,000 Status calls and 10,000 rejected messages."""
     home = Home()
@@ -386,17 +406,7 @@ def bench_memory():
     start = smaps_kb(daemon.pid)
     run_json([str(BIN / "pgtrack-bench"), "api-load", str(home.socket), "8", "100000"])
     calls = smaps_kb(daemon.pid)
-    import random
-    rng = random.Random(1)
-    for i in range(10000):
-        s = socket.socket(socket.AF_UNIX)
-        s.connect(str(home.socket))
-        s.sendall(bytes(rng.randrange(256) for _ in range(64)) + b"\0")
-        try:
-            s.recv(4096)
-        except OSError:
-            pass
-        s.close()
+    send_garbage(home.socket, 10000)
     garbage = smaps_kb(daemon.pid)
     time.sleep(2)
     quiet = smaps_kb(daemon.pid)
@@ -463,7 +473,7 @@ def bench_hostile():
     for c in conns:
         c.close()
     time.sleep(2)
-    rows.append(["… those 60 connections closed, 2 s later", "trimmed a second after the last activity", pd(), "", ""])
+    rows.append(["… those 60 connections closed, 2 s later", "bounded; malloc keeps the fragmented heap", pd(), "", ""])
 
     # 200 calls pipelined in one write.
     c = socket.socket(socket.AF_UNIX)
@@ -490,17 +500,7 @@ def bench_hostile():
 
     # A reschedule to the year 3500 and 10,000 garbage messages.
     far = call(home.socket, "Reschedule", slot="w01d1", start="3500-01-01T18:00:00+01:00")
-    import random
-    rng = random.Random(1)
-    for _ in range(10000):
-        g = socket.socket(socket.AF_UNIX)
-        g.connect(str(home.socket))
-        g.sendall(bytes(rng.randrange(256) for _ in range(64)) + b"\0")
-        try:
-            g.recv(4096)
-        except OSError:
-            pass
-        g.close()
+    send_garbage(home.socket, 10000)
     rows.append(["reschedule to 3500; 10,000 random messages", f"{far.get('error', 'accepted').rsplit('.', 1)[-1]}; still serving: "
                  + ("yes" if "parameters" in call(home.socket, "Status") else "NO"), pd(), "", ""])
     daemon.send_signal(signal.SIGTERM)

@@ -34,7 +34,7 @@ final class Manager {
     private var publishRetry: TimerSource?
     /// Returns freed heap to the kernel once the loop has been quiet for a second.
     private var trimTimer: TimerSource?
-    private var activity = 0, activitySeenByTrim = 0, trimArmed = false
+    private var lastActivity = Microseconds(rawValue: 0), trimArmed = false
     /// Seconds until the next retry of a failed calendar write; 0 while writes succeed.
     private var publishRetryDelay = 0.0
     private(set) var listenFD: Int32 = -1
@@ -178,20 +178,19 @@ final class Manager {
     // MARK: - Memory
 
     /// Something ran (a call, a tick): a trim waits until a second has passed without.
-    /// Costs a counter increment; the timer is armed only when none is.
+    /// Costs a clock read (vDSO, no system call); the timer is armed only when none is.
     func noteActivity() {
-        activity &+= 1
-        if !trimArmed { trimArmed = (try? trimTimer?.arm(at: Clock.monotonic.now + .seconds(1))) != nil }
+        lastActivity = Clock.monotonic.now
+        if !trimArmed { trimArmed = (try? trimTimer?.arm(at: lastActivity + .seconds(1))) != nil }
     }
 
     /// A second after the last activity, gives the heap that work freed back to the
-    /// kernel (`malloc_trim`): 0.6 MB after start-up, 6.5 MB after 60 hostile connections
-    /// closed (bench/RESULTS.md). It runs before any idle window: between deadlines the
-    /// daemon makes no system call.
+    /// kernel (`malloc_trim`): 0.6 MB after start-up (bench/RESULTS.md). It runs before
+    /// any idle window: between deadlines the daemon makes no system call.
     private func trimIfQuiet() {
-        if activity != activitySeenByTrim {
-            activitySeenByTrim = activity
-            trimArmed = (try? trimTimer?.arm(at: Clock.monotonic.now + .seconds(1))) != nil
+        let quietFrom = lastActivity + .seconds(1)
+        if Clock.monotonic.now < quietFrom {
+            trimArmed = (try? trimTimer?.arm(at: quietFrom)) != nil
             return
         }
         trimArmed = false

@@ -185,6 +185,7 @@ def test_a_socket_that_never_accepts_does_not_hang_start_up(home):
 
 def private_dirty_kb(pid):
     import re
+    os.sync()  # see test_memory.private_dirty_kb
     text = open(f"/proc/{pid}/smaps_rollup").read()
     return int(re.search(r"^Private_Dirty:\s+(\d+) kB", text, re.M).group(1))
 

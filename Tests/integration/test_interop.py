@@ -88,6 +88,11 @@ def utc(dt):
     return dt.astimezone(timezone.utc).replace(microsecond=0)
 
 
+def utc_minute(text):
+    """`2027-03-22T17:00`, as khal and calcurse print a time with TZ=UTC."""
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M").replace(tzinfo=timezone.utc)
+
+
 def read_libical(path, work):
     cc = require_tool("cc")
     binary = work / "libical_read"
@@ -159,9 +164,8 @@ def read_khal(path, work):
         if not line.strip():
             continue
         uid, start, end, status, title = line.split("\t", 4)
-        parse = lambda s: datetime.strptime(s, "%Y-%m-%dT%H:%M").replace(tzinfo=timezone.utc)
         # khal shows a cancelled event's status as the word CANCELLED and nothing for others.
-        events.append({"uid": uid, "start": parse(start), "end": parse(end), "summary": title,
+        events.append({"uid": uid, "start": utc_minute(start), "end": utc_minute(end), "summary": title,
                        **({"status": "CANCELLED"} if status.strip() == "CANCELLED" else {})})
     return events
 
@@ -186,8 +190,7 @@ def read_calcurse(path, work):
         if not re.match(r"\d{4}-", line):
             continue
         start, end, summary = line.split("\t", 2)
-        parse = lambda s: datetime.strptime(s, "%Y-%m-%dT%H:%M").replace(tzinfo=timezone.utc)
-        events.append({"start": parse(start), "end": parse(end), "summary": summary})
+        events.append({"start": utc_minute(start), "end": utc_minute(end), "summary": summary})
     return events
 
 
