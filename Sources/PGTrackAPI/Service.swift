@@ -21,6 +21,8 @@ public protocol TrackerBackend: AnyObject {
     func calendarFeed(now: Date) throws -> String
     /// Re-reads config and plan; the summary says what was loaded.
     func reload() throws(ReloadError) -> String
+    /// Where the calendar is; with `rotateToken`, after replacing the HTTP token.
+    func feedInfo(rotateToken: Bool) throws -> API.FeedInfo
 }
 
 /// A version of everything a view depends on; equal stamps mean equal views.
@@ -43,6 +45,7 @@ public enum Request: Equatable, Sendable {
     case change(Change)
     case export(format: String)
     case reload
+    case feed(rotateToken: Bool)
     case monitor
 
     /// Reads a call. The server has already checked the parameters' types against the
@@ -75,6 +78,7 @@ public enum Request: Equatable, Sendable {
         case "Undo": self = .change(.undo)
         case "Export": self = .export(format: p["format"]?.string ?? "")
         case "Reload": self = .reload
+        case "Feed": self = .feed(rotateToken: p["rotateToken"]?.bool ?? false)
         case "Monitor": self = .monitor
         default: throw VarlinkError.methodNotImplemented(TrackerInterface.name + "." + method)
         }
@@ -110,6 +114,8 @@ public final class TrackerService {
             return ["content": .string(try export(format, now: now))]
         case .reload:
             return ["summary": .string(try backend.reload())]
+        case .feed(let rotate):
+            return try backend.feedInfo(rotateToken: rotate).wire
         case .change, .monitor:
             preconditionFailure("changes go through apply(_:now:), Monitor through the daemon")
         }

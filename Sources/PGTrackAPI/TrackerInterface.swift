@@ -76,6 +76,10 @@ method Export(format: string) -> (content: string)
 # Re-reads the config and the plan; a broken file keeps the last good ones.
 method Reload() -> (summary: string)
 
+# Where the calendar is: the feed file, its HTTP URL (under a secret token), the progress
+# page, the vdir; null where off. With rotateToken, a new token first: old URLs stop working.
+method Feed(rotateToken: ?bool) -> (file: ?string, url: ?string, page: ?string, vdir: ?string)
+
 # Streams a reply for every change (with `more`) until the client hangs up.
 method Monitor() -> (kind: string, slot: ?string, at: string, summary: string)
 

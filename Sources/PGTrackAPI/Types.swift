@@ -222,4 +222,30 @@ extension API {
                      ("slots", .array(slots.map(\.wire)))])
         }
     }
+
+    /// The reply of `Feed`: where the calendar can be had.
+    public struct FeedInfo: WireValue {
+        public var file: String?
+        public var url: String?
+        public var page: String?
+        public var vdir: String?
+
+        public init(file: String?, url: String?, page: String?, vdir: String?) {
+            self.file = file
+            self.url = url
+            self.page = page
+            self.vdir = vdir
+        }
+
+        public init(wire json: JSON, path: String) throws(WireError) {
+            let f = try Fields(json, path: path)
+            self.init(file: try f.optionalString("file"), url: try f.optionalString("url"), page: try f.optionalString("page"),
+                      vdir: try f.optionalString("vdir"))
+        }
+
+        public var wire: JSON {
+            .object([("file", file.map(JSON.string) ?? .null), ("url", url.map(JSON.string) ?? .null),
+                     ("page", page.map(JSON.string) ?? .null), ("vdir", vdir.map(JSON.string) ?? .null)])
+        }
+    }
 }

@@ -38,6 +38,9 @@ public final class CalendarPublisher {
     /// What the files on disk show; the daemon ticks at every deadline, and most ticks
     /// change nothing, so an unchanged source is not exported again.
     private var written: CalendarSource?
+    /// The feed as last published, for serving from memory (HTTP): its text, and the
+    /// latest LAST-MODIFIED among its events.
+    public private(set) var served: (text: String, modified: Date)?
 
     public init(writer: CalendarWriter, store: any RevisionStore) {
         self.writer = writer
@@ -64,7 +67,9 @@ public final class CalendarPublisher {
     public func publish(_ source: CalendarSource, now: Date) throws -> Bool {
         if written == source { return false }
         let export = try export(source, now: now, record: true)
-        let wrote = try writer.writeFeed(export.feed())
+        let feed = export.feed()
+        served = (feed, export.revisions.values.map(\.modified).max() ?? now)
+        let wrote = try writer.writeFeed(feed)
         if writer.vdirPath != nil {
             try writer.syncVdir(export.vdirFiles(), name: export.calendarName, color: source.settings.color)
         }

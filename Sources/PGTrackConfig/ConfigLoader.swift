@@ -43,8 +43,9 @@ public enum ConfigLoader {
             case "reminders": try reader.read(section, name, into: &config.reminders, reminderKeys)
             case "calendar": try reader.read(section, name, into: &config.calendar, calendarKeys)
             case "control": try reader.read(section, name, into: &config.control, controlKeys)
+            case "http": try reader.read(section, name, into: &config.http, httpKeys)
             default:
-                throw reader.error(name, "unknown section; expected one of [plan], [schedule], [reminders], [calendar], [control]")
+                throw reader.error(name, "unknown section; expected one of [plan], [schedule], [reminders], [calendar], [control], [http]")
             }
         }
         return config
@@ -165,6 +166,25 @@ enum Bound {
     static let week = 7 * 86400
 }
 
+extension ConfigLoader {
+    static let httpKeys: [String: Setter<Config.HTTPSettings>] = [
+        "enabled": { s, v throws(ValueError) in s.enabled = try v.bool() },
+        "listen": { s, v throws(ValueError) in
+            let list = try v.stringOrStrings()
+            guard !list.isEmpty else { throw ValueError("expected at least one address such as \"127.0.0.1:8787\"") }
+            for a in list where ListenAddress(a) == nil {
+                throw ValueError("expected addresses such as \"127.0.0.1:8787\" or \"[::1]:8787\", found \(quoted(a))")
+            }
+            s.listen = list
+        },
+        "names": { s, v throws(ValueError) in s.names = try v.strings() },
+        "tls_cert": { s, v throws(ValueError) in s.tlsCert = try v.string() },
+        "tls_key": { s, v throws(ValueError) in s.tlsKey = try v.string() },
+        "max_connections": { s, v throws(ValueError) in s.maxConnections = try v.int(in: 1...1024) },
+        "timeout": { s, v throws(ValueError) in s.timeout = try v.span(in: 1...Bound.day) },
+    ]
+}
+
 /// A value that does not fit its key; the loader adds file, line and key.
 struct ValueError: Error {
     var message: String
@@ -207,6 +227,12 @@ struct Value {
         guard let i = node.int else { throw typeError("an integer") }
         guard range.contains(i) else { throw ValueError("expected \(range.lowerBound) to \(range.upperBound), found \(i)") }
         return i
+    }
+
+    /// A string or an array of strings (`listen = "a"` or `listen = ["a", "b"]`).
+    func stringOrStrings() throws(ValueError) -> [String] {
+        if let s = node.string { return [s] }
+        return try strings()
     }
 
     func strings() throws(ValueError) -> [String] {

@@ -26,19 +26,27 @@ public enum ServiceManager {
     /// The descriptors passed by socket activation, by `FileDescriptorName=`.
     /// They are marked close-on-exec; `LISTEN_*` is removed from the environment.
     public static func listenedSockets() -> [String: Int32] {
+        passedSockets.compactMapValues(\.first)
+    }
+
+    /// Every socket passed, by name (several may share one, as `http` for an IPv4 and an
+    /// IPv6 listener). Read once: `sd_listen_fds_with_names` unsets the variables it reads.
+    public static func listenedSocketsAll() -> [String: [Int32]] { passedSockets }
+
+    private static let passedSockets: [String: [Int32]] = {
         var names: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
         let n = sd_listen_fds_with_names(1, &names)
         guard n > 0 else { return [:] }
-        var out: [String: Int32] = [:]
+        var out: [String: [Int32]] = [:]
         for i in 0..<Int(n) {
             let fd = SD_LISTEN_FDS_START + Int32(i)
             let name = names?[i].map { String(cString: $0) } ?? "unknown"
-            out[name] = fd
+            out[name, default: []].append(fd)
             free(names?[i])
         }
         free(names)
         return out
-    }
+    }()
 
     /// Whether `fd` is a listening Unix stream socket (what the .socket unit passes).
     public static func isListeningUnixSocket(_ fd: Int32) -> Bool {

@@ -4,6 +4,7 @@ import PGTrackAPI
 import PGTrackCalendar
 import PGTrackCore
 import PGTrackStore
+import PGTrackWeb
 import Systemd
 import Varlink
 import VarlinkServer
@@ -29,6 +30,10 @@ final class Manager {
     private var server: VarlinkServer?
     private var control: Control?
     private var reminders: ReminderService?
+    /// The feed over HTTP; nil with `http.enabled = false`.
+    private var http: HTTPFeed?
+    /// The feed text the HTTP site serves now.
+    private var servedText: String?
     private var publisher: CalendarPublisher
     /// Armed only after a failed write, to try again.
     private var publishRetry: TimerSource?
@@ -133,6 +138,17 @@ final class Manager {
         }
     }
 
+    /// Starts the HTTP listeners (`http.enabled`): sockets systemd passed under the name
+    /// `http`, else `http.listen`. A port in use is an error naming the address.
+    func startHTTP() throws {
+        guard config.http.enabled else { return }
+        let passed = ServiceManager.listenedSocketsAll()["http"] ?? []
+        let feed = try HTTPFeed(loop: loop, settings: config.http, passed: passed,
+                                tokenPath: (settings.paths.stateDatabase as NSString).deletingLastPathComponent + "/http-token", log: log)
+        http = feed
+        for a in feed.addresses { log.info("feed served on \(feed.tls ? "https" : "http")://\(a)/") }
+    }
+
     /// Whether reminders reach a notification server.
     var notificationState: String { reminders?.state ?? "not started" }
 
@@ -231,6 +247,7 @@ final class Manager {
     /// the daemon keeps serving meanwhile.
     func publish(now: Date) {
         do {
+            defer { serveFeed() }
             if try publisher.publish(calendarSource(now: now), now: now) { log.debug("calendar written to \(settings.paths.calendarFile ?? "-")") }
             if publishRetryDelay > 0 { log.info("calendar files written again") }
             publishRetryDelay = 0
@@ -240,6 +257,13 @@ final class Manager {
             publishRetryDelay = min(max(5, publishRetryDelay * 2), 300)
             try? publishRetry?.arm(at: Clock.monotonic.now + .seconds(publishRetryDelay))
         }
+    }
+
+    /// Hands the HTTP site the feed as last published, when it changed.
+    private func serveFeed() {
+        guard let http, let served = publisher.served, served.text != servedText else { return }
+        servedText = served.text
+        http.site.feed = FeedDocument(bytes: Array(served.text.utf8), modified: served.modified)
     }
 
     private func reportTransitions(_ schedule: Schedule, from: Date, to: Date) {
@@ -286,6 +310,10 @@ final class Manager {
             throw ReloadError("\(error)")
         }
         var notes: [String] = []
+        if candidate.config.http != settings.config.http {
+            notes.append("[http] takes effect at the next start")
+            log.notice("[http] changed; the daemon keeps its listeners until it restarts")
+        }
         if candidate.paths.controlSocket != settings.paths.controlSocket {
             notes.append("control.socket takes effect at the next start")
             log.notice("control.socket changed to \(candidate.paths.controlSocket); the daemon keeps \(settings.paths.controlSocket) until it restarts")
@@ -345,6 +373,16 @@ extension Manager: TrackerBackend {
     /// nothing is written or recorded.
     func calendarFeed(now: Date) throws -> String {
         try publisher.export(calendarSource(now: now), now: now, record: false).feed()
+    }
+
+    func feedInfo(rotateToken: Bool) throws -> API.FeedInfo {
+        if rotateToken {
+            guard let http else { throw ReloadError("the HTTP feed is off (http.enabled = false)") }
+            try http.rotateToken()
+            log.info("feed token replaced; the old URL answers 404 from now on")
+        }
+        let vdir = config.calendar.vdir
+        return API.FeedInfo(file: settings.paths.calendarFile, url: http?.url, page: nil, vdir: vdir.isEmpty ? nil : vdir)
     }
 }
 

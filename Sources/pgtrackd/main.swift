@@ -88,6 +88,7 @@ do {
     manager = try Manager(tracker: tracker, settings: settings, source: source, log: log, now: now)
     try manager.setUpSources()
     try manager.takeControlSocket()
+    try manager.startHTTP()
     try manager.startReminders()
 } catch let error as SocketError where error.errno == .addressInUse {
     fail("already running: \(error.call)", status: 1)

@@ -32,6 +32,10 @@ final class TestBackend: TrackerBackend {
     }
     func revertedKind(_ undo: LedgerEvent) -> String { tracker.events.first { $0.id == undo.target }?.kind.rawValue ?? "change" }
     func calendarFeed(now: Date) throws -> String { "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n" }
+    func feedInfo(rotateToken: Bool) throws -> API.FeedInfo {
+        API.FeedInfo(file: "/home/u/.local/share/pgtrack/pgtrack.ics", url: rotateToken ? "http://127.0.0.1:8787/b/pgtrack.ics" : "http://127.0.0.1:8787/a/pgtrack.ics",
+                      page: nil, vdir: nil)
+    }
     func reload() throws(ReloadError) -> String {
         if let reloadFailure { throw reloadFailure }
         return "reloaded"
@@ -118,6 +122,8 @@ enum APIFixture {
         _ = try ok("Snooze", ["slot": "w01d2", "until": .string(now.addingTimeInterval(600).rfc3339(in: zone))])
         for format in ["ics", "json", "markdown"] { _ = try ok("Export", ["format": .string(format)]) }
         _ = try ok("Reload")
+        _ = try ok("Feed")
+        _ = try ok("Feed", ["rotateToken": true])
         _ = try ok("Monitor")
 
         try refused("Skip", ["slot": "w30d1"], "NoSuchSlot")

@@ -110,6 +110,18 @@ import PGTrackCore
             }
         }
     }
+    /// Two changes within one second: LAST-MODIFIED still rises (ICSx5 updates an event only
+    /// when it did), by a second.
+    @Test func lastModifiedRisesWithinTheSameSecond() {
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000.2)
+        let first = SlotRevision.revise([:], digests: ["w01d1": "a"], now: t0)
+        let second = SlotRevision.revise(first, digests: ["w01d1": "b"], now: t0.addingTimeInterval(0.3))
+        #expect(second["w01d1"]?.sequence == 1)
+        #expect(second["w01d1"]?.modified == Date(timeIntervalSince1970: 1_800_000_001))
+        let later = SlotRevision.revise(second, digests: ["w01d1": "c"], now: Date(timeIntervalSince1970: 1_800_000_100.7))
+        #expect(later["w01d1"]?.modified == Date(timeIntervalSince1970: 1_800_000_100))
+    }
+
 
     @Test(arguments: [
         "Semi;colon, comma \\ backslash",

@@ -18,7 +18,7 @@ import PGTrackCore
         let text = try String(contentsOfFile: Self.shipped, encoding: .utf8)
         let known = ConfigLoader.planKeys.keys.map { "plan.\($0)" } + ConfigLoader.scheduleKeys.keys.map { "schedule.\($0)" }
             + ConfigLoader.reminderKeys.keys.map { "reminders.\($0)" } + ConfigLoader.calendarKeys.keys.map { "calendar.\($0)" }
-            + ConfigLoader.controlKeys.keys.map { "control.\($0)" }
+            + ConfigLoader.controlKeys.keys.map { "control.\($0)" } + ConfigLoader.httpKeys.keys.map { "http.\($0)" }
         var documented: [String] = []
         var section = ""
         for line in text.split(separator: "\n") {
@@ -77,7 +77,7 @@ import PGTrackCore
         ("[schedule]\ntime = 18\n", 2, "schedule.time", "expected a string, found an integer"),
         ("\n[schedule]\n\ntiem = \"18:00\"\n", 4, "schedule.tiem",
          "unknown key; [schedule] has days, grace, holidays, minutes, on_missed, skip_dates, time, timezone"),
-        ("[sched]\n", 1, "sched", "unknown section; expected one of [plan], [schedule], [reminders], [calendar], [control]"),
+        ("[sched]\n", 1, "sched", "unknown section; expected one of [plan], [schedule], [reminders], [calendar], [control], [http]"),
         ("[schedule]\ndays = []\n", 2, "schedule.days", "expected at least one day"),
         ("[schedule]\ndays = [\"mon\", \"funday\"]\n", 2, "schedule.days", "expected day names such as \"mon\", found \"funday\""),
         ("[schedule]\ndays = [\"mon\", \"monday\"]\n", 2, "schedule.days", "a day is listed twice"),

@@ -69,12 +69,15 @@ def home(tmp_path):
     return Home(tmp_path)
 
 
+# Tests listen for HTTP on a port the kernel picks, so that daemons never collide on 8787.
+HTTP_ANY_PORT = '[http]\nlisten = "127.0.0.1:0"\n'
+
 FIXED = """
 [plan]
 start = "2027-01-04"
 [schedule]
 timezone = "Europe/Berlin"
-"""
+""" + HTTP_ANY_PORT
 
 
 class NotifyListener:
@@ -150,7 +153,7 @@ FUTURE = """
 start = "2030-01-07"
 [schedule]
 timezone = "Europe/Berlin"
-"""
+""" + HTTP_ANY_PORT
 
 
 class Daemon:

@@ -6,7 +6,7 @@ from pathlib import Path
 from conftest import BIN, ROOT, require_tool
 
 SUBCOMMANDS = ["status", "agenda", "next", "skip", "reschedule", "done", "undone", "snooze", "undo", "progress",
-               "export", "reload", "monitor"]
+               "export", "feed", "reload", "monitor"]
 
 
 def test_man_page_is_generated_from_the_commands():

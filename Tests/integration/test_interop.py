@@ -44,6 +44,8 @@ start = "2027-03-22"
 timezone = "Europe/Berlin"
 [calendar]
 vdir = "{vdir}"
+[http]
+listen = "127.0.0.1:0"
 """
 
 

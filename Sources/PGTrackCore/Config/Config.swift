@@ -7,6 +7,7 @@ public struct Config: Sendable, Equatable {
     public var reminders = ReminderSettings()
     public var calendar = CalendarSettings()
     public var control = ControlSettings()
+    public var http = HTTPSettings()
 
     public init() {}
 
@@ -64,6 +65,23 @@ public struct Config: Sendable, Equatable {
         public var color = "#336791"
         /// How often subscribed clients should refresh (REFRESH-INTERVAL, X-PUBLISHED-TTL).
         public var refresh = Span.hours(1)
+    }
+
+    public struct HTTPSettings: Sendable, Equatable {
+        public init() {}
+
+        /// Serve the feed over HTTP.
+        public var enabled = true
+        /// `host:port` addresses to listen on (`127.0.0.1:8787`, `[::1]:8787`); port 0 picks one.
+        public var listen = ["127.0.0.1:8787"]
+        /// More names the `Host` header may carry (a LAN name for a phone), besides the
+        /// listen address, `localhost` and the loopback addresses.
+        public var names: [String] = []
+        /// PEM files for HTTPS; both or neither.
+        public var tlsCert = ""
+        public var tlsKey = ""
+        public var maxConnections = 32
+        public var timeout = Span(seconds: 10)
     }
 
     public struct ControlSettings: Sendable, Equatable {

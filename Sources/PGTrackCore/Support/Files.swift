@@ -36,6 +36,14 @@ public enum Files {
         }
     }
 
+    /// Creates `path` and its missing parents with `mode`; existing folders are left as they are.
+    public static func makeFolders(_ path: String, mode: mode_t = 0o700) throws(FileError) {
+        guard !path.isEmpty, kind(of: path) == nil else { return }
+        let parent = FilePath(path).removingLastComponent().string
+        if parent != path, !parent.isEmpty { try makeFolders(parent, mode: mode) }
+        if mkdir(path, mode) != 0, Glibc.errno != EEXIST { throw FileError("cannot create \(path)", Errno(rawValue: Glibc.errno)) }
+    }
+
     /// What is at `path`, not following a final symlink: nil when nothing is.
     public static func kind(of path: String) -> mode_t? {
         var st = stat()

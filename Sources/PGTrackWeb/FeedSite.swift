@@ -1,0 +1,126 @@
+import FoundationEssentials
+import HTTPServer
+import PGTrackCore
+
+/// The feed as served: its bytes, a strong validator and when it last changed.
+public struct FeedDocument: Sendable, Equatable {
+    public var bytes: [UInt8]
+    /// `"<digest>"`, quotes included (a strong ETag: equal exactly when the bytes are).
+    public var etag: String
+    /// The latest LAST-MODIFIED of its events: stable across restarts.
+    public var modified: Date
+
+    public init(bytes: [UInt8], modified: Date) {
+        self.bytes = bytes
+        self.etag = "\"" + stableDigest(bytes) + "\""
+        self.modified = modified
+    }
+}
+
+/// What pgtrack serves over HTTP, as a pure function of the request: the secret token,
+/// the allowed Host names and the current feed decide the response.
+///
+/// - Only GET and HEAD (405 otherwise, with `Allow`).
+/// - A `Host` that is not one of `allowedHosts` is refused with 421, so a web page cannot
+///   read the feed through DNS rebinding (its Host would be the attacker's name).
+/// - Everything lives under `/<token>/`; a wrong or missing token is 404, the token
+///   compared in constant time. No CORS headers are ever sent.
+/// - The feed answers `If-None-Match` (checked first) and `If-Modified-Since` with 304,
+///   and is always served from memory: a failed disk write never makes it a 4xx/5xx.
+public final class FeedSite {
+    public var token: String
+    /// Lowercased `host:port` values a request's Host may have.
+    public var allowedHosts: Set<String>
+    public var feed: FeedDocument?
+
+    public init(token: String, allowedHosts: Set<String>, feed: FeedDocument? = nil) {
+        self.token = token
+        self.allowedHosts = allowedHosts
+        self.feed = feed
+    }
+
+    public static let feedName = "pgtrack.ics"
+
+    public func respond(_ request: HTTPRequest) -> HTTPResponse {
+        guard request.method == "GET" || request.method == "HEAD" else {
+            return HTTPResponse(status: 405, headers: [("Allow", "GET, HEAD")] + Self.plain, body: Array("only GET and HEAD\n".utf8))
+        }
+        guard let host = request.header("Host"), allowedHosts.contains(host.lowercased()) else {
+            return HTTPResponse(status: 421, headers: Self.plain, body: Array("this server does not answer for that Host\n".utf8))
+        }
+        // /<token>/<name>: the token segment first, then what is asked for.
+        let parts = request.path.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0].isEmpty else { return Self.notFound }
+        let rest = parts[1].split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+        guard rest.count == 2, Self.constantTimeEqual(Array(rest[0].utf8), Array(token.utf8)) else { return Self.notFound }
+        switch rest[1] {
+        case Substring(Self.feedName): return feedResponse(request)
+        default: return Self.notFound
+        }
+    }
+
+    private func feedResponse(_ request: HTTPRequest) -> HTTPResponse {
+        guard let feed else {
+            return HTTPResponse(status: 503, headers: [("Retry-After", "1")] + Self.plain, body: Array("the feed is being built\n".utf8))
+        }
+        let validators = [("ETag", feed.etag), ("Last-Modified", HTTPDate.format(feed.modified)), ("Cache-Control", "no-cache")]
+        if let match = request.header("If-None-Match") {
+            if Self.matches(match, feed.etag) { return HTTPResponse(status: 304, headers: validators) }
+        } else if let since = request.header("If-Modified-Since").flatMap(HTTPDate.parse),
+                  feed.modified.timeIntervalSince1970.rounded(.down) <= since.timeIntervalSince1970 {
+            return HTTPResponse(status: 304, headers: validators)
+        }
+        return HTTPResponse(status: 200, headers: [("Content-Type", "text/calendar; charset=utf-8")] + validators, body: feed.bytes)
+    }
+
+    static let plain = [("Content-Type", "text/plain; charset=utf-8")]
+    static let notFound = HTTPResponse(status: 404, headers: plain, body: Array("not found\n".utf8))
+
+    /// `If-None-Match`: `*` or a list of entity tags (weak ones compared weakly, RFC 9110).
+    static func matches(_ header: String, _ etag: String) -> Bool {
+        for item in header.split(separator: ",") {
+            var tag = item.trimmingSpaces()
+            if tag == "*" { return true }
+            if tag.hasPrefix("W/") { tag = String(tag.dropFirst(2)) }
+            if tag == etag { return true }
+        }
+        return false
+    }
+
+    /// Compares without stopping at the first difference, so the time taken says nothing
+    /// about how much of a guessed token was right.
+    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        var diff = UInt8(truncatingIfNeeded: a.count ^ b.count)
+        for i in 0..<max(a.count, b.count) {
+            diff |= (i < a.count ? a[i] : 0) ^ (i < b.count ? b[i] : 0)
+        }
+        return diff == 0
+    }
+}
+
+/// HTTP dates (RFC 9110 IMF-fixdate): `Sun, 06 Nov 1994 08:49:37 GMT`.
+public enum HTTPDate {
+    static let days = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"] // 1970-01-01 was a Thursday
+    static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    public static func format(_ date: Date) -> String {
+        let (day, seconds) = splitDays(Int(date.timeIntervalSince1970.rounded(.down)))
+        let d = LocalDate(dayNumber: day)
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(days[((day % 7) + 7) % 7]), \(two(d.day)) \(months[d.month - 1]) \(d.year) "
+            + "\(two(seconds / 3600)):\(two(seconds / 60 % 60)):\(two(seconds % 60)) GMT"
+    }
+
+    /// Parses an IMF-fixdate; nil for anything else (the obsolete forms are not sent by
+    /// the clients that revalidate feeds).
+    public static func parse(_ text: String) -> Date? {
+        let f = text.split(separator: " ")
+        guard f.count == 6, f[5] == "GMT", let day = Int(f[1]), let month = months.firstIndex(of: String(f[2])),
+              let year = Int(f[3]) else { return nil }
+        let t = f[4].split(separator: ":")
+        guard t.count == 3, let h = Int(t[0]), let m = Int(t[1]), let s = Int(t[2]), (0..<24).contains(h), (0..<60).contains(m),
+              (0..<61).contains(s), (1...31).contains(day), day <= LocalDate.daysIn(month: month + 1, year: year) else { return nil }
+        let n = LocalDate(year: year, month: month + 1, day: day).dayNumber
+        return Date(timeIntervalSince1970: Double(n * 86400 + h * 3600 + m * 60 + s))
+    }
+}
