@@ -1,10 +1,12 @@
 """The feed reads everywhere: a standing matrix of independent iCalendar parsers.
 
-Every parser installable here reads every feed variant — the plan after a skip, a done
-and a reschedule across a DST change, with a task title full of `;,\\"` and emoji; one
-vdir file — and what it reports is compared field by field with the schedule pgtrackd
-serves (`export --format json`): count, UID, start and end in UTC, status, summary. A
-parser that cannot express a field is compared on the fields it has; none may fail.
+Every parser installable here reads every variant — the feed file, the same bytes
+served over HTTP, and one vdir file, of a plan after a skip, a done and a reschedule
+across a DST change, with a task title full of `;,\\"` and emoji — and what it reports
+is compared field by field with the schedule pgtrackd serves (`export --format json`):
+count, UID, start and end in UTC, status, summary. A parser that cannot express a field
+is compared on the fields it has; none may fail. Evolution Data Server reads the served
+feed in test_evolution.py.
 
 The matrix is data: PARSERS below, one row per parser (its name, the fields it
 reports, how to run it). Adding a parser is adding a row.
@@ -76,10 +78,13 @@ def feeds(tmp_path_factory):
         deadline = time.time() + 10
         while time.time() < deadline and b"20270329T070000" not in feed.read_bytes():
             time.sleep(0.05)
+        import urllib.request
+        served = root / "served.ics"
+        served.write_bytes(urllib.request.urlopen(json.loads(ctl("feed", "--json"))["url"], timeout=10).read())
     finally:
         daemon.send_signal(signal.SIGTERM)
         daemon.wait(timeout=10)
-    variants = {"feed": feed, "vdir file": vdir / "w01d5-20270322@pgtrack.ics"}
+    variants = {"feed": feed, "vdir file": vdir / "w01d5-20270322@pgtrack.ics", "served over HTTP": root / "served.ics"}
     return {"variants": variants, "slots": expected["slots"], "root": root}
 
 
@@ -242,7 +247,7 @@ STATUS = {"skipped": "CANCELLED", "catch-up": "TENTATIVE"}
 
 
 def expected_events(slots, variant):
-    wanted = [s for s in slots if variant == "feed" or s["id"] == "w01d5"]
+    wanted = [s for s in slots if variant != "vdir file" or s["id"] == "w01d5"]
     out = []
     for s in wanted:
         parse = lambda t: utc(datetime.fromisoformat(t))
@@ -262,7 +267,7 @@ def summary_matches(summary, slot):
     return summary.endswith(f"Catch-up: Week {slot['week']}")
 
 
-@pytest.mark.parametrize("variant", ["feed", "vdir file"])
+@pytest.mark.parametrize("variant", ["feed", "vdir file", "served over HTTP"])
 @pytest.mark.parametrize("name,fields,read", PARSERS, ids=[p[0] for p in PARSERS])
 def test_every_parser_reads_every_variant(feeds, tmp_path, variant, name, fields, read):
     path = feeds["variants"][variant]
