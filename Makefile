@@ -60,7 +60,7 @@ man: build
 	.build/debug/generate-manual $(RELEASE)/pgtrackctl --output-directory $(MANDIR_BUILD) --authors pgtrack
 
 # Every benchmark, each beside its anchors in the same run; rewrites bench/RESULTS.md.
-BENCH_PACKAGES := remind calcurse redis-server redis-tools hyperfine strace
+BENCH_PACKAGES := remind calcurse redis-server redis-tools hyperfine strace wrk lighttpd
 bench: build test-deps
 	@scripts/apt-ensure $(BENCH_PACKAGES)
 	PGTRACK_BIN=$(CURDIR)/$(RELEASE) $(VENV)/bin/python bench/run.py

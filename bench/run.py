@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """pgtrack's benchmarks, each side by side with its anchors measured in the same run.
 
-    python3 bench/run.py [SECTION ...]     # sections: export idle api cli reminders memory hostile leaks crash
+    python3 bench/run.py [SECTION ...]     # sections: export idle api cli reminders memory hostile http leaks crash
 
 Each section writes bench/results/SECTION.json (figures, machine, date);
 bench/RESULTS.md is then rewritten from every results file. `make bench` runs all.
@@ -383,6 +383,87 @@ def bench_reminders():
         "notes": "remind and calcurse check their queues on minute boundaries; remind's figure is one reminder set for the next minute."}
 
 
+def wrk(url, headers=(), seconds=5, connections=8):
+    """Requests/s and p99 (ms) from wrk with --latency, one thread."""
+    args = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    for h in headers:
+        args += ["-H", h]
+    out = subprocess.run(args + [url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    m = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+    p99 = float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
+    status_errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": rps, "p99_ms": p99, "bad": int(status_errors.group(1)) if status_errors else 0}
+
+
+def bench_http():
+    """The feed over HTTP: pgtrackd (libmicrohttpd on its loop) against lighttpd serving
+    the same bytes as a static file, full GETs and 304 revalidations."""
+    import urllib.request
+    http_any = '[http]\nlisten = "127.0.0.1:0"\n'
+    future = "[plan]\nstart = \"2030-01-07\"\n[schedule]\ntimezone = \"Europe/Berlin\"\n"
+    home = Home(future + http_any)
+    daemon = home.start()
+    env = dict(home.env, PGTRACK_SOCKET=str(home.socket))
+    url = json.loads(subprocess.run([str(BIN / "pgtrackctl"), "feed", "--json"], env=env, capture_output=True,
+                                    text=True, check=True).stdout)["url"]
+    with urllib.request.urlopen(url) as r:
+        body, etag = r.read(), r.headers["ETag"]
+    ours_get = wrk(url)
+    ours_304 = wrk(url, [f"If-None-Match: {etag}"])
+    # Idle with the listener open: no connection, no call.
+    time.sleep(2)
+    idle_calls, _ = strace_count(daemon.pid, 20)
+    on_pd = smaps_kb(daemon.pid)["private_dirty"]
+    daemon.send_signal(signal.SIGTERM)
+    daemon.wait()
+    home.cleanup()
+    off = Home(future + '[http]\nenabled = false\n')
+    d = off.start()
+    time.sleep(2)
+    off_pd = smaps_kb(d.pid)["private_dirty"]
+    d.send_signal(signal.SIGTERM)
+    d.wait()
+    off.cleanup()
+    # lighttpd with the same bytes.
+    work = Path(tempfile.mkdtemp(prefix="lighttpd-"))
+    (work / "www").mkdir()
+    (work / "www" / "pgtrack.ics").write_bytes(body)
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    (work / "lighttpd.conf").write_text(f'server.document-root = "{work}/www"\nserver.port = {port}\nserver.bind = "127.0.0.1"\n'
+                                        'mimetype.assign = (".ics" => "text/calendar; charset=utf-8")\n'
+                                        f'server.errorlog = "{work}/error.log"\nserver.max-connections = 64\n')
+    lighttpd = subprocess.Popen(["lighttpd", "-D", "-f", str(work / "lighttpd.conf")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    anchor_url = f"http://127.0.0.1:{port}/pgtrack.ics"
+    for _ in range(100):
+        try:
+            with urllib.request.urlopen(anchor_url) as r:
+                anchor_etag = r.headers["ETag"]
+            break
+        except OSError:
+            time.sleep(0.05)
+    anchor_get = wrk(anchor_url)
+    anchor_304 = wrk(anchor_url, [f"If-None-Match: {anchor_etag}"])
+    lighttpd.terminate()
+    lighttpd.wait()
+    shutil.rmtree(work, ignore_errors=True)
+    ratio = lambda a, b: f"{a / b:.2f}×"
+    return {"title": f"The feed over HTTP ({len(body) // 1024} KiB), wrk -t1 -c8, against lighttpd serving the same bytes", "rows": [
+        ["full GET, throughput", f"{ours_get['rps']:.0f}/s", "lighttpd 1.4", f"{anchor_get['rps']:.0f}/s", ratio(ours_get["rps"], anchor_get["rps"])],
+        ["full GET, p99", f"{ours_get['p99_ms']:.2f} ms", "lighttpd 1.4", f"{anchor_get['p99_ms']:.2f} ms", ratio(ours_get["p99_ms"], anchor_get["p99_ms"])],
+        ["304 revalidation, throughput", f"{ours_304['rps']:.0f}/s", "lighttpd 1.4", f"{anchor_304['rps']:.0f}/s", ratio(ours_304["rps"], anchor_304["rps"])],
+        ["304 revalidation, p99", f"{ours_304['p99_ms']:.2f} ms", "lighttpd 1.4", f"{anchor_304['p99_ms']:.2f} ms", ratio(ours_304["p99_ms"], anchor_304["p99_ms"])],
+        ["Private_Dirty, HTTP on", mb(on_pd), "HTTP off", mb(off_pd), f"+{(on_pd - off_pd) / 1024:.2f} MB"],
+        ["system calls, 20 s idle with the listener open", str(idle_calls), "", "", ""],
+    ], "goals": [f"throughput ≥ 0.5× lighttpd: GET {ours_get['rps'] / anchor_get['rps']:.2f}×, 304 {ours_304['rps'] / anchor_304['rps']:.2f}×",
+                 f"p99 ≤ 1 ms for 304s: {ours_304['p99_ms']:.2f} ms", f"Private_Dirty with HTTP on ≤ 1 MB above off: +{(on_pd - off_pd) / 1024:.2f} MB",
+                 f"0 idle system calls with the listener open: {idle_calls}"],
+        "notes": "Non-2xx/3xx responses: pgtrack " + f"{ours_get['bad'] + ours_304['bad']}, lighttpd {anchor_get['bad'] + anchor_304['bad']}."}
+
+
 def send_garbage(sock, count):
     """`count` connections, each sending 64 random bytes and a NUL, reading what comes back."""
     import random
@@ -603,7 +684,7 @@ def bench_crash():
 
 
 SECTIONS = {"export": bench_export, "idle": bench_idle, "api": bench_api, "cli": bench_cli,
-            "reminders": bench_reminders, "memory": bench_memory, "hostile": bench_hostile, "leaks": bench_leaks,
+            "reminders": bench_reminders, "memory": bench_memory, "hostile": bench_hostile, "http": bench_http, "leaks": bench_leaks,
             "crash": bench_crash}
 
 
