@@ -19,10 +19,17 @@ public struct HTTPRequest {
 
 /// What to answer: status, headers, body. For HEAD, libmicrohttpd sends the headers
 /// (Content-Length included) and no body.
-public struct HTTPResponse: Equatable, Sendable {
-    public var status: Int
-    public var headers: [(String, String)]
-    public var body: [UInt8]
+///
+/// A response is immutable, and libmicrohttpd's copy of it is made once, on first use,
+/// and queued again for every later request answered with the same instance: a site
+/// that keeps its answers (the feed and its 304) costs no copy and no allocation per
+/// request.
+public final class HTTPResponse: Equatable, @unchecked Sendable {
+    public let status: Int
+    public let headers: [(String, String)]
+    public let body: [UInt8]
+    /// libmicrohttpd's response, made on first use (on the loop's thread only).
+    fileprivate var prepared: OpaquePointer?
 
     public init(status: Int, headers: [(String, String)] = [], body: [UInt8] = []) {
         self.status = status
@@ -30,12 +37,23 @@ public struct HTTPResponse: Equatable, Sendable {
         self.body = body
     }
 
+    deinit { if let prepared { MHD_destroy_response(prepared) } }
+
     public static func == (a: HTTPResponse, b: HTTPResponse) -> Bool {
         a.status == b.status && a.body == b.body && a.headers.map { "\($0.0): \($0.1)" } == b.headers.map { "\($0.0): \($0.1)" }
     }
 
     public func header(_ name: String) -> String? {
         headers.first { $0.0.lowercased() == name.lowercased() }?.1
+    }
+
+    fileprivate func mhdResponse() -> OpaquePointer? {
+        if let prepared { return prepared }
+        let response: OpaquePointer? = body.withUnsafeBytes { raw in pgtrack_mhd_response_copy(raw.count, raw.baseAddress) }
+        guard let response else { return nil }
+        for (name, value) in headers { _ = MHD_add_response_header(response, name, value) }
+        prepared = response
+        return response
     }
 }
 
@@ -121,20 +139,26 @@ public final class HTTPServer {
             MHD_lookup_connection_value(connection, .HEADER_KIND, name).map { String(cString: $0) }
         }
         let r = handler(request)
-        let response: OpaquePointer? = r.body.withUnsafeBytes { raw in
-            pgtrack_mhd_response_copy(raw.count, raw.baseAddress)
-        }
-        guard let response else { return .NO }
-        defer { MHD_destroy_response(response) }
-        for (name, value) in r.headers { _ = MHD_add_response_header(response, name, value) }
+        guard let response = r.mhdResponse() else { return .NO }
+        // MHD_queue_response takes its own reference; the response object keeps ours.
         return MHD_queue_response(connection, UInt32(r.status), response)
     }
 }
 
-/// libmicrohttpd's access handler: answers every request at its first call (GET and HEAD
-/// carry no body; any body sent anyway is not read).
-private let httpAccessTrampoline: MHD_AccessHandlerCallback = { cls, connection, url, method, _, _, _, _ in
-    guard let cls, let connection, let url, let method else { return .NO }
+/// libmicrohttpd's access handler. Its first call for a request only notes that the
+/// headers arrived; a body, if a client sends one, is consumed and dropped; the answer
+/// comes at the last call, once the request is complete. (A response queued at the
+/// first call makes libmicrohttpd close the connection after it: no keep-alive.)
+private let httpAccessTrampoline: MHD_AccessHandlerCallback = { cls, connection, url, method, _, _, uploadSize, state in
+    guard let cls, let connection, let url, let method, let state else { return .NO }
+    if state.pointee == nil {
+        state.pointee = UnsafeMutableRawPointer(bitPattern: 1) // a marker: the headers are in
+        return .YES
+    }
+    if let uploadSize, uploadSize.pointee != 0 {
+        uploadSize.pointee = 0
+        return .YES
+    }
     let server = Unmanaged<HTTPServer>.fromOpaque(cls).takeUnretainedValue()
     return server.answer(connection, method: String(cString: method), url: String(cString: url))
 }

@@ -31,22 +31,40 @@ public final class FeedSite {
     public var token: String
     /// Lowercased `host:port` values a request's Host may have.
     public var allowedHosts: Set<String>
-    public var feed: FeedDocument?
+    public var feed: FeedDocument? {
+        didSet { answers = feed.map(Answers.init) }
+    }
 
     public init(token: String, allowedHosts: Set<String>, feed: FeedDocument? = nil) {
         self.token = token
         self.allowedHosts = allowedHosts
         self.feed = feed
+        answers = feed.map(Answers.init)
     }
+
+    /// The feed's two answers, made once per version of the feed and reused for every
+    /// request (HTTPServer keeps libmicrohttpd's copy of each).
+    private struct Answers {
+        var full: HTTPResponse
+        var notModified: HTTPResponse
+
+        init(_ feed: FeedDocument) {
+            let validators = [("ETag", feed.etag), ("Last-Modified", HTTPDate.format(feed.modified)), ("Cache-Control", "no-cache")]
+            full = HTTPResponse(status: 200, headers: [("Content-Type", "text/calendar; charset=utf-8")] + validators, body: feed.bytes)
+            notModified = HTTPResponse(status: 304, headers: validators)
+        }
+    }
+
+    private var answers: Answers?
 
     public static let feedName = "pgtrack.ics"
 
     public func respond(_ request: HTTPRequest) -> HTTPResponse {
         guard request.method == "GET" || request.method == "HEAD" else {
-            return HTTPResponse(status: 405, headers: [("Allow", "GET, HEAD")] + Self.plain, body: Array("only GET and HEAD\n".utf8))
+            return Self.methodNotAllowed
         }
         guard let host = request.header("Host"), allowedHosts.contains(host.lowercased()) else {
-            return HTTPResponse(status: 421, headers: Self.plain, body: Array("this server does not answer for that Host\n".utf8))
+            return Self.misdirected
         }
         // /<token>/<name>: the token segment first, then what is asked for.
         let parts = request.path.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
@@ -60,21 +78,21 @@ public final class FeedSite {
     }
 
     private func feedResponse(_ request: HTTPRequest) -> HTTPResponse {
-        guard let feed else {
-            return HTTPResponse(status: 503, headers: [("Retry-After", "1")] + Self.plain, body: Array("the feed is being built\n".utf8))
-        }
-        let validators = [("ETag", feed.etag), ("Last-Modified", HTTPDate.format(feed.modified)), ("Cache-Control", "no-cache")]
+        guard let feed, let answers else { return Self.building }
         if let match = request.header("If-None-Match") {
-            if Self.matches(match, feed.etag) { return HTTPResponse(status: 304, headers: validators) }
+            if Self.matches(match, feed.etag) { return answers.notModified }
         } else if let since = request.header("If-Modified-Since").flatMap(HTTPDate.parse),
                   feed.modified.timeIntervalSince1970.rounded(.down) <= since.timeIntervalSince1970 {
-            return HTTPResponse(status: 304, headers: validators)
+            return answers.notModified
         }
-        return HTTPResponse(status: 200, headers: [("Content-Type", "text/calendar; charset=utf-8")] + validators, body: feed.bytes)
+        return answers.full
     }
 
     static let plain = [("Content-Type", "text/plain; charset=utf-8")]
     static let notFound = HTTPResponse(status: 404, headers: plain, body: Array("not found\n".utf8))
+    static let building = HTTPResponse(status: 503, headers: [("Retry-After", "1")] + plain, body: Array("the feed is being built\n".utf8))
+    static let methodNotAllowed = HTTPResponse(status: 405, headers: [("Allow", "GET, HEAD")] + plain, body: Array("only GET and HEAD\n".utf8))
+    static let misdirected = HTTPResponse(status: 421, headers: plain, body: Array("this server does not answer for that Host\n".utf8))
 
     /// `If-None-Match`: `*` or a list of entity tags (weak ones compared weakly, RFC 9110).
     static func matches(_ header: String, _ etag: String) -> Bool {

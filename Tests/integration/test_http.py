@@ -247,3 +247,23 @@ def test_socket_activation_by_name(home, tmp_path):
     finally:
         p.send_signal(signal.SIGTERM)
         p.wait(timeout=10)
+
+
+def test_connections_are_kept_alive(daemon):
+    # Answering at the first call made libmicrohttpd close every connection after one
+    # response (a TCP handshake per revalidation); clients reuse one connection now.
+    u = urlsplit(feed_url(daemon))
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+    try:
+        conn.request("GET", u.path)
+        r = conn.getresponse()
+        etag = r.getheader("ETag")
+        r.read()
+        assert r.getheader("Connection") != "close"
+        first = conn.sock
+        conn.request("GET", u.path, headers={"If-None-Match": etag})
+        r = conn.getresponse()
+        r.read()
+        assert r.status == 304 and conn.sock is first
+    finally:
+        conn.close()
