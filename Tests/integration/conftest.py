@@ -329,3 +329,31 @@ def start_xvfb(errors: Path):
         p.kill()
         p.wait()
     raise AssertionError("no free X display: " + errors.read_text())
+
+
+def vdirsyncer_pull(work: Path, source: str) -> Path:
+    """Syncs the storage described by `source` (the lines after `type = …`, e.g.
+    `type = "http"\\nurl = "…"`) into a new filesystem vdir with vdirsyncer, as a user's
+    pair with `conflict_resolution = "a wins"` does; returns the vdir."""
+    vdirsyncer = require_tool("vdirsyncer")
+    local = work / "vdirsyncer-local"
+    local.mkdir(parents=True)
+    conf = work / "vdirsyncer.conf"
+    conf.write_text(f"""[general]
+status_path = "{work}/vdirsyncer-status/"
+[pair study]
+a = "study_source"
+b = "study_local"
+collections = null
+conflict_resolution = "a wins"
+[storage study_source]
+{source}
+[storage study_local]
+type = "filesystem"
+path = "{local}/"
+fileext = ".ics"
+""")
+    for step in (["discover"], ["sync"]):
+        r = subprocess.run([vdirsyncer, "-c", str(conf), *step], capture_output=True, text=True, timeout=120, input="y\n" * 4)
+        assert r.returncode == 0, r.stdout + r.stderr
+    return local

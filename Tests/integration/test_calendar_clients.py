@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from conftest import FIXED, Home, require_tool, wait_for_path
+from conftest import FIXED, Home, require_tool, vdirsyncer_pull, wait_for_path
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -153,7 +153,6 @@ def test_calcurse_imports_the_feed(published, tmp_path):
 
 
 def test_vdirsyncer_subscribes_over_http(published, tmp_path):
-    vdirsyncer = require_tool("vdirsyncer")
     directory = str(published["feed"].parent)
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
@@ -166,32 +165,7 @@ def test_vdirsyncer_subscribes_over_http(published, tmp_path):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        local = tmp_path / "local"
-        conf = tmp_path / "vdirsyncer.conf"
-        conf.write_text(f"""
-[general]
-status_path = "{tmp_path}/status/"
-
-[pair study]
-a = "study_feed"
-b = "study_local"
-collections = null
-conflict_resolution = "a wins"
-
-[storage study_feed]
-type = "http"
-url = "http://127.0.0.1:{server.server_address[1]}/pgtrack.ics"
-
-[storage study_local]
-type = "filesystem"
-path = "{local}/"
-fileext = ".ics"
-""")
-        local.mkdir()
-        for step in (["discover"], ["sync"]):
-            r = subprocess.run([vdirsyncer, "-c", str(conf), *step], capture_output=True, text=True, timeout=120,
-                               input="y\n" * 4)
-            assert r.returncode == 0, r.stdout + r.stderr
+        local = vdirsyncer_pull(tmp_path, f'type = "http"\nurl = "http://127.0.0.1:{server.server_address[1]}/pgtrack.ics"')
         files = list(local.glob("*.ics"))
         assert len(files) == 100
         # vdirsyncer's http storage always replaces UIDs with content hashes (its

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import BIN, FUTURE, Daemon, require_tool, wait_until
+from conftest import BIN, FUTURE, Daemon, require_tool, vdirsyncer_pull, wait_until
 
 
 def feed_url(daemon):
@@ -160,28 +160,7 @@ def test_vdirsyncer_and_icalendar_read_the_served_feed(daemon, tmp_path):
     url = feed_url(daemon)
     cal = icalendar.Calendar.from_ical(request(url)[2])
     assert len(cal.walk("VEVENT")) == 100
-    vdirsyncer = require_tool("vdirsyncer")
-    local = tmp_path / "local"
-    local.mkdir()
-    conf = tmp_path / "vdirsyncer.conf"
-    conf.write_text(f"""[general]
-status_path = "{tmp_path}/status/"
-[pair study]
-a = "study_feed"
-b = "study_local"
-collections = null
-conflict_resolution = "a wins"
-[storage study_feed]
-type = "http"
-url = "{url}"
-[storage study_local]
-type = "filesystem"
-path = "{local}/"
-fileext = ".ics"
-""")
-    for step in (["discover"], ["sync"]):
-        r = subprocess.run([vdirsyncer, "-c", str(conf), *step], capture_output=True, text=True, timeout=120, input="y\n" * 4)
-        assert r.returncode == 0, r.stdout + r.stderr
+    local = vdirsyncer_pull(tmp_path, f'type = "http"\nurl = "{url}"')
     assert len(list(local.glob("*.ics"))) == 100
 
 

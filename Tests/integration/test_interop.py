@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BIN, Home, require_tool, wait_for_path
+from conftest import BIN, Home, require_tool, vdirsyncer_pull, wait_for_path
 
 HERE = Path(__file__).parent
 TITLE = 'Ünïcode; "quoted", plan 🐘'
@@ -202,31 +202,11 @@ def read_calcurse(path, work):
 
 
 def read_vdirsyncer(path, work):
-    vdirsyncer = require_tool("vdirsyncer")
     base = work / f"vdirsyncer-{path.stem}"
     shutil.rmtree(base, ignore_errors=True)
-    (base / "local").mkdir(parents=True)
-    conf = base / "config"
-    conf.write_text(f"""[general]
-status_path = "{base}/status/"
-[pair study]
-a = "study_file"
-b = "study_local"
-collections = null
-conflict_resolution = "a wins"
-[storage study_file]
-type = "singlefile"
-path = "{path}"
-[storage study_local]
-type = "filesystem"
-path = "{base}/local/"
-fileext = ".ics"
-""")
-    for step in (["discover"], ["sync"]):
-        r = subprocess.run([vdirsyncer, "-c", str(conf), *step], capture_output=True, text=True, timeout=120, input="y\n" * 4)
-        assert r.returncode == 0, r.stdout + r.stderr
+    local = vdirsyncer_pull(base, f'type = "singlefile"\npath = "{path}"')
     events = []
-    for f in sorted((base / "local").glob("*.ics")):
+    for f in sorted(local.glob("*.ics")):
         events += read_icalendar(f, work)
     return events
 

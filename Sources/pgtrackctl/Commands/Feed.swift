@@ -110,17 +110,7 @@ enum EvolutionSource {
               let port = Int(rest[rest.index(after: colon)..<slash]) else { return nil }
         var host = String(rest[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        return """
-            [Data Source]
-            DisplayName=\(keyValue(name))
-            Enabled=true
-            Parent=webcal-stub
-
-            [Calendar]
-            BackendName=webcal
-            Color=#336791
-            Selected=true
-
+        return keyFile(name: name, parent: "webcal-stub", backend: "webcal", rest: """
             [Authentication]
             Host=\(host)
             Method=none
@@ -141,30 +131,38 @@ enum EvolutionSource {
             Enabled=true
             IntervalMinutes=30
 
-            """
+            """)
     }
 
     /// A read-only local calendar on the feed file.
     static func file(path: String, name: String) -> String {
+        let uri = "file://" + path.split(separator: "/", omittingEmptySubsequences: false).map { percentEncoded(String($0)) }.joined(separator: "/")
+        return keyFile(name: name, parent: "local-stub", backend: "local", rest: """
+            [Local Backend]
+            CustomFile=\(uri)
+            Writable=false
+
+            """)
+    }
+
+    /// The groups every source has, then `rest`.
+    static func keyFile(name: String, parent: String, backend: String, rest: String) -> String {
         """
         [Data Source]
         DisplayName=\(keyValue(name))
         Enabled=true
-        Parent=local-stub
+        Parent=\(parent)
 
         [Calendar]
-        BackendName=local
+        BackendName=\(backend)
         Color=#336791
         Selected=true
 
-        [Local Backend]
-        CustomFile=file://\(path.split(separator: "/", omittingEmptySubsequences: false).map { percentEncoded(String($0)) }.joined(separator: "/"))
-        Writable=false
 
-        """
+        """ + rest
     }
 
-    /// A GKeyFile value: line breaks and a leading space escaped.
+    /// A GKeyFile value: control characters replaced, backslashes escaped.
     static func keyValue(_ s: String) -> String {
         printable(s).replacing("\\", with: "\\\\")
     }
