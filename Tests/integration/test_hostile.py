@@ -121,15 +121,19 @@ def test_a_foreign_tmp_folder_is_refused(tmp_path):
     env = dict(home.env)
     env.pop("XDG_RUNTIME_DIR")
     uid = os.geteuid()
+    # The build may itself live under /tmp (a CI clone), which the tmpfs hides: run a copy.
+    import shutil
+    daemon = home.root / "pgtrackd"
+    shutil.copy(BIN / "pgtrackd", daemon)
     # Another user (nobody) made /tmp/pgtrack-UID first, open to everyone.
     script = (f"mount -t tmpfs tmpfs /tmp && mkdir -m 0777 /tmp/pgtrack-{uid} && chown 65534 /tmp/pgtrack-{uid} && "
-              f"exec {BIN / 'pgtrackd'}")
+              f"exec {daemon}")
     r = subprocess.run([unshare, "-m", "--propagation", "private", "sh", "-c", script], env=env,
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 1, r.stderr
     assert f"/tmp/pgtrack-{uid} belongs to uid 65534, not to you" in r.stderr
     # Ours but open to others: refused too, with how to fix it.
-    script = f"mount -t tmpfs tmpfs /tmp && mkdir -m 0777 /tmp/pgtrack-{uid} && exec {BIN / 'pgtrackd'}"
+    script = f"mount -t tmpfs tmpfs /tmp && mkdir -m 0777 /tmp/pgtrack-{uid} && exec {daemon}"
     r = subprocess.run([unshare, "-m", "--propagation", "private", "sh", "-c", script], env=env,
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 1 and "has mode 777; it must be 0700" in r.stderr, r.stderr
