@@ -15,11 +15,13 @@ public final class Tracker {
     public private(set) var extraBlackouts: Set<LocalDate>
 
     /// Opens the tracker on `ledger`, recording the start date if none is set yet.
-    public init(config: Config, plan: Plan, ledger: Ledger, extraBlackouts: Set<LocalDate> = [], now: Date) throws {
+    /// `events` are the ledger's, when the caller has read them already.
+    public init(config: Config, plan: Plan, ledger: Ledger, events: [LedgerEvent]? = nil, extraBlackouts: Set<LocalDate> = [],
+                now: Date) throws {
         self.config = config
         self.plan = plan
         self.ledger = ledger
-        self.events = try ledger.events()
+        self.events = try events ?? ledger.events()
         self.extraBlackouts = extraBlackouts
         try recordStartIfNeeded(now: now)
     }
@@ -34,7 +36,7 @@ public final class Tracker {
 
     /// The first study day in effect.
     public var startDate: LocalDate {
-        config.plan.start ?? events.recordedStart ?? config.startDate(now: Date())
+        config.startDate(recorded: events.recordedStart, now: Date())
     }
 
     public func input(now: Date) -> ScheduleInput {

@@ -341,7 +341,7 @@ final class Manager {
     /// reload that would fail there fails before anything changed.
     static func trialExport(_ candidate: Settings, events: [LedgerEvent], now: Date) throws {
         let config = candidate.config
-        let start = config.plan.start ?? events.recordedStart ?? config.startDate(now: now)
+        let start = config.startDate(recorded: events.recordedStart, now: now)
         let input = ScheduleInput(plan: candidate.plan, settings: config.schedule, start: start, zone: config.timeZone,
                                   blackouts: candidate.holidays, events: events, now: now)
         let export = CalendarExport(schedule: Scheduler.compute(input), zone: config.timeZone, settings: config.calendar,

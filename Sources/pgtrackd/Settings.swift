@@ -54,7 +54,7 @@ struct Settings {
         }
         var holidays: Set<LocalDate> = []
         if !config.schedule.holidays.isEmpty {
-            let start = config.plan.start ?? recordedStart ?? config.startDate(now: now)
+            let start = config.startDate(recorded: recordedStart, now: now)
             do {
                 holidays = try Holidays.load(path: config.schedule.holidays, from: start,
                                              until: start.adding(days: 7 * plan.weeks.count + 366))

@@ -66,8 +66,10 @@ let settings: Settings
 let tracker: Tracker
 do {
     let ledger = try Ledger(path: source.defaults.stateDatabase)
-    settings = try Settings.load(source, recordedStart: try ledger.events().recordedStart, now: now)
-    tracker = try Tracker(config: settings.config, plan: settings.plan, ledger: ledger, extraBlackouts: settings.holidays, now: now)
+    let events = try ledger.events()
+    settings = try Settings.load(source, recordedStart: events.recordedStart, now: now)
+    tracker = try Tracker(config: settings.config, plan: settings.plan, ledger: ledger, events: events,
+                          extraBlackouts: settings.holidays, now: now)
 } catch let error as Settings.LoadError {
     fail("\(error)", status: ConfigError.exitStatus)
 } catch {

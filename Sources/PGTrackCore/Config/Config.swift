@@ -152,6 +152,12 @@ extension Config {
         schedule.timezone.isEmpty ? Zone.current : (Zone(identifier: schedule.timezone) ?? Zone.current)
     }
 
+    /// The first study day in effect: `plan.start`, else the one the ledger recorded when
+    /// it was first chosen, else the next Monday after `now`.
+    public func startDate(recorded: LocalDate?, now: Date) -> LocalDate {
+        plan.start ?? recorded ?? startDate(now: now)
+    }
+
     /// The first study day: `plan.start`, or the next Monday after `now` (today if it is Monday
     /// and the day's slot has not started yet).
     public func startDate(now: Date) -> LocalDate {
