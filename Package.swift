@@ -35,8 +35,8 @@ let package = Package(
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
         // libmicrohttpd on the sd-event loop; knows nothing of pgtrack.
         .target(name: "HTTPServer", dependencies: ["CMicroHTTPD", "Systemd", .product(name: "SystemPackage", package: "swift-system")]),
-        // What pgtrack serves over HTTP (the feed; the progress page next), as pure functions of a request.
-        .target(name: "PGTrackWeb", dependencies: ["HTTPServer", "PGTrackCore"]),
+        // What pgtrack serves over HTTP (the feed, the progress page and its event stream), as functions of a request.
+        .target(name: "PGTrackWeb", dependencies: ["HTTPServer", "PGTrackAPI", "PGTrackCore"]),
         // iCalendar on libical; what it published is kept by a RevisionStore it is given.
         .target(name: "PGTrackCalendar", dependencies: ["CLibical", "PGTrackCore"]),
         // Core has no dependency but FoundationEssentials and swift-system, so that pgtrackctl, which needs only its
@@ -83,7 +83,7 @@ let package = Package(
         .testTarget(name: "SystemdTests", dependencies: ["Systemd", .product(name: "SystemPackage", package: "swift-system")]),
         .testTarget(name: "VarlinkTests", dependencies: ["Varlink", "VarlinkServer", "Systemd", .product(name: "SystemPackage", package: "swift-system")]),
         .testTarget(name: "PGTrackCalendarTests", dependencies: ["PGTrackCalendar", "CLibical", "PGTrackCore"]),
-        .testTarget(name: "PGTrackWebTests", dependencies: ["PGTrackWeb", "HTTPServer", "PGTrackCore"]),
+        .testTarget(name: "PGTrackWebTests", dependencies: ["PGTrackWeb", "HTTPServer", "PGTrackAPI", "PGTrackCore"]),
         .testTarget(name: "PGTrackAPITests", dependencies: ["PGTrackAPI", "PGTrackCore", "PGTrackStore", "Varlink"]),
         .testTarget(name: "PGTrackStoreTests", dependencies: ["PGTrackStore", "PGTrackCore"]),
         .testTarget(name: "PGTrackConfigTests", dependencies: ["PGTrackConfig", "PGTrackCore"]),

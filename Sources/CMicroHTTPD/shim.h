@@ -42,3 +42,13 @@ static inline int pgtrack_mhd_epoll_fd(struct MHD_Daemon *daemon) {
 static inline struct MHD_Response *pgtrack_mhd_response_copy(size_t size, const void *data) {
     return MHD_create_response_from_buffer(size, (void *)data, MHD_RESPMEM_MUST_COPY);
 }
+
+/* A response of unknown length whose body `reader` produces as it comes (chunked on
+ * HTTP/1.1); `done` runs when libmicrohttpd is finished with it. */
+static inline struct MHD_Response *pgtrack_mhd_response_stream(MHD_ContentReaderCallback reader, void *cls,
+                                                               MHD_ContentReaderFreeCallback done) {
+    return MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, reader, cls, done);
+}
+
+/* The end of a streamed body. */
+static inline ssize_t pgtrack_mhd_end_of_stream(void) { return MHD_CONTENT_READER_END_OF_STREAM; }

@@ -6,14 +6,19 @@ import SystemPackage
 /// An HTTP request as the handler sees it; headers are looked up while it runs.
 public struct HTTPRequest {
     public var method: String
+    /// The path, without the query.
     public var path: String
     /// A request header by name (case-insensitive), or nil.
     public var header: (String) -> String?
+    /// A query argument by name, or nil.
+    public var argument: (String) -> String?
 
-    public init(method: String, path: String, header: @escaping (String) -> String?) {
+    public init(method: String, path: String, header: @escaping (String) -> String?,
+                argument: @escaping (String) -> String? = { _ in nil }) {
         self.method = method
         self.path = path
         self.header = header
+        self.argument = argument
     }
 }
 
@@ -28,6 +33,8 @@ public final class HTTPResponse: Equatable, @unchecked Sendable {
     public let status: Int
     public let headers: [(String, String)]
     public let body: [UInt8]
+    /// For a streamed body: called with the stream once the response is under way.
+    public let opened: ((HTTPStream) -> Void)?
     /// libmicrohttpd's response, made on first use (on the loop's thread only).
     fileprivate var prepared: OpaquePointer?
 
@@ -35,12 +42,22 @@ public final class HTTPResponse: Equatable, @unchecked Sendable {
         self.status = status
         self.headers = headers
         self.body = body
+        opened = nil
+    }
+
+    /// A response whose body is written later, through the `HTTPStream` that `opened`
+    /// is given (Server-Sent Events). Each request gets a stream of its own.
+    public init(status: Int, headers: [(String, String)], stream opened: @escaping (HTTPStream) -> Void) {
+        self.status = status
+        self.headers = headers
+        body = []
+        self.opened = opened
     }
 
     deinit { if let prepared { MHD_destroy_response(prepared) } }
 
     public static func == (a: HTTPResponse, b: HTTPResponse) -> Bool {
-        a.status == b.status && a.body == b.body && a.headers.map { "\($0.0): \($0.1)" } == b.headers.map { "\($0.0): \($0.1)" }
+        (a.opened == nil) == (b.opened == nil) && a.status == b.status && a.body == b.body && a.headers.map { "\($0.0): \($0.1)" } == b.headers.map { "\($0.0): \($0.1)" }
     }
 
     public func header(_ name: String) -> String? {
@@ -55,6 +72,91 @@ public final class HTTPResponse: Equatable, @unchecked Sendable {
         prepared = response
         return response
     }
+}
+
+/// The body of a response that stays open (Server-Sent Events). While there is nothing to
+/// send, its connection is suspended: libmicrohttpd neither polls nor times it out, so an
+/// open stream costs no wake-up. `send` queues bytes and resumes it. Loop thread only.
+public final class HTTPStream {
+    fileprivate var connection: OpaquePointer?
+    fileprivate weak var server: HTTPServer?
+    fileprivate var pending: [UInt8] = []
+    fileprivate var suspended = false
+    fileprivate var ending = false
+    /// Runs once, when the connection is gone (the client left, or the stream ended).
+    public var onClose: (() -> Void)?
+    public private(set) var isOpen = true
+
+    fileprivate init(connection: OpaquePointer, server: HTTPServer) {
+        self.connection = connection
+        self.server = server
+    }
+
+    /// Queues `bytes` for the client and wakes the connection.
+    public func send(_ bytes: [UInt8]) {
+        guard isOpen else { return }
+        pending += bytes
+        wake()
+    }
+
+    /// Sends what is queued, then ends the body.
+    public func finish() {
+        ending = true
+        wake()
+    }
+
+    /// Bytes queued and not yet taken by libmicrohttpd.
+    public var queued: Int { pending.count }
+
+    private func wake() {
+        // With no thread of its own, libmicrohttpd takes a resumed connection back at its
+        // next run, which the server schedules at once (a timer, not a wake-up descriptor:
+        // libmicrohttpd makes none without an internal thread).
+        if suspended, let connection {
+            suspended = false
+            MHD_resume_connection(connection)
+            server?.runSoon()
+        }
+    }
+
+    /// libmicrohttpd asks for up to `max` bytes: queued bytes, the end, or nothing yet (then
+    /// the connection is suspended until `send`).
+    fileprivate func read(into buffer: UnsafeMutablePointer<CChar>, max: Int) -> Int {
+        if !pending.isEmpty {
+            let n = min(max, pending.count)
+            pending.withUnsafeBytes { raw in buffer.withMemoryRebound(to: UInt8.self, capacity: n) { $0.update(from: raw.bindMemory(to: UInt8.self).baseAddress!, count: n) } }
+            pending.removeFirst(n)
+            return n
+        }
+        if ending || connection == nil { return pgtrack_mhd_end_of_stream() }
+        if let connection {
+            suspended = true
+            MHD_suspend_connection(connection)
+        }
+        return 0
+    }
+
+    fileprivate func closed() {
+        guard isOpen else { return }
+        isOpen = false
+        connection = nil
+        pending = []
+        let handler = onClose
+        onClose = nil
+        handler?()
+    }
+}
+
+private let streamReader: MHD_ContentReaderCallback = { cls, _, buffer, max in
+    guard let cls, let buffer else { return pgtrack_mhd_end_of_stream() }
+    return Unmanaged<HTTPStream>.fromOpaque(cls).takeUnretainedValue().read(into: buffer, max: max)
+}
+
+private let streamDone: MHD_ContentReaderFreeCallback = { cls in
+    guard let cls else { return }
+    let stream = Unmanaged<HTTPStream>.fromOpaque(cls)
+    stream.takeUnretainedValue().closed()
+    stream.release()
 }
 
 /// Limits of one listener.
@@ -87,7 +189,8 @@ public final class HTTPServer {
     public init(loop: EventLoop, listenFD: Int32, limits: HTTPLimits, tls: (key: String, cert: String)? = nil,
                 description: String, handler: @escaping Handler) throws(SystemError) {
         self.handler = handler
-        let flags = UInt32(MHD_USE_EPOLL.rawValue)
+        // Suspend and resume park event streams (see HTTPStream).
+        let flags = UInt32(MHD_USE_EPOLL.rawValue) | UInt32(MHD_ALLOW_SUSPEND_RESUME.rawValue)
         let started: OpaquePointer? = withExtendedLifetime(self) {
             let cls = Unmanaged.passUnretained(self).toOpaque()
             if let tls {
@@ -121,6 +224,11 @@ public final class HTTPServer {
         if let daemon { MHD_stop_daemon(daemon) }
     }
 
+    /// Runs libmicrohttpd from the loop as soon as it is free (after a resumed stream).
+    fileprivate func runSoon() {
+        try? timer?.arm(at: Clock.monotonic.now)
+    }
+
     /// Lets libmicrohttpd do what is ready, then sleeps until it has a deadline (a
     /// connection's timeout); with no connection open, none.
     private func run() {
@@ -135,10 +243,25 @@ public final class HTTPServer {
     }
 
     fileprivate func answer(_ connection: OpaquePointer, method: String, url: String) -> MHD_Result {
-        let request = HTTPRequest(method: method, path: url) { name in
+        let request = HTTPRequest(method: method, path: url, header: { name in
             MHD_lookup_connection_value(connection, .HEADER_KIND, name).map { String(cString: $0) }
-        }
+        }, argument: { name in
+            MHD_lookup_connection_value(connection, .GET_ARGUMENT_KIND, name).map { String(cString: $0) }
+        })
         let r = handler(request)
+        if let opened = r.opened {
+            let stream = HTTPStream(connection: connection, server: self)
+            let cls = Unmanaged.passRetained(stream).toOpaque()
+            guard let response = pgtrack_mhd_response_stream(streamReader, cls, streamDone) else {
+                Unmanaged<HTTPStream>.fromOpaque(cls).release()
+                return .NO
+            }
+            defer { MHD_destroy_response(response) }
+            for (name, value) in r.headers { _ = MHD_add_response_header(response, name, value) }
+            let result = MHD_queue_response(connection, UInt32(r.status), response)
+            if result == .YES { opened(stream) }
+            return result
+        }
         guard let response = r.mhdResponse() else { return .NO }
         // MHD_queue_response takes its own reference; the response object keeps ours.
         return MHD_queue_response(connection, UInt32(r.status), response)

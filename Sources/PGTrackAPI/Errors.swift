@@ -53,7 +53,7 @@ extension API {
 
     public static func invalidFormat(_ format: String) -> VarlinkError {
         VarlinkError(errorPrefix + "InvalidFormat",
-                     ["format": .string(format), "message": .string("expected ics, json or markdown, found '\(format)'")])
+                     ["format": .string(format), "message": .string("expected ics, json, markdown or html, found '\(format)'")])
     }
 
     /// Any error a method can end in, as the interface names it.

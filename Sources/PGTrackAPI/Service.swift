@@ -167,6 +167,13 @@ public final class TrackerService {
 
     // MARK: - Export
 
+    /// The progress page's input at `now`: the status and every slot.
+    public func progressPage(now: Date) -> ProgressPage {
+        let schedule = backend.schedule(now: now)
+        return ProgressPage(overview: overview(now: now), slots: schedule.slots.map { API.Slot($0, in: schedule, zone: backend.zone) },
+                            now: now)
+    }
+
     private func export(_ format: String, now: Date) throws -> String {
         let zone = backend.zone
         switch format {
@@ -176,6 +183,8 @@ public final class TrackerService {
             return API.ScheduleDocument(backend.schedule(now: now), start: backend.startDate, zone: zone).wire.pretty() + "\n"
         case "markdown":
             return backend.schedule(now: now).markdown(zone: zone)
+        case "html":
+            return progressPage(now: now).render(.standalone(exported: now)).html
         default:
             throw API.invalidFormat(format)
         }

@@ -113,8 +113,29 @@ extension API.Overview {
     }
 }
 
-/// What `pgtrackctl progress` prints: a bar per stage and a week-by-day grid.
-public func progressText(stages: [API.StageProgress], slots: [API.Slot], style: Style) -> String {
+extension API.Overview {
+    /// `Thu 2030-05-23 projected · Wed 2030-05-22 planned (1 day late)`.
+    public var finishText: String {
+        let zone = self.zone
+        func day(_ text: String?) -> LocalDate? { text.flatMap { Date(rfc3339: $0) }.map { LocalDate($0, in: zone) } }
+        func show(_ d: LocalDate) -> String { "\(d.weekday.shortName.capitalized) \(d)" }
+        guard let projected = day(finish) else { return "nothing left to schedule" }
+        guard let planned = day(planned) else { return "\(show(projected)) projected" }
+        let late = projected.dayNumber - planned.dayNumber
+        let delta = late == 0 ? "on time" : "\(abs(late)) day\(abs(late) == 1 ? "" : "s") \(late > 0 ? "late" : "early")"
+        return "\(show(projected)) projected · \(show(planned)) planned (\(delta))"
+    }
+}
+
+extension Streaks {
+    /// `4 done in a row now · longest 12`
+    public var text: String { "\(current) done in a row now · longest \(longest)" }
+}
+
+/// What `pgtrackctl progress` prints: a bar per stage, the finish and the streaks, and a
+/// week-by-day grid.
+public func progressText(status: API.Overview, slots: [API.Slot], now: Date, style: Style) -> String {
+    let stages = status.stages
     var out = ""
     let titles = stages.map { printable(Stage(number: $0.number, title: $0.title).plainTitle) }
     let width = titles.map(\.count).max() ?? 0
@@ -124,7 +145,7 @@ public func progressText(stages: [API.StageProgress], slots: [API.Slot], style: 
         let bar = style.green(String(repeating: "█", count: filled)) + style.dim(String(repeating: "░", count: 20 - filled))
         out += title + String(repeating: " ", count: width - title.count + 2) + bar + " \(stage.done)/\(stage.total)\n"
     }
-    out += "\n"
+    out += "\nFinish: \(status.finishText)\nStreak: \(Streaks(slots: slots, now: now).text)\n\n"
     // One row a week, one column a study day.
     let days = max(1, slots.map(\.day).max() ?? 5)
     let weeks = slots.map(\.week).max() ?? 0

@@ -26,6 +26,8 @@ type Slot (
 
 type StageProgress (number: int, title: string, done: int, total: int)
 
+# finish: when the last open task is now due (projected); planned: when the untouched
+# plan would have finished. Both null when no task is left to place.
 type Overview (
   plan: string,
   timezone: string,
@@ -38,6 +40,7 @@ type Overview (
   current: ?Slot,
   next: ?Slot,
   finish: ?string,
+  planned: ?string,
   stages: []StageProgress,
   notifications: string,
   summary: string
@@ -70,7 +73,7 @@ method Snooze(slot: string, until: string) -> (slot: Slot)
 # Reverts the latest change still in effect (by appending; history is kept).
 method Undo() -> (kind: string, slot: ?Slot)
 
-# The schedule as ics, json or markdown.
+# The schedule as ics, json, markdown or html (the progress page as one standalone file).
 method Export(format: string) -> (content: string)
 
 # Re-reads the config and the plan; a broken file keeps the last good ones.

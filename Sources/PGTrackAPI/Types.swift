@@ -105,12 +105,15 @@ extension API {
         public var current: Slot?
         public var next: Slot?
         public var finish: String?
+        /// When the untouched plan would have finished.
+        public var planned: String?
         public var stages: [StageProgress]
         public var notifications: String
         public var summary: String
 
         public init(plan: String, timezone: String, start: String, week: Int, stage: String, done: Int, total: Int, behind: Int,
-                    current: Slot?, next: Slot?, finish: String?, stages: [StageProgress], notifications: String, summary: String) {
+                    current: Slot?, next: Slot?, finish: String?, planned: String?, stages: [StageProgress], notifications: String,
+                    summary: String) {
             self.plan = plan
             self.timezone = timezone
             self.start = start
@@ -122,6 +125,7 @@ extension API {
             self.current = current
             self.next = next
             self.finish = finish
+            self.planned = planned
             self.stages = stages
             self.notifications = notifications
             self.summary = summary
@@ -129,12 +133,13 @@ extension API {
 
         public init(wire json: JSON, path: String) throws(WireError) {
             let f = try Fields(json, path: path)
-            let finish = try f.optionalString("finish")
+            let finish = try f.optionalString("finish"), planned = try f.optionalString("planned")
             if let finish, Date(rfc3339: finish) == nil { throw WireError(path: f.at("finish"), "expected an RFC 3339 time") }
+            if let planned, Date(rfc3339: planned) == nil { throw WireError(path: f.at("planned"), "expected an RFC 3339 time") }
             self.init(plan: try f.string("plan"), timezone: try f.string("timezone"), start: try f.string("start"),
                       week: try f.int("week"), stage: try f.string("stage"), done: try f.int("done"), total: try f.int("total"),
                       behind: try f.int("behind"), current: try f.optional("current"), next: try f.optional("next"),
-                      finish: finish, stages: try f.array("stages"), notifications: try f.string("notifications"),
+                      finish: finish, planned: planned, stages: try f.array("stages"), notifications: try f.string("notifications"),
                       summary: try f.string("summary"))
         }
 
@@ -143,7 +148,7 @@ extension API {
                 ("plan", .string(plan)), ("timezone", .string(timezone)), ("start", .string(start)), ("week", .int(Int64(week))),
                 ("stage", .string(stage)), ("done", .int(Int64(done))), ("total", .int(Int64(total))),
                 ("behind", .int(Int64(behind))), ("current", current?.wire ?? .null), ("next", next?.wire ?? .null),
-                ("finish", finish.map(JSON.string) ?? .null), ("stages", .array(stages.map(\.wire))),
+                ("finish", finish.map(JSON.string) ?? .null), ("planned", planned.map(JSON.string) ?? .null), ("stages", .array(stages.map(\.wire))),
                 ("notifications", .string(notifications)), ("summary", .string(summary)),
             ])
         }

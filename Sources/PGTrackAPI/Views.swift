@@ -37,6 +37,7 @@ extension API.Overview {
                   stage: plan.stage(ofWeek: min(week, plan.weeks.count))?.title ?? "", done: schedule.doneCount,
                   total: plan.tasks.count, behind: schedule.behind, current: schedule.current(at: now).map(slot),
                   next: schedule.next(after: now).map(slot), finish: schedule.projectedFinish.map { $0.rfc3339(in: zone) },
+                  planned: schedule.plannedFinish.map { $0.rfc3339(in: zone) },
                   stages: API.StageProgress.all(schedule), notifications: notifications,
                   summary: schedule.statusLine(now: now, zone: zone))
     }

@@ -8,12 +8,11 @@ import VarlinkServer
 /// API layer (`TrackerService`), and keeps the `Monitor` streams.
 final class Control {
     unowned let manager: Manager
-    let service: TrackerService
+    var service: TrackerService { manager.service }
     private var monitors: [ObjectIdentifier: ReplyChannel] = [:]
 
     init(manager: Manager) {
         self.manager = manager
-        service = TrackerService(backend: manager)
     }
 
     func handle(_ call: Call, _ channel: ReplyChannel) {

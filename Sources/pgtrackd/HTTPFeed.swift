@@ -9,7 +9,7 @@ import SystemPackage
 /// The feed over loopback HTTP: the listeners (one libmicrohttpd daemon each, on the
 /// loop), the secret token, and the site that answers.
 final class HTTPFeed {
-    let site: FeedSite
+    let site: Site
     private(set) var servers: [HTTPServer] = []
     /// Where it listens, with the ports actually bound (a configured port 0 picks one).
     private(set) var addresses: [ListenAddress] = []
@@ -20,7 +20,7 @@ final class HTTPFeed {
     /// a port in use is an error naming the address.
     init(loop: EventLoop, settings: Config.HTTPSettings, passed: [Int32], tokenPath: String, log: Logger) throws {
         self.tokenPath = tokenPath
-        site = FeedSite(token: try HTTPFeed.token(at: tokenPath), allowedHosts: [])
+        site = Site(token: try HTTPFeed.token(at: tokenPath), allowedHosts: [])
         var tlsPair: (key: String, cert: String)?
         if !settings.tlsKey.isEmpty || !settings.tlsCert.isEmpty {
             guard let key = Files.read(settings.tlsKey).map({ String(decoding: $0, as: UTF8.self) }),
@@ -53,6 +53,8 @@ final class HTTPFeed {
             }
         }
         site.allowedHosts = HTTPFeed.hosts(addresses, names: settings.names)
+        // Half the connections at most for pages following their event stream.
+        site.maxStreams = max(1, settings.maxConnections / 2)
     }
 
     /// The Host values a request may carry: each address as bound, `localhost` and the
@@ -68,11 +70,12 @@ final class HTTPFeed {
         return out
     }
 
-    /// The feed URL, on the first address (`localhost` for a loopback one).
-    var url: String? {
+    /// The URL of `name` under the token (the feed, or "" for the page), on the first
+    /// address (`127.0.0.1` or `[::1]` for a loopback one).
+    func url(_ name: String) -> String? {
         guard let a = addresses.first else { return nil }
         let host = a.isLoopback ? (a.isIPv6 ? "[::1]" : "127.0.0.1") : a.description.dropLast(String(a.port).count + 1).description
-        return "\(tls ? "https" : "http")://\(host):\(a.port)/\(site.token)/\(FeedSite.feedName)"
+        return "\(tls ? "https" : "http")://\(host):\(a.port)/\(site.token)/\(name)"
     }
 
     // MARK: - The token

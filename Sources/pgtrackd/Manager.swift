@@ -30,6 +30,8 @@ final class Manager {
     private var server: VarlinkServer?
     private var control: Control?
     private var reminders: ReminderService?
+    /// The API over this daemon: the control socket's calls and the progress page use it.
+    private(set) lazy var service = TrackerService(backend: self)
     /// The feed over HTTP; nil with `http.enabled = false`.
     private var http: HTTPFeed?
     /// The feed text the HTTP site serves now.
@@ -145,6 +147,7 @@ final class Manager {
         let passed = ServiceManager.listenedSocketsAll()["http"] ?? []
         let feed = try HTTPFeed(loop: loop, settings: config.http, passed: passed,
                                 tokenPath: (settings.paths.stateDatabase as NSString).deletingLastPathComponent + "/http-token", log: log)
+        feed.site.renderPage = { [unowned self] in self.service.progressPage(now: Date()).render(.live) }
         http = feed
         for a in feed.addresses { log.info("feed served on \(feed.tls ? "https" : "http")://\(a)/") }
     }
@@ -233,6 +236,7 @@ final class Manager {
             log.error("cannot arm the deadline timer: \(error)")
         }
         publish(now: now)
+        http?.site.pageChanged(reason: reason)
         ServiceManager.status(schedule.statusLine(now: now, zone: config.timeZone))
         log.debug("\(reason): next deadline \(next.map { $0.formatted(in: config.timeZone) } ?? "none")")
     }
@@ -382,7 +386,8 @@ extension Manager: TrackerBackend {
             log.info("feed token replaced; the old URL answers 404 from now on")
         }
         let vdir = config.calendar.vdir
-        return API.FeedInfo(file: settings.paths.calendarFile, url: http?.url, page: nil, vdir: vdir.isEmpty ? nil : vdir)
+        return API.FeedInfo(file: settings.paths.calendarFile, url: http?.url(Site.feedName), page: http?.url(""),
+                            vdir: vdir.isEmpty ? nil : vdir)
     }
 }
 

@@ -36,6 +36,9 @@ public struct Schedule: Sendable, Equatable {
     public var doneInPlan: Set<TaskID>
     /// Slots behind the original plan (see `Scheduler.behind`).
     public var behind: Int
+    /// When the untouched plan would finish: the end of the slot the original layout gave
+    /// the plan's last open task (nil when every task was checked in the plan file).
+    public var plannedFinish: Date?
 
     /// A schedule made by hand (benchmarks and tests); `Scheduler.compute` makes the real ones.
     public init(plan: Plan, slots: [Slot], slotOfTask: [TaskID: SlotID] = [:], doneInPlan: Set<TaskID> = [], behind: Int = 0) {
@@ -145,7 +148,9 @@ public enum Scheduler {
         var edits = foldEdits(input.events.effectiveChanges)
         let doneSlotOfTask = settleDone(&edits, plan: input.plan)
         var schedule = layout(input, edits: edits, doneSlotOfTask: doneSlotOfTask)
-        schedule.behind = behind(schedule, original: original ?? originalPlacement(input))
+        let original = original ?? originalPlacement(input)
+        schedule.behind = behind(schedule, original: original)
+        schedule.plannedFinish = plannedFinish(schedule, original: original)
         return schedule
     }
 
@@ -241,6 +246,12 @@ public enum Scheduler {
               let task = first.task else { return 0 }
         guard let planned = original[task], let was = schedule.index(of: planned), let now = schedule.index(of: first.id) else { return 0 }
         return max(0, now - was)
+    }
+
+    /// The end of the slot the untouched plan gave its last task, at the slot's original time.
+    static func plannedFinish(_ schedule: Schedule, original: [TaskID: SlotID]) -> Date? {
+        guard let last = original.values.max(), let slot = schedule.slot(last) else { return nil }
+        return slot.originalStart.addingTimeInterval(slot.duration)
     }
 
     /// The untouched plan's slot for each task (no ledger, nothing missed): a function of

@@ -7,15 +7,15 @@ import Varlink
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write the schedule as iCalendar, JSON or a Markdown checklist.")
+        abstract: "Write the schedule as iCalendar, JSON, a Markdown checklist or the progress page (HTML).")
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
-        case ics, json, markdown
+        case ics, json, markdown, html
     }
 
     @OptionGroup var options: GlobalOptions
 
-    @Option(name: .long, help: "ics, json or markdown.")
+    @Option(name: .long, help: "ics, json, markdown or html.")
     var format: Format = .ics
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file instead of stdout.", valueName: "file"))

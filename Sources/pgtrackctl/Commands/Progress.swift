@@ -1,3 +1,4 @@
+import FoundationEssentials
 import ArgumentParser
 import PGTrackAPI
 import Varlink
@@ -5,7 +6,7 @@ import Varlink
 struct Progress: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "progress",
-        abstract: "Show progress per stage and a week-by-day grid of every slot.")
+        abstract: "Show progress per stage, the finish, the streaks and a week-by-day grid of every slot.")
 
     @OptionGroup var options: GlobalOptions
 
@@ -13,9 +14,16 @@ struct Progress: ParsableCommand {
         let daemon = try Daemon.connect(options)
         let status = try daemon.status()
         let slots = try daemon.slots()
+        let now = Date()
         if options.json {
-            return printJSON(.object([("stages", .array(status.stages.map(\.wire))), ("slots", .array(slots.map(\.wire)))]))
+            let streaks = Streaks(slots: slots, now: now)
+            return printJSON(.object([
+                ("stages", .array(status.stages.map(\.wire))), ("finish", status.finish.map(JSON.string) ?? .null),
+                ("planned", status.planned.map(JSON.string) ?? .null),
+                ("streaks", .object([("current", .int(Int64(streaks.current))), ("longest", .int(Int64(streaks.longest)))])),
+                ("slots", .array(slots.map(\.wire))),
+            ]))
         }
-        print(progressText(stages: status.stages, slots: slots, style: .current), terminator: "")
+        print(progressText(status: status, slots: slots, now: now, style: .current), terminator: "")
     }
 }

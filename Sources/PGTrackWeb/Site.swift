@@ -1,5 +1,6 @@
 import FoundationEssentials
 import HTTPServer
+import PGTrackAPI
 import PGTrackCore
 
 /// The feed as served: its bytes, a strong validator and when it last changed.
@@ -17,47 +18,76 @@ public struct FeedDocument: Sendable, Equatable {
     }
 }
 
-/// What pgtrack serves over HTTP, as a pure function of the request: the secret token,
-/// the allowed Host names and the current feed decide the response.
+/// What pgtrack serves over HTTP: the feed, the progress page and the page's event
+/// stream, decided by the secret token, the allowed Host names and the current documents.
 ///
 /// - Only GET and HEAD (405 otherwise, with `Allow`).
 /// - A `Host` that is not one of `allowedHosts` is refused with 421, so a web page cannot
 ///   read the feed through DNS rebinding (its Host would be the attacker's name).
 /// - Everything lives under `/<token>/`; a wrong or missing token is 404, the token
 ///   compared in constant time. No CORS headers are ever sent.
-/// - The feed answers `If-None-Match` (checked first) and `If-Modified-Since` with 304,
-///   and is always served from memory: a failed disk write never makes it a 4xx/5xx.
-public final class FeedSite {
+/// - The feed and the page answer `If-None-Match` (the feed also `If-Modified-Since`)
+///   with 304, and are always served from memory: a failed disk write never makes them
+///   a 4xx/5xx.
+/// - `/<token>/events` is a Server-Sent Events stream: an event whenever the page's
+///   content changes, its id the page's new version.
+public final class Site {
     public var token: String
     /// Lowercased `host:port` values a request's Host may have.
     public var allowedHosts: Set<String>
     public var feed: FeedDocument? {
-        didSet { answers = feed.map(Answers.init) }
+        didSet { feedAnswers = feed.map(Answers.init) }
     }
+    /// Renders the live page; the page is 503 until it is set.
+    public var renderPage: (() -> ProgressPage.Rendered)? {
+        didSet { pageStale = true }
+    }
+    /// Event streams open at once; more are refused with 503 so that pages left open
+    /// cannot take every connection from the feed's clients.
+    public var maxStreams = 16
+    /// A stream whose client has not taken this many bytes is closed.
+    public var maxQueued = 64 * 1024
 
     public init(token: String, allowedHosts: Set<String>, feed: FeedDocument? = nil) {
         self.token = token
         self.allowedHosts = allowedHosts
         self.feed = feed
-        answers = feed.map(Answers.init)
+        feedAnswers = feed.map(Answers.init)
     }
 
-    /// The feed's two answers, made once per version of the feed and reused for every
-    /// request (HTTPServer keeps libmicrohttpd's copy of each).
+    /// A document's two answers, made once per version and reused for every request
+    /// (HTTPServer keeps libmicrohttpd's copy of each).
     private struct Answers {
+        var etag: String
         var full: HTTPResponse
         var notModified: HTTPResponse
 
         init(_ feed: FeedDocument) {
             let validators = [("ETag", feed.etag), ("Last-Modified", HTTPDate.format(feed.modified)), ("Cache-Control", "no-cache")]
+            etag = feed.etag
             full = HTTPResponse(status: 200, headers: [("Content-Type", "text/calendar; charset=utf-8")] + validators, body: feed.bytes)
+            notModified = HTTPResponse(status: 304, headers: validators)
+        }
+
+        init(page: ProgressPage.Rendered) {
+            etag = "\"" + page.version + "\""
+            let validators = [("ETag", etag), ("Cache-Control", "no-cache")]
+            full = HTTPResponse(status: 200, headers: [("Content-Type", "text/html; charset=utf-8")] + validators + Site.pageHeaders,
+                                body: Array(page.html.utf8))
             notModified = HTTPResponse(status: 304, headers: validators)
         }
     }
 
-    private var answers: Answers?
+    private var feedAnswers: Answers?
+    private var page: (version: String, answers: Answers)?
+    private var pageStale = true
+    private var streams: [ObjectIdentifier: HTTPStream] = [:]
 
     public static let feedName = "pgtrack.ics"
+    public static let eventsName = "events"
+
+    /// Event streams open now.
+    public var streamCount: Int { streams.count }
 
     public func respond(_ request: HTTPRequest) -> HTTPResponse {
         guard request.method == "GET" || request.method == "HEAD" else {
@@ -70,15 +100,21 @@ public final class FeedSite {
         let parts = request.path.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
         guard parts.count == 2, parts[0].isEmpty else { return Self.notFound }
         let rest = parts[1].split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
-        guard rest.count == 2, Self.constantTimeEqual(Array(rest[0].utf8), Array(token.utf8)) else { return Self.notFound }
+        guard Self.constantTimeEqual(Array(rest[0].utf8), Array(token.utf8)) else { return Self.notFound }
+        guard rest.count == 2 else {
+            // The page's address without its last slash: where a typed URL often ends.
+            return HTTPResponse(status: 308, headers: [("Location", "/\(token)/")] + Self.plain, body: Array("see /<token>/\n".utf8))
+        }
         switch rest[1] {
         case Substring(Self.feedName): return feedResponse(request)
+        case "": return pageResponse(request)
+        case Substring(Self.eventsName): return eventsResponse(request)
         default: return Self.notFound
         }
     }
 
     private func feedResponse(_ request: HTTPRequest) -> HTTPResponse {
-        guard let feed, let answers else { return Self.building }
+        guard let feed, let answers = feedAnswers else { return Self.building }
         if let match = request.header("If-None-Match") {
             if Self.matches(match, feed.etag) { return answers.notModified }
         } else if let since = request.header("If-Modified-Since").flatMap(HTTPDate.parse),
@@ -88,9 +124,77 @@ public final class FeedSite {
         return answers.full
     }
 
+    // MARK: - The page and its events
+
+    /// The page as it is now, rendered again if the schedule changed since.
+    private func currentPage() -> (version: String, answers: Answers)? {
+        if pageStale || page == nil, let renderPage {
+            let rendered = renderPage()
+            if rendered.version != page?.version { page = (rendered.version, Answers(page: rendered)) }
+            pageStale = false
+        }
+        return page
+    }
+
+    private func pageResponse(_ request: HTTPRequest) -> HTTPResponse {
+        guard let page = currentPage() else { return Self.building }
+        if let match = request.header("If-None-Match"), Self.matches(match, page.answers.etag) { return page.answers.notModified }
+        return page.answers.full
+    }
+
+    /// What the page shows may have changed (a change, a deadline, a reload). With no
+    /// stream open, this only marks the page for rendering at the next request; with
+    /// streams open, the page is rendered now and, if it differs, each stream hears of it.
+    public func pageChanged(reason: String) {
+        pageStale = true
+        guard !streams.isEmpty else { return }
+        let before = page?.version
+        guard let now = currentPage(), now.version != before else { return }
+        let event = Self.event(version: now.version, reason: reason)
+        for stream in streams.values {
+            if stream.queued > maxQueued { stream.finish() } else { stream.send(event) }
+        }
+    }
+
+    /// `id:` is the page version, so a browser that reconnects says which page it has.
+    static func event(version: String, reason: String) -> [UInt8] {
+        let word = String(reason.unicodeScalars.filter { ("a"..."z").contains($0) || $0 == "-" || $0 == " " }.prefix(32).map(Character.init))
+        return Array("id: \(version)\ndata: {\"version\":\"\(version)\",\"reason\":\"\(word)\"}\n\n".utf8)
+    }
+
+    private func eventsResponse(_ request: HTTPRequest) -> HTTPResponse {
+        guard let page = currentPage() else { return Self.building }
+        if streams.count >= maxStreams {
+            // Streams of browsers that went away are noticed only when written to: a
+            // comment to each lets libmicrohttpd close the dead ones before the retry.
+            for stream in streams.values { stream.send(Array(":\n".utf8)) }
+            return Self.tooManyStreams
+        }
+        // The version the client has: Last-Event-ID on a reconnect, else the page's own.
+        let known = request.header("Last-Event-ID") ?? request.argument("since")
+        return HTTPResponse(status: 200, headers: Self.eventHeaders) { [weak self] stream in
+            guard let self else { return }
+            let key = ObjectIdentifier(stream)
+            streams[key] = stream
+            stream.onClose = { [weak self] in self?.streams[key] = nil }
+            var hello = Array("retry: 2000\n\n".utf8)
+            if known != page.version { hello += Self.event(version: page.version, reason: "missed") }
+            stream.send(hello)
+        }
+    }
+
+    /// The page may use its own inline script and style only, and no frame may embed it.
+    static let pageHeaders = [
+        ("Content-Security-Policy", ProgressPage.contentSecurityPolicy + "; frame-ancestors 'none'"),
+        ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"),
+    ]
+    static let eventHeaders = [("Content-Type", "text/event-stream"), ("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff")]
+
     static let plain = [("Content-Type", "text/plain; charset=utf-8")]
     static let notFound = HTTPResponse(status: 404, headers: plain, body: Array("not found\n".utf8))
     static let building = HTTPResponse(status: 503, headers: [("Retry-After", "1")] + plain, body: Array("the feed is being built\n".utf8))
+    static let tooManyStreams = HTTPResponse(status: 503, headers: [("Retry-After", "5")] + plain,
+                                             body: Array("too many open pages; close one\n".utf8))
     static let methodNotAllowed = HTTPResponse(status: 405, headers: [("Allow", "GET, HEAD")] + plain, body: Array("only GET and HEAD\n".utf8))
     static let misdirected = HTTPResponse(status: 421, headers: plain, body: Array("this server does not answer for that Host\n".utf8))
 
