@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import BIN, FUTURE, Daemon, require_tool, vdirsyncer_pull, wait_until
+from conftest import BIN, FUTURE, Daemon, require_tool, varlink_call, vdirsyncer_pull, wait_until
 
 
 def feed_url(daemon):
@@ -246,3 +246,99 @@ def test_connections_are_kept_alive(daemon):
         assert r.status == 304 and conn.sock is first
     finally:
         conn.close()
+
+
+class EventStream:
+    """A raw client of /<token>/events: reads the chunked body line by line."""
+
+    def __init__(self, page, headers=None, query=""):
+        u = urlsplit(page)
+        self.conn = http.client.HTTPConnection(u.hostname, u.port, timeout=5)
+        self.conn.request("GET", u.path + "events" + query, headers=headers or {})
+        self.response = self.conn.getresponse()
+
+    def event(self, timeout=5):
+        """The next event's fields (a blank line ends one); comments and retry skipped."""
+        self.conn.sock.settimeout(timeout)
+        fields = {}
+        while True:
+            line = self.response.readline().decode()
+            assert line, "the stream ended"
+            line = line.rstrip("\n")
+            if not line:
+                if "data" in fields:
+                    return fields
+                continue
+            name, _, value = line.partition(": ")
+            if name in ("id", "data"):
+                fields[name] = value
+
+    def close(self):
+        self.conn.close()
+
+
+def page_version(page):
+    status, headers, body = request(page)
+    assert status == 200
+    return headers["etag"].strip('"')
+
+
+def test_the_event_stream(daemon):
+    page = daemon.ctl_json("feed")["page"]
+    version = page_version(page)
+    # A client that says which page it has hears nothing until the page changes.
+    stream = EventStream(page, headers={"Last-Event-ID": version})
+    assert stream.response.status == 200
+    assert stream.response.getheader("Content-Type") == "text/event-stream"
+    assert stream.response.getheader("Cache-Control") == "no-store"
+    started = time.monotonic()
+    daemon.ctl_json("skip", "w02d1")
+    event = stream.event()
+    assert time.monotonic() - started < 1
+    new = page_version(page)
+    assert new != version and event["id"] == new
+    assert json.loads(event["data"]) == {"version": new, "reason": "skip"}
+    # A client with an older page (its ?since) hears at once that there is a newer one.
+    late = EventStream(page, query=f"?since={version}")
+    assert late.event(timeout=2)["id"] == new
+    # A change the page does not show (a snooze) sends nothing; the next real one does.
+    reply = varlink_call(daemon.socket, "Snooze", slot="w02d2", until="2030-01-14T17:50:00+01:00")
+    assert "error" not in reply, reply
+    daemon.ctl_json("done", "w01d1")
+    assert json.loads(stream.event()["data"])["reason"] == "done"
+    stream.close()
+    late.close()
+    # HEAD: the headers, and the connection is done.
+    status, headers, body = request(page + "events", "HEAD")
+    assert status == 200 and headers["content-type"] == "text/event-stream" and body == b""
+
+
+def test_event_streams_are_capped_and_cost_no_wakeups(home):
+    strace = require_tool("strace")
+    # max_connections = 6: at most 3 event streams, the rest of the slots for the feed.
+    daemon = Daemon(home, FUTURE + "max_connections = 6\n")
+    try:
+        page = daemon.ctl_json("feed")["page"]
+        streams = [EventStream(page) for _ in range(3)]
+        assert all(s.response.status == 200 for s in streams)
+        for s in streams:
+            s.event(timeout=2)  # each heard of the page it did not name
+        status, headers, body = request(page + "events")
+        assert status == 503 and headers["retry-after"] == "5"
+        assert request(daemon.ctl_json("feed")["url"])[0] == 200
+        # Three open streams, nothing changing: not one system call for 12 s, longer
+        # than the connection timeout (10 s) a non-parked connection would wake for.
+        time.sleep(2)
+        trace = subprocess.run(["timeout", "-s", "INT", "12", strace, "-f", "-c", "-p", str(daemon.process.pid)],
+                               capture_output=True, text=True)
+        assert "total" not in trace.stderr, f"system calls with idle streams:\n{trace.stderr}"
+        # Still live after the quiet: a change reaches all three.
+        daemon.ctl_json("skip", "w03d1")
+        assert all(s.event()["id"] for s in streams)
+        # A stream that goes away frees its place.
+        streams.pop().close()
+        wait_until(lambda: request(page + "events", "HEAD")[0] == 200, timeout=5, what="a free stream place")
+        for s in streams:
+            s.close()
+    finally:
+        daemon.stop()
