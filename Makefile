@@ -17,7 +17,7 @@ BUILD_PACKAGES := libsystemd-dev libical-dev libsqlite3-dev libmicrohttpd-dev pk
 TEST_PACKAGES := python3-venv python3-pip systemd khal calcurse vdirsyncer dunst xvfb dbus python3-dbus python3-gi libglib2.0-bin util-linux bsdutils man-db gcc strace binutils openssl evolution-data-server gir1.2-ecal-2.0 gir1.2-edataserver-1.2 chromium
 PYTHON_TEST_PACKAGES := pytest==9.0.3 icalendar==7.3.2 varlink==31.0.0 vobject==0.9.9 ics==0.7.3 recurring-ical-events==3.8.2 playwright==1.65.2
 
-.PHONY: all run test build deps test-deps unit integration install install-files uninstall clean embed man bench fuzz leaks
+.PHONY: all run test build deps test-deps unit integration install install-files uninstall clean embed man bench fuzz leaks screenshot
 
 all: build
 
@@ -58,6 +58,12 @@ man: build
 	$(SWIFT) build --product generate-manual $(SWIFTFLAGS)
 	mkdir -p $(MANDIR_BUILD)
 	.build/debug/generate-manual $(RELEASE)/pgtrackctl --output-directory $(MANDIR_BUILD) --authors pgtrack
+
+# The README's screenshot of the progress page: taken by the Chromium test of a plan in
+# its eighth week (.build/artifacts/progress.png), copied into docs/.
+screenshot: build test-deps
+	PGTRACK_BIN=$(CURDIR)/$(RELEASE) $(VENV)/bin/pytest -q Tests/integration/test_page.py -k loads_clean
+	cp .build/artifacts/progress.png docs/progress.png
 
 # Every benchmark, each beside its anchors in the same run; rewrites bench/RESULTS.md.
 BENCH_PACKAGES := remind calcurse redis-server redis-tools hyperfine strace wrk lighttpd

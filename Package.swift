@@ -77,7 +77,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "pgtrack-bench",
-            dependencies: ["PGTrackCore", "PGTrackCalendar", "Varlink"],
+            dependencies: ["PGTrackAPI", "PGTrackCore", "PGTrackCalendar", "Varlink"],
             path: "bench/Sources/pgtrack-bench"
         ),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd", .product(name: "SystemPackage", package: "swift-system")]),

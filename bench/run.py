@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """pgtrack's benchmarks, each side by side with its anchors measured in the same run.
 
-    python3 bench/run.py [SECTION ...]     # sections: export idle api cli reminders memory hostile http leaks crash
+    python3 bench/run.py [SECTION ...]     # sections: export idle api cli reminders memory hostile http page leaks crash
 
 Each section writes bench/results/SECTION.json (figures, machine, date);
 bench/RESULTS.md is then rewritten from every results file. `make bench` runs all.
@@ -464,6 +464,147 @@ def bench_http():
         "notes": "Non-2xx/3xx responses: pgtrack " + f"{ours_get['bad'] + ours_304['bad']}, lighttpd {anchor_get['bad'] + anchor_304['bad']}."}
 
 
+def sse_connect(page):
+    """A raw /<token>/events connection, its request sent."""
+    from urllib.parse import urlsplit
+    u = urlsplit(page)
+    sock = socket.create_connection((u.hostname, u.port))
+    sock.sendall(f"GET {u.path}events HTTP/1.1\r\nHost: {u.netloc}\r\n\r\n".encode())
+    return sock
+
+
+def monitor_connect(path):
+    """A Varlink Monitor connection, its call sent."""
+    sock = socket.socket(socket.AF_UNIX)
+    sock.connect(str(path))
+    sock.sendall(json.dumps({"method": "io.pgtrack.Tracker.Monitor", "more": True}).encode() + b"\0")
+    return sock
+
+
+def change_latencies(control, sse, monitor, changes):
+    """Sends `changes` Varlink calls one at a time and, in one thread with select (no
+    thread switches in the figures), notes when the event stream's event and the Monitor
+    reply for each arrive; returns both lists of latencies in ms."""
+    import select
+    for sock in (sse, monitor):
+        sock.setblocking(False)
+        time.sleep(0.3)
+        try:
+            sock.recv(1 << 20)  # the greeting: retry and the first event, or "subscribed"
+        except BlockingIOError:
+            pass
+    sse_ms, mon_ms = [], []
+    for method, params in changes:
+        c = socket.socket(socket.AF_UNIX)
+        c.connect(str(control))
+        sent = time.monotonic()
+        c.sendall(json.dumps({"method": "io.pgtrack.Tracker." + method, "parameters": params}).encode() + b"\0")
+        got = {}
+        deadline = sent + 5
+        while len(got) < 2 and time.monotonic() < deadline:
+            ready, _, _ = select.select([sse, monitor], [], [], 0.5)
+            for sock in ready:
+                data = sock.recv(1 << 20)
+                at = time.monotonic()
+                if sock is sse and b"data: " in data:
+                    got.setdefault("sse", at)
+                elif sock is monitor and b'"kind"' in data:
+                    got.setdefault("monitor", at)
+        c.close()
+        assert len(got) == 2, f"{method}: heard only {list(got)}"
+        sse_ms.append((got["sse"] - sent) * 1000)
+        mon_ms.append((got["monitor"] - sent) * 1000)
+    return sse_ms, mon_ms
+
+
+def percentiles(values):
+    values = sorted(values)
+    pick = lambda p: values[min(len(values) - 1, max(0, int(len(values) * p + 0.999999) - 1))]
+    return pick(0.5), pick(0.99)
+
+
+def bench_page():
+    """The progress page: server render time beside the feed export, Chromium's
+    DOMContentLoaded beside the same page opened as a file, change-to-event latency
+    beside the Varlink Monitor stream, and 100 open event streams."""
+    rendered = run_json([str(BIN / "pgtrack-bench"), "page", "1000"])
+    config = '[plan]\nstart = "2030-01-07"\n[schedule]\ntimezone = "Europe/Berlin"\n[http]\nlisten = "127.0.0.1:0"\nmax_connections = 256\n'
+    home = Home(config)
+    daemon = home.start()
+    env = dict(home.env, PGTRACK_SOCKET=str(home.socket))
+    ctl = lambda *a: subprocess.run([str(BIN / "pgtrackctl"), *a], env=env, capture_output=True, text=True, check=True).stdout
+    page = json.loads(ctl("feed", "--json"))["page"]
+    export = home.root / "progress.html"
+    ctl("export", "--format", "html", "-o", str(export))
+    # Chromium: DOMContentLoaded of the served page and of the same page as a file.
+    out = subprocess.run([str(VENV_PY), "-c", """
+import json, sys, statistics
+from playwright.sync_api import sync_playwright
+with sync_playwright() as p:
+    b = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+    pg = b.new_page()
+    res = {}
+    for name, url in (("served", sys.argv[1]), ("file", sys.argv[2])):
+        times = []
+        for i in range(25):
+            pg.goto(url)
+            times.append(pg.evaluate("performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd"))
+        res[name] = statistics.median(times[5:])
+    b.close()
+print(json.dumps(res))
+""", page, export.as_uri()], capture_output=True, text=True, check=True).stdout
+    dcl = json.loads(out.strip().splitlines()[-1])
+    # Change → event: an event-stream client and a Monitor client, the same 100 changes.
+    sse, monitor = sse_connect(page), monitor_connect(home.socket)
+    changes = [("Skip", {"slot": "w10d1"}) if i % 2 == 0 else ("Undo", {}) for i in range(100)]
+    sse_ms, mon_ms = change_latencies(home.socket, sse, monitor, changes)
+    sse.close()
+    monitor.close()
+    sse_p50, sse_p99 = percentiles(sse_ms)
+    mon_p50, mon_p99 = percentiles(mon_ms)
+    # 100 open streams: private memory and idle system calls.
+    time.sleep(2)
+    before = smaps_kb(daemon.pid)["private_dirty"]
+    streams = [sse_connect(page) for _ in range(100)]
+    for st in streams:
+        # Each is told at once of the page it did not name.
+        st.settimeout(5)
+        heard = b""
+        while b"data: " not in heard:
+            chunk = st.recv(1 << 16)
+            assert chunk, "a stream closed"
+            heard += chunk
+    time.sleep(2)
+    with_streams = smaps_kb(daemon.pid)["private_dirty"]
+    idle_calls, _ = strace_count(daemon.pid, 20)
+    for st in streams:
+        st.close()
+    daemon.send_signal(signal.SIGTERM)
+    daemon.wait()
+    home.cleanup()
+    ratio = lambda a, b: f"{a / b:.2f}×"
+    return {"title": "The progress page: render, load, live events", "rows": [
+        ["server render, median", f"{rendered['median_ms']:.2f} ms", "feed export of the same schedule", f"{rendered['feed_median_ms']:.2f} ms",
+         ratio(rendered["median_ms"], rendered["feed_median_ms"])],
+        ["server render, p99", f"{rendered['p99_ms']:.2f} ms", "feed export of the same schedule", f"{rendered['feed_p99_ms']:.2f} ms",
+         ratio(rendered["p99_ms"], rendered["feed_p99_ms"])],
+        ["page size", f"{rendered['bytes'] / 1024:.1f} KiB", "the feed", f"{rendered['feed_bytes'] / 1024:.1f} KiB",
+         ratio(rendered["bytes"], rendered["feed_bytes"])],
+        ["Chromium DOMContentLoaded, median of 20", f"{dcl['served']:.1f} ms", "the same page as a file", f"{dcl['file']:.1f} ms",
+         ratio(dcl["served"], dcl["file"])],
+        ["change → event, p50", f"{sse_p50:.2f} ms", "Varlink Monitor, same changes", f"{mon_p50:.2f} ms", ratio(sse_p50, mon_p50)],
+        ["change → event, p99", f"{sse_p99:.2f} ms", "Varlink Monitor, same changes", f"{mon_p99:.2f} ms", ratio(sse_p99, mon_p99)],
+        ["Private_Dirty with 100 open event streams", mb(with_streams), "no stream", mb(before), f"+{(with_streams - before) / 1024:.2f} MB"],
+        ["system calls, 20 s idle with 100 open streams", str(idle_calls), "", "", ""],
+    ], "goals": [f"render ≤ 5 ms: {rendered['median_ms']:.2f} ms median, {rendered['p99_ms']:.2f} ms p99",
+                 f"DOMContentLoaded ≤ 100 ms: {dcl['served']:.1f} ms", f"change → event p99 ≤ 20 ms: {sse_p99:.2f} ms",
+                 f"100 idle streams add 0 idle wake-ups: {idle_calls} system calls"],
+        "notes": "The page is the default plan in week 8 for the render figures (pgtrack-bench page), and the daemon's live "
+                 "page for the rest. The change → event time runs from sending the Varlink call to the event's arrival, so it "
+                 "includes the call itself, the feed's publication and the page's new render; the Monitor stream hears of the "
+                 "change before either."}
+
+
 def send_garbage(sock, count):
     """`count` connections, each sending 64 random bytes and a NUL, reading what comes back."""
     import random
@@ -684,7 +825,7 @@ def bench_crash():
 
 
 SECTIONS = {"export": bench_export, "idle": bench_idle, "api": bench_api, "cli": bench_cli,
-            "reminders": bench_reminders, "memory": bench_memory, "hostile": bench_hostile, "http": bench_http, "leaks": bench_leaks,
+            "reminders": bench_reminders, "memory": bench_memory, "hostile": bench_hostile, "http": bench_http, "page": bench_page, "leaks": bench_leaks,
             "crash": bench_crash}
 
 

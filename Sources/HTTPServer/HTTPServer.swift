@@ -110,8 +110,8 @@ public final class HTTPStream {
 
     private func wake() {
         // With no thread of its own, libmicrohttpd takes a resumed connection back at its
-        // next run, which the server schedules at once (a timer, not a wake-up descriptor:
-        // libmicrohttpd makes none without an internal thread).
+        // next run, which the server schedules for the loop's next iteration (a defer
+        // source: libmicrohttpd makes no wake-up descriptor without an internal thread).
         if suspended, let connection {
             suspended = false
             MHD_resume_connection(connection)
@@ -182,6 +182,8 @@ public final class HTTPServer {
     private var daemon: OpaquePointer?
     private var io: EventSource?
     private var timer: TimerSource?
+    /// Runs libmicrohttpd at the loop's next iteration, after a stream was resumed.
+    private var wake: DeferSource?
     private let handler: Handler
 
     /// Serves on the listening socket `listenFD` (which it then owns). With `tls`
@@ -216,17 +218,25 @@ public final class HTTPServer {
             [unowned self] _ in self.run()
         }
         io = try loop.addIO(fd: epoll, description: description) { [unowned self] _ in self.run() }
+        wake = try loop.addDefer(description: "\(description)-resume") { [unowned self] in self.run() }
     }
 
     deinit {
         io = nil
         timer = nil
+        wake = nil
         if let daemon { MHD_stop_daemon(daemon) }
+    }
+
+    /// Lets libmicrohttpd send what streams were just given, now rather than at the loop's
+    /// next iteration. Not from inside a handler (libmicrohttpd is not re-entrant).
+    public func flush() {
+        run()
     }
 
     /// Runs libmicrohttpd from the loop as soon as it is free (after a resumed stream).
     fileprivate func runSoon() {
-        try? timer?.arm(at: Clock.monotonic.now)
+        wake?.trigger()
     }
 
     /// Lets libmicrohttpd do what is ready, then sleeps until it has a deadline (a

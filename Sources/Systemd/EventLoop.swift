@@ -121,8 +121,9 @@ public final class EventLoop {
                                      description: description)
     }
 
-    /// Runs `handler` once, at the next iteration, before waiting again.
-    public func addDefer(description: String, handler: @escaping () -> Void) throws(SystemError) -> EventSource {
+    /// Runs `handler` once, at the next iteration, before waiting again; `trigger()`
+    /// runs it once more, at the iteration after.
+    public func addDefer(description: String, handler: @escaping () -> Void) throws(SystemError) -> DeferSource {
         let box = Box<() -> Void>(handler)
         var s: OpaquePointer?
         let userdata = Unmanaged.passRetained(box).toOpaque()
@@ -131,7 +132,7 @@ public final class EventLoop {
             Unmanaged<Box<() -> Void>>.fromOpaque(userdata).takeUnretainedValue().value()
             return 0
         }, userdata)
-        let source = try EventSource.adopt(s, result: r, userdata: userdata, call: "sd_event_add_defer", as: EventSource.self,
+        let source = try EventSource.adopt(s, result: r, userdata: userdata, call: "sd_event_add_defer", as: DeferSource.self,
                                            description: description)
         source.setEnabled(Int32(SD_EVENT_ONESHOT))
         return source
@@ -193,6 +194,12 @@ public class EventSource {
 }
 
 /// A timer source; fires once per arming.
+/// A source that runs its handler at the next loop iteration, once per `trigger()`: no
+/// timer, no wake-up descriptor, no system call.
+public final class DeferSource: EventSource {
+    public func trigger() { setEnabled(Int32(SD_EVENT_ONESHOT)) }
+}
+
 public final class TimerSource: EventSource {
     /// Fires once at `at` on the timer's clock; `.infinity` disarms.
     public func arm(at: Microseconds) throws(SystemError) {

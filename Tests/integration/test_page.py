@@ -71,9 +71,36 @@ def states(page):
                          ".map(e => [e.dataset.slot, e.dataset.state]))")
 
 
-def test_page_loads_clean_and_self_contained(daemon, browser):
-    daemon.ctl_json("done", "w01d1")
-    daemon.ctl_json("skip", "w01d2")
+def plan_under_way(home):
+    """A daemon whose plan began seven weeks ago (Monday), with most past slots done, a
+    few skipped and two left to be missed: the page a user sees in week 8."""
+    import datetime
+    today = datetime.date.today()
+    start = today - datetime.timedelta(days=today.weekday() + 49)
+    config = FUTURE.replace('start = "2030-01-07"', f'start = "{start}"')
+    assert str(start) in config
+    daemon = Daemon(home, config)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    past = [s["id"] for s in daemon.ctl_json("export", "--format", "json")["slots"]
+            if datetime.datetime.fromisoformat(s["end"]) < now]
+    assert len(past) >= 35
+    for i, slot in enumerate(past):
+        if slot in ("w03d2", "w05d4", "w06d1"):
+            daemon.ctl_json("skip", slot)
+        elif slot not in ("w04d3", "w07d5"):
+            daemon.ctl_json("done", slot)
+    return daemon
+
+
+def test_page_loads_clean_and_self_contained(home, browser):
+    daemon = plan_under_way(home)
+    try:
+        check_page(daemon, browser)
+    finally:
+        daemon.stop()
+
+
+def check_page(daemon, browser):
     url = page_url(daemon)
     origin = "{0.scheme}://{0.netloc}".format(urlsplit(url))
     w = Watched(browser)
@@ -87,17 +114,27 @@ def test_page_loads_clean_and_self_contained(daemon, browser):
     foreign = [r for r in w.requests if not r.startswith(origin + "/") and not r.startswith("data:")]
     assert foreign == []
     assert any(r.startswith(url + "events") for r in w.requests)
-    # One element per slot, with the slot's state; a tooltip with its time and task.
-    ids = slot_ids(daemon)
-    assert w.page.locator("[data-slot]").count() == len(ids) == 100
-    seen = states(w.page)
-    assert sorted(seen) == sorted(ids)
-    assert seen["w01d1"] == "done" and seen["w01d2"] == "skipped" and seen["w02d1"] == "scheduled"
+    # One element per slot, with the slot's state, as the API says.
+    slots = daemon.ctl_json("export", "--format", "json")["slots"]
+    assert w.page.locator("[data-slot]").count() == len(slots) == 100
+    assert states(w.page) == {s["id"]: s["state"] for s in slots}
+    assert states(w.page)["w01d1"] == "done" and states(w.page)["w03d2"] == "skipped"
+    assert states(w.page)["w04d3"] == "missed"
+    # A tooltip with the time and the task.
+    first = slots[0]
     title = w.page.get_attribute("[data-slot=w01d1]", "title")
-    assert title.startswith("Mon 2030-01-07 18:00–18:30 · 1.1 ") and title.endswith("(done)")
+    assert f"{first['start'][11:16]}–{first['end'][11:16]} · {first['task']['id']} " in title and title.endswith("(done)")
+    # The figures agree with pgtrackctl progress.
+    progress = daemon.ctl_json("progress")
+    facts = w.page.inner_text("dl.facts")
+    streaks = progress["streaks"]
+    assert f"{streaks['current']} done in a row now · longest {streaks['longest']}" in facts
+    assert streaks["longest"] >= 5
     # The charts carry text alternatives; the stage table is real HTML.
     assert w.page.locator("svg.burndown title").count() == 1
-    assert "done" in w.page.get_attribute("svg.heat", "aria-label")
+    label = w.page.get_attribute("svg.heat", "aria-label")
+    done = sum(1 for s in slots if s["state"] == "done")
+    assert f"{done} done" in label and "3 skipped" in label
     assert w.page.locator("details table.numbers tr").count() >= 21
     # Readable without JavaScript: the same slots are in the HTML as sent.
     assert body.count(b"data-slot=") == 100

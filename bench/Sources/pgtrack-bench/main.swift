@@ -1,6 +1,7 @@
 // pgtrack-bench: the Swift side of the benchmarks in bench/run.py. Prints one JSON
 // object per run on stdout. Not installed; `make bench` builds and runs it.
 import Foundation
+import PGTrackAPI
 import PGTrackCalendar
 import PGTrackCore
 import Varlink
@@ -119,15 +120,72 @@ func benchAPILoad(socket: String, connections: Int, calls: Int) throws {
           ("p99_us", .double(percentile(times, 0.99) * 1e6))])
 }
 
+/// The progress page of the default plan in week 8 (35 slots past: most done, three
+/// skipped, two missed), rendered `runs` times; beside it, the feed of the same schedule
+/// exported the same number of times: what the daemon already does at every change.
+func benchPage(runs: Int) throws {
+    let zone = Zone(identifier: "Europe/Berlin")!
+    let start = LocalDate(year: 2027, month: 1, day: 4)
+    let at = zone.instant(start.adding(days: 7 * 7 + 2), TimeOfDay(hour: 12, minute: 0))
+    var events: [LedgerEvent] = []
+    var id: Int64 = 1
+    for w in 1...7 {
+        for d in 1...5 {
+            let slot = SlotID(week: w, day: d), at = zone.instant(start.adding(days: 7 * (w - 1) + d - 1), TimeOfDay(hour: 18, minute: 30))
+            switch (w, d) {
+            case (3, 2), (5, 4), (6, 1): events.append(LedgerEvent(id: id, time: at, kind: .skip, slot: slot))
+            case (4, 3), (7, 5): break
+            default: events.append(LedgerEvent(id: id, time: at, kind: .done, slot: slot))
+            }
+            id += 1
+        }
+    }
+    let plan = try PlanParser.builtIn(maxTasksPerWeek: 5)
+    // Done events name their task as the daemon records them: the slot's task at the time.
+    var recorded: [LedgerEvent] = []
+    for e in events {
+        var e = e
+        if e.kind == .done {
+            let input = ScheduleInput(plan: plan, settings: Config.ScheduleSettings(), start: start, zone: zone, events: recorded, now: e.time)
+            e.task = Scheduler.compute(input).slot(e.slot!)?.task
+        }
+        recorded.append(e)
+    }
+    let input = ScheduleInput(plan: plan, settings: Config.ScheduleSettings(), start: start, zone: zone, events: recorded, now: at)
+    let schedule = Scheduler.compute(input)
+    var render: [Double] = [], export: [Double] = []
+    var bytes = 0, feedBytes = 0
+    for _ in 0..<runs {
+        let t0 = now()
+        let overview = API.Overview(schedule, start: start, zone: zone, notifications: "on", now: at)
+        let page = ProgressPage(overview: overview, slots: schedule.slots.map { API.Slot($0, in: schedule, zone: zone) }, now: at)
+        bytes = page.render(.live).html.utf8.count
+        let t1 = now()
+        feedBytes = CalendarExport(schedule: schedule, zone: zone, settings: Config.CalendarSettings(), start: start,
+                                   fallbackModified: at).feed().utf8.count
+        let t2 = now()
+        render.append(t1 - t0)
+        export.append(t2 - t1)
+    }
+    render.sort()
+    export.sort()
+    emit([("runs", .int(Int64(runs))), ("bytes", .int(Int64(bytes))), ("feed_bytes", .int(Int64(feedBytes))),
+          ("done", .int(Int64(schedule.doneCount))),
+          ("median_ms", .double(percentile(render, 0.5) * 1000)), ("p99_ms", .double(percentile(render, 0.99) * 1000)),
+          ("feed_median_ms", .double(percentile(export, 0.5) * 1000)), ("feed_p99_ms", .double(percentile(export, 0.99) * 1000))])
+}
+
 let args = CommandLine.arguments
 do {
     switch args.dropFirst().first {
     case "export":
         try benchExport(slots: Int(args[2]) ?? 0, runs: Int(args[3]) ?? 20)
+    case "page":
+        try benchPage(runs: Int(args[2]) ?? 200)
     case "api-load":
         try benchAPILoad(socket: args[2], connections: Int(args[3]) ?? 8, calls: Int(args[4]) ?? 100_000)
     default:
-        FileHandle.standardError.write(Data("usage: pgtrack-bench export SLOTS RUNS | api-load SOCKET CONNECTIONS CALLS\n".utf8))
+        FileHandle.standardError.write(Data("usage: pgtrack-bench export SLOTS RUNS | page RUNS | api-load SOCKET CONNECTIONS CALLS\n".utf8))
         exit(64)
     }
 } catch {
