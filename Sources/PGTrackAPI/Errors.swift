@@ -16,6 +16,23 @@ public struct StorageError: Error, Equatable, CustomStringConvertible {
     public var description: String { message }
 }
 
+/// A sync run that failed, or sync being off.
+public struct SyncError: Error, Equatable, CustomStringConvertible {
+    /// `exit status 1`, `killed by signal 15`, `timed out after 2m`, `cannot start`, `off`.
+    public var status: String
+    /// The tail of what the command printed.
+    public var output: String
+    public var message: String
+
+    public init(status: String, output: String, message: String) {
+        self.status = status
+        self.output = output
+        self.message = message
+    }
+
+    public var description: String { message }
+}
+
 extension API {
     /// `io.pgtrack.Tracker.`: the prefix of the interface's error names.
     public static let errorPrefix = TrackerInterface.name + "."
@@ -51,6 +68,10 @@ extension API {
         VarlinkError(errorPrefix + "StorageFailed", ["message": .string(e.message)])
     }
 
+    public static func error(_ e: SyncError) -> VarlinkError {
+        VarlinkError(errorPrefix + "SyncFailed", ["status": .string(e.status), "output": .string(e.output), "message": .string(e.message)])
+    }
+
     public static func invalidFormat(_ format: String) -> VarlinkError {
         VarlinkError(errorPrefix + "InvalidFormat",
                      ["format": .string(format), "message": .string("expected ics, json, markdown or html, found '\(format)'")])
@@ -63,6 +84,7 @@ extension API {
         case let e as ScheduleError: return error(e)
         case let e as ReloadError: return error(e)
         case let e as StorageError: return error(e)
+        case let e as SyncError: return error(e)
         default: return error(StorageError("\(e)"))
         }
     }

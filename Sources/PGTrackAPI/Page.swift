@@ -297,8 +297,8 @@ func esc(_ text: String) -> String {
     return out
 }
 
-/// A coordinate with at most one decimal: `40`, `67.5`.
-func num(_ value: Double) -> String {
+/// A number with at most one decimal: `40`, `67.5` (coordinates, seconds).
+public func num(_ value: Double) -> String {
     let tenths = Int((value * 10).rounded())
     let sign = tenths < 0 ? "-" : ""
     let t = abs(tenths)

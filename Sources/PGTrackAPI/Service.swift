@@ -23,6 +23,9 @@ public protocol TrackerBackend: AnyObject {
     func reload() throws(ReloadError) -> String
     /// Where the calendar is; with `rotateToken`, after replacing the HTTP token.
     func feedInfo(rotateToken: Bool) throws -> API.FeedInfo
+    /// Runs the calendar sync (after the one running, if any) and calls `done` once, when
+    /// it finished: with the run, or a `SyncError`.
+    func sync(_ done: @escaping (Result<API.SyncRun, SyncError>) -> Void)
 }
 
 /// A version of everything a view depends on; equal stamps mean equal views.
@@ -30,11 +33,14 @@ public struct Stamp: Equatable, Sendable {
     public var events: Int
     public var generation: Int
     public var notifications: String
+    /// The calendar sync's summary line; nil when sync is off.
+    public var sync: String?
 
-    public init(events: Int, generation: Int, notifications: String = "") {
+    public init(events: Int, generation: Int, notifications: String = "", sync: String? = nil) {
         self.events = events
         self.generation = generation
         self.notifications = notifications
+        self.sync = sync
     }
 }
 
@@ -46,6 +52,7 @@ public enum Request: Equatable, Sendable {
     case export(format: String)
     case reload
     case feed(rotateToken: Bool)
+    case sync
     case monitor
 
     /// Reads a call. The server has already checked the parameters' types against the
@@ -79,6 +86,7 @@ public enum Request: Equatable, Sendable {
         case "Export": self = .export(format: p["format"]?.string ?? "")
         case "Reload": self = .reload
         case "Feed": self = .feed(rotateToken: p["rotateToken"]?.bool ?? false)
+        case "Sync": self = .sync
         case "Monitor": self = .monitor
         default: throw VarlinkError.methodNotImplemented(TrackerInterface.name + "." + method)
         }
@@ -116,8 +124,8 @@ public final class TrackerService {
             return ["summary": .string(try backend.reload())]
         case .feed(let rotate):
             return try backend.feedInfo(rotateToken: rotate).wire
-        case .change, .monitor:
-            preconditionFailure("changes go through apply(_:now:), Monitor through the daemon")
+        case .change, .monitor, .sync:
+            preconditionFailure("changes go through apply(_:now:), Sync through sync(_:), Monitor through the daemon")
         }
     }
 
@@ -131,6 +139,16 @@ public final class TrackerService {
             return Changed(reply: API.Undone(kind: backend.revertedKind(event), slot: slot).wire, event: event)
         }
         return Changed(reply: ["slot": slot?.wire ?? .null], event: event)
+    }
+
+    /// Runs a sync; `reply` gets the reply parameters or the error, once.
+    public func sync(_ reply: @escaping (Result<JSON, VarlinkError>) -> Void) {
+        backend.sync { result in
+            switch result {
+            case .success(let run): reply(.success(run.wire))
+            case .failure(let error): reply(.failure(API.error(error)))
+            }
+        }
     }
 
     /// A `Monitor` reply for a change of `kind`.
@@ -159,7 +177,8 @@ public final class TrackerService {
         if let c = statusCache, c.stamp == stamp, c.from <= now, now < c.until { return c.value }
         let zone = backend.zone
         let schedule = backend.schedule(now: now)
-        let value = API.Overview(schedule, start: backend.startDate, zone: zone, notifications: stamp.notifications, now: now)
+        var value = API.Overview(schedule, start: backend.startDate, zone: zone, notifications: stamp.notifications, now: now)
+        value.sync = stamp.sync
         statusCache = StatusCache(stamp: stamp, from: now, until: schedule.viewStableUntil(after: now, zone: zone, grace: backend.grace),
                                   value: value)
         return value

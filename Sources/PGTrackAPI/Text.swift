@@ -103,6 +103,7 @@ extension API.Overview {
             rows.append(("Finish", "\(day.weekday.shortName.capitalized) \(day) (projected)"))
         }
         rows.append(("Reminders", printable(notifications)))
+        if let sync { rows.append(("Sync", printable(sync))) }
         rows.append(("Time zone", zone.identifier))
         var out = "\(style.green("●")) \(style.bold(printable(plan)))\n"
         let width = rows.map(\.0.count).max() ?? 0

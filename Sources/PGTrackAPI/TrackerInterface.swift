@@ -27,7 +27,8 @@ type Slot (
 type StageProgress (number: int, title: string, done: int, total: int)
 
 # finish: when the last open task is now due (projected); planned: when the untouched
-# plan would have finished. Both null when no task is left to place.
+# plan would have finished. Both null when no task is left to place. sync: the calendar
+# sync's last run and next one, null when sync is off.
 type Overview (
   plan: string,
   timezone: string,
@@ -43,6 +44,7 @@ type Overview (
   planned: ?string,
   stages: []StageProgress,
   notifications: string,
+  sync: ?string,
   summary: string
 )
 
@@ -83,6 +85,10 @@ method Reload() -> (summary: string)
 # page, the vdir; null where off. With rotateToken, a new token first: old URLs stop working.
 method Feed(rotateToken: ?bool) -> (file: ?string, url: ?string, page: ?string, vdir: ?string)
 
+# Runs the calendar sync command now (after the one running, if any) and replies when
+# it has finished: when it started, how long it took, the tail of its output.
+method Sync() -> (at: string, seconds: float, output: string)
+
 # Streams a reply for every change (with `more`) until the client hangs up.
 method Monitor() -> (kind: string, slot: ?string, at: string, summary: string)
 
@@ -99,6 +105,9 @@ error InvalidReason (message: string)
 error InvalidFormat (format: string, message: string)
 error StorageFailed (message: string)
 error ReloadFailed (message: string)
+# The sync command failed (status: "exit status 1", "killed by signal 15", "timed out
+# after 2m", "cannot start", or "off" when sync is not enabled).
+error SyncFailed (status: string, output: string, message: string)
 # The reply would be larger than the daemon sends (1 MiB): ask for less (ListSlots
 # by week, or a narrower range).
 error ReplyTooLarge (size: int, limit: int, message: string)

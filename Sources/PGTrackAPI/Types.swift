@@ -109,11 +109,13 @@ extension API {
         public var planned: String?
         public var stages: [StageProgress]
         public var notifications: String
+        /// The calendar sync's last and next run; nil when sync is off.
+        public var sync: String?
         public var summary: String
 
         public init(plan: String, timezone: String, start: String, week: Int, stage: String, done: Int, total: Int, behind: Int,
                     current: Slot?, next: Slot?, finish: String?, planned: String?, stages: [StageProgress], notifications: String,
-                    summary: String) {
+                    sync: String? = nil, summary: String) {
             self.plan = plan
             self.timezone = timezone
             self.start = start
@@ -128,6 +130,7 @@ extension API {
             self.planned = planned
             self.stages = stages
             self.notifications = notifications
+            self.sync = sync
             self.summary = summary
         }
 
@@ -140,7 +143,7 @@ extension API {
                       week: try f.int("week"), stage: try f.string("stage"), done: try f.int("done"), total: try f.int("total"),
                       behind: try f.int("behind"), current: try f.optional("current"), next: try f.optional("next"),
                       finish: finish, planned: planned, stages: try f.array("stages"), notifications: try f.string("notifications"),
-                      summary: try f.string("summary"))
+                      sync: try f.optionalString("sync"), summary: try f.string("summary"))
         }
 
         public var wire: JSON {
@@ -149,7 +152,7 @@ extension API {
                 ("stage", .string(stage)), ("done", .int(Int64(done))), ("total", .int(Int64(total))),
                 ("behind", .int(Int64(behind))), ("current", current?.wire ?? .null), ("next", next?.wire ?? .null),
                 ("finish", finish.map(JSON.string) ?? .null), ("planned", planned.map(JSON.string) ?? .null), ("stages", .array(stages.map(\.wire))),
-                ("notifications", .string(notifications)), ("summary", .string(summary)),
+                ("notifications", .string(notifications)), ("sync", sync.map(JSON.string) ?? .null), ("summary", .string(summary)),
             ])
         }
 
@@ -226,6 +229,26 @@ extension API {
             .object([("plan", .string(plan)), ("timezone", .string(timezone)), ("start", .string(start)),
                      ("slots", .array(slots.map(\.wire)))])
         }
+    }
+
+    /// The reply of `Sync`: a run of the sync command that succeeded.
+    public struct SyncRun: WireValue {
+        public var at: String
+        public var seconds: Double
+        public var output: String
+
+        public init(at: String, seconds: Double, output: String) {
+            self.at = at
+            self.seconds = seconds
+            self.output = output
+        }
+
+        public init(wire json: JSON, path: String) throws(WireError) {
+            let f = try Fields(json, path: path)
+            self.init(at: try f.time("at"), seconds: try f.double("seconds"), output: try f.string("output"))
+        }
+
+        public var wire: JSON { .object([("at", .string(at)), ("seconds", .double(seconds)), ("output", .string(output))]) }
     }
 
     /// The reply of `Feed`: where the calendar can be had.

@@ -58,6 +58,11 @@ struct Fields {
         return v
     }
 
+    func double(_ key: String) throws(WireError) -> Double {
+        guard let d = json[key]?.double, d.isFinite else { throw WireError(path: at(key), "expected a number") }
+        return d
+    }
+
     func optionalString(_ key: String) throws(WireError) -> String? {
         guard let v = json[key], !v.isNull else { return nil }
         guard let s = v.string else { throw WireError(path: at(key), "expected a string or null") }

@@ -62,6 +62,12 @@ public final class CalendarPublisher {
         return export
     }
 
+    /// The vdir file `name` is to be written again at the next `publish`, whatever it holds.
+    public func rewrite(_ name: String) {
+        writer.forget(name)
+        written = nil
+    }
+
     /// Writes what changed; returns whether the feed file was rewritten.
     @discardableResult
     public func publish(_ source: CalendarSource, now: Date) throws -> Bool {

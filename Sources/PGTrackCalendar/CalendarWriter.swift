@@ -21,6 +21,8 @@ public final class CalendarWriter {
     private var lastFeed: Data?
     private var lastVdir: [String: Data] = [:]
     private var vdirLoaded = false
+    /// Counts the vdir files written and removed: a sync is due when it moved.
+    public private(set) var vdirChanges = 0
 
     public init(feedPath: String?, vdirPath: String?, mode: UInt32 = 0o600) {
         self.feedPath = feedPath
@@ -65,6 +67,7 @@ public final class CalendarWriter {
             try atomicWrite(data, to: dir + "/" + file)
             lastVdir[file] = data
             written += 1
+            vdirChanges += 1
         }
         for file in lastVdir.keys.sorted() where files[file] == nil {
             if unlink(dir + "/" + file) != 0, errno != ENOENT {
@@ -72,8 +75,19 @@ public final class CalendarWriter {
             }
             lastVdir[file] = nil
             removed += 1
+            vdirChanges += 1
         }
         return (written, removed)
+    }
+
+    /// What pgtrack last wrote to the vdir file `name`; nil if it has not written it, or
+    /// removed it.
+    public func written(_ name: String) -> Data? { lastVdir[name] }
+
+    /// Forgets what is in the vdir file `name`, so the next sync writes it whatever it
+    /// holds now (someone else's edit is overwritten by the plan's truth).
+    public func forget(_ name: String) {
+        if lastVdir[name] != nil { lastVdir[name] = Data() }
     }
 
     /// Creates `dir` and its missing parents with mode 0700; an existing folder is left as

@@ -44,9 +44,13 @@ public enum ConfigLoader {
             case "calendar": try reader.read(section, name, into: &config.calendar, calendarKeys)
             case "control": try reader.read(section, name, into: &config.control, controlKeys)
             case "http": try reader.read(section, name, into: &config.http, httpKeys)
+            case "sync": try reader.read(section, name, into: &config.sync, syncKeys)
             default:
-                throw reader.error(name, "unknown section; expected one of [plan], [schedule], [reminders], [calendar], [control], [http]")
+                throw reader.error(name, "unknown section; expected one of [plan], [schedule], [reminders], [calendar], [control], [http], [sync]")
             }
+        }
+        if config.sync.enabled, config.calendar.vdir.isEmpty {
+            throw reader.error("sync", "sync.enabled needs calendar.vdir: the folder the sync command pairs with the server")
         }
         return config
     }
@@ -182,6 +186,22 @@ extension ConfigLoader {
         "tls_key": { s, v throws(ValueError) in s.tlsKey = try v.string() },
         "max_connections": { s, v throws(ValueError) in s.maxConnections = try v.int(in: 1...1024) },
         "timeout": { s, v throws(ValueError) in s.timeout = try v.span(in: 1...Bound.day) },
+    ]
+}
+
+extension ConfigLoader {
+    static let syncKeys: [String: Setter<Config.SyncSettings>] = [
+        "enabled": { s, v throws(ValueError) in s.enabled = try v.bool() },
+        "command": { s, v throws(ValueError) in
+            let c = try v.strings()
+            guard let program = c.first, !program.isEmpty else { throw ValueError("expected a command such as [\"vdirsyncer\", \"sync\", \"pgtrack\"]") }
+            guard !c.contains(where: { $0.contains("\0") }) else { throw ValueError("expected no NUL in the command") }
+            s.command = c
+        },
+        "interval": { s, v throws(ValueError) in s.interval = try v.span(in: 1...Bound.day) },
+        "debounce": { s, v throws(ValueError) in s.debounce = try v.span(in: 0...3600) },
+        "timeout": { s, v throws(ValueError) in s.timeout = try v.span(in: 1...Bound.day) },
+        "deleted": { s, v throws(ValueError) in s.deleted = try v.choice(DeletedPolicy.self) },
     ]
 }
 

@@ -74,6 +74,9 @@ public final class Ledger {
                 t.column("modified", .double).notNull()
             }
         }
+        m.registerMigration("v3-origin") { db in
+            try db.alter(table: "event") { t in t.add(column: "origin", .text) }
+        }
         return m
     }
 
@@ -129,7 +132,8 @@ extension LedgerEvent: FetchableRecord, PersistableRecord {
             task: (row["task"] as String?).flatMap(TaskID.init),
             at: (row["at"] as Double?).map(Date.init(timeIntervalSince1970:)),
             text: row["text"],
-            target: row["target"]
+            target: row["target"],
+            origin: row["origin"]
         )
     }
 
@@ -142,5 +146,6 @@ extension LedgerEvent: FetchableRecord, PersistableRecord {
         container["at"] = at?.timeIntervalSince1970
         container["text"] = text
         container["target"] = target
+        container["origin"] = origin
     }
 }

@@ -91,8 +91,9 @@ public final class Tracker {
     /// The change is checked against the schedule already laid out for `now`; only the
     /// next look at the schedule lays it out again.
     @discardableResult
-    public func apply(_ change: Change, now: Date) throws -> LedgerEvent {
-        let event = try input(now: now).event(for: change, in: schedule(now: now))
+    public func apply(_ change: Change, now: Date, origin: String? = nil) throws -> LedgerEvent {
+        var event = try input(now: now).event(for: change, in: schedule(now: now))
+        event.origin = origin
         let stored = try ledger.append(event)
         events.append(stored)
         return stored

@@ -100,6 +100,23 @@ public final class EventLoop {
                                      description: description)
     }
 
+    /// Watches child `pid` until it exits (SIGCHLD must be blocked); the handler gets
+    /// `si_code` and `si_status`. sd-event reaps the child after the handler returns.
+    public func addChild(pid: pid_t, description: String,
+                         handler: @escaping (_ code: Int32, _ status: Int32) -> Void) throws(SystemError) -> EventSource {
+        let box = Box<(Int32, Int32) -> Void>(handler)
+        var s: OpaquePointer?
+        let userdata = Unmanaged.passRetained(box).toOpaque()
+        let r = sd_event_add_child(pointer, &s, pid, WEXITED, { _, info, userdata in
+            guard let userdata, let info else { return 0 }
+            Unmanaged<Box<(Int32, Int32) -> Void>>.fromOpaque(userdata).takeUnretainedValue()
+                .value(info.pointee.si_code, pgtrack_siginfo_status(info))
+            return 0
+        }, userdata)
+        return try EventSource.adopt(s, result: r, userdata: userdata, call: "sd_event_add_child", as: EventSource.self,
+                                     description: description)
+    }
+
     /// Watches `path` with inotify; the handler gets the event's mask and file name.
     public func addInotify(path: String, mask: UInt32, description: String,
                            handler: @escaping (_ mask: UInt32, _ name: String) -> Void) throws(SystemError) -> EventSource {

@@ -289,12 +289,16 @@ final class Connection {
         }
         idleTimer = try server.loop.addTimer(.monotonic, at: lastActivity + server.limits.idleTimeout, accuracy: .seconds(1),
                                               description: "varlink-idle-\(serial)") { [unowned self] _ in
-            if self.isStreaming { self.touch() } else { self.close() }
+            // A call the daemon has not answered yet (a stream, a Sync waiting for its run)
+            // is not idleness on the client's part.
+            if self.isAwaitingReply { self.touch() } else { self.close() }
         }
     }
 
     /// A `more` call is streaming replies.
     var isStreaming: Bool { active.map { $0.call.more && $0.isOpen } ?? false }
+    /// A call is open: its reply (or its next one) is still to come.
+    var isAwaitingReply: Bool { active.map(\.isOpen) ?? false }
 
     private func touch() {
         lastActivity = Clock.monotonic.now

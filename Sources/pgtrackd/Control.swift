@@ -24,6 +24,13 @@ final class Control {
                 let changed = try service.apply(change, now: now)
                 channel.reply(changed.reply)
                 manager.changed(changed.event)
+            case .sync:
+                service.sync { result in
+                    switch result {
+                    case .success(let reply): channel.reply(reply)
+                    case .failure(let error): channel.fail(error)
+                    }
+                }
             case .monitor:
                 guard call.more else { throw VarlinkError("org.varlink.service.ExpectedMore") }
                 let key = ObjectIdentifier(channel)

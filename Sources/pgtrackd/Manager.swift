@@ -32,11 +32,16 @@ final class Manager {
     private var reminders: ReminderService?
     /// The API over this daemon: the control socket's calls and the progress page use it.
     private(set) lazy var service = TrackerService(backend: self)
+    /// The calendar sync (`[sync]`); nil until `startSync`.
+    private(set) var sync: SyncService?
+    /// The vdir watched for edits that a sync pulled in (CalendarEdits.swift).
+    var vdirWatch: EventSource?
+    var watchedVdir = ""
     /// The feed over HTTP; nil with `http.enabled = false`.
     private var http: HTTPFeed?
     /// The feed text the HTTP site serves now.
     private var servedText: String?
-    private var publisher: CalendarPublisher
+    private(set) var publisher: CalendarPublisher
     /// Armed only after a failed write, to try again.
     private var publishRetry: TimerSource?
     /// Returns freed heap to the kernel once the loop has been quiet for a second.
@@ -152,6 +157,16 @@ final class Manager {
         for a in feed.addresses { log.info("feed served on \(feed.tls ? "https" : "http")://\(a)/") }
     }
 
+    /// The calendar sync service; it idles until `sync.enabled`.
+    func startSync() throws {
+        sync = try SyncService(manager: self, settings: config.sync, log: log)
+    }
+
+    /// A notice on the desktop, if a notification server is there.
+    func notice(summary: String, body: String, category: String) {
+        reminders?.notice(summary: summary, body: body, category: category)
+    }
+
     /// Whether reminders reach a notification server.
     var notificationState: String { reminders?.state ?? "not started" }
 
@@ -178,7 +193,7 @@ final class Manager {
     func apply(_ change: Change, now: Date, origin: String) throws -> LedgerEvent {
         let event: LedgerEvent
         do {
-            event = try tracker.apply(change, now: now)
+            event = try tracker.apply(change, now: now, origin: origin)
         } catch let error as LedgerError {
             throw StorageError(error.description)
         }
@@ -254,6 +269,11 @@ final class Manager {
     func publish(now: Date) {
         do {
             defer { serveFeed() }
+            let vdirChanges = publisher.writer.vdirChanges
+            defer {
+                if publisher.writer.vdirChanges != vdirChanges { sync?.localChange() }
+                watchVdir()
+            }
             if try publisher.publish(calendarSource(now: now), now: now) { log.debug("calendar written to \(settings.paths.calendarFile ?? "-")") }
             if publishRetryDelay > 0 { log.info("calendar files written again") }
             publishRetryDelay = 0
@@ -336,6 +356,7 @@ final class Manager {
         if calendarMoved { publisher = Manager.makePublisher(candidate, ledger: tracker.ledger) }
         server?.configure(Manager.serverLimits(candidate.config))
         reminders?.configure()
+        sync?.configure(candidate.config.sync)
         tick(reason: "reload")
         let summary = (["reloaded config and plan \"\(candidate.plan.title)\""] + notes).joined(separator: "; ")
         log.info("\(summary)")
@@ -364,7 +385,12 @@ extension Manager: TrackerBackend {
     var grace: Span { config.schedule.grace }
     var stamp: Stamp {
         let s = tracker.stamp
-        return Stamp(events: s.events, generation: s.generation, notifications: notificationState)
+        return Stamp(events: s.events, generation: s.generation, notifications: notificationState, sync: sync?.summary)
+    }
+
+    func sync(_ done: @escaping (Result<API.SyncRun, SyncError>) -> Void) {
+        guard let sync else { return done(.failure(SyncService.off)) }
+        sync.request(done)
     }
 
     func schedule(now: Date) -> Schedule { tracker.schedule(now: now) }

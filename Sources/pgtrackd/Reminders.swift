@@ -242,6 +242,24 @@ final class ReminderService {
         }
     }
 
+    /// A one-off notice (a failing sync, a calendar edit the plan refused): no actions,
+    /// normal urgency, and only if a notification server is there; otherwise the log
+    /// line that goes with it is all.
+    func notice(summary: String, body: String, category: String) {
+        guard let n = notifications, n.owner != nil else { return }
+        let hints: [(String, BusMessage.Variant)] = [("urgency", .byte(1)), ("category", .string(category)),
+                                                     ("desktop-entry", .string("pgtrack"))]
+        let notification = DesktopNotifications.Notification(appName: "pgtrack", replacesID: 0, summary: summary, body: body,
+                                                             actions: [], hints: hints)
+        do {
+            try n.notify(notification) { [unowned self] result in
+                if case .failure(let error) = result { self.log.warning("notice ‘\(summary)’ not shown: \(error)") }
+            }
+        } catch {
+            log.warning("notice ‘\(summary)’ not shown: \(error)")
+        }
+    }
+
     /// A slot was done or skipped elsewhere: its bubble has nothing more to say.
     func closeBubble(of slot: SlotID) {
         guard let id = bubbleOfSlot.removeValue(forKey: slot) else { return }
@@ -263,7 +281,7 @@ final class ReminderService {
             return
         }
         do {
-            manager.changed(try manager.apply(change, now: Date(), origin: "a reminder"))
+            manager.changed(try manager.apply(change, now: Date(), origin: "reminder"))
         } catch {
             log.warning("reminder action \(key) on \(slot) refused: \(error)")
         }

@@ -40,7 +40,8 @@ do {
 // Block the signals the loop handles before anything can start a thread.
 var blocked = sigset_t()
 sigemptyset(&blocked)
-for sig in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&blocked, sig) }
+// SIGCHLD too: the sync command's exit is a child source on the loop.
+for sig in [SIGTERM, SIGINT, SIGHUP, SIGCHLD] { sigaddset(&blocked, sig) }
 sigprocmask(SIG_BLOCK, &blocked, nil)
 
 let toJournal = ServiceManager.stderrIsJournal
@@ -92,6 +93,7 @@ do {
     try manager.takeControlSocket()
     try manager.startHTTP()
     try manager.startReminders()
+    try manager.startSync()
 } catch let error as SocketError where error.errno == .addressInUse {
     fail("already running: \(error.call)", status: 1)
 } catch {

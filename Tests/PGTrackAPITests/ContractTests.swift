@@ -10,6 +10,7 @@ final class TestBackend: TrackerBackend {
     let tracker: Tracker
     var reloadFailure: ReloadError?
     var storageFailure: StorageError?
+    var syncFailure: SyncError?
 
     init() throws {
         let dir = NSTemporaryDirectory() + "pgtrack-api-" + UUID().uuidString
@@ -35,6 +36,10 @@ final class TestBackend: TrackerBackend {
     func feedInfo(rotateToken: Bool) throws -> API.FeedInfo {
         API.FeedInfo(file: "/home/u/.local/share/pgtrack/pgtrack.ics", url: rotateToken ? "http://127.0.0.1:8787/b/pgtrack.ics" : "http://127.0.0.1:8787/a/pgtrack.ics",
                       page: nil, vdir: nil)
+    }
+    func sync(_ done: @escaping (Result<API.SyncRun, SyncError>) -> Void) {
+        if let syncFailure { return done(.failure(syncFailure)) }
+        done(.success(API.SyncRun(at: "2027-01-05T12:00:00+01:00", seconds: 1.5, output: "Syncing pgtrack/pgtrack\n")))
     }
     func reload() throws(ReloadError) -> String {
         if let reloadFailure { throw reloadFailure }
@@ -76,6 +81,11 @@ enum APIFixture {
             switch try Request(method: method, parameters: parameters) {
             case .change(let change): reply = try service.apply(change, now: now).reply
             case .monitor: reply = service.event(kind: "subscribed", slot: nil, now: now).wire
+            case .sync:
+                // The backend answers at once here; the daemon answers when the run is over.
+                var result: Result<JSON, VarlinkError>?
+                service.sync { result = $0 }
+                reply = try #require(result).get()
             case let request: reply = try service.answer(request, now: now)
             }
             try APIFixture.interface.validate(reply: reply, of: method)
@@ -120,7 +130,8 @@ enum APIFixture {
         _ = try ok("Complete", ["slot": "w01d2"])
         _ = try ok("Reopen", ["slot": "w01d2"])
         _ = try ok("Snooze", ["slot": "w01d2", "until": .string(now.addingTimeInterval(600).rfc3339(in: zone))])
-        for format in ["ics", "json", "markdown"] { _ = try ok("Export", ["format": .string(format)]) }
+        for format in ["ics", "json", "markdown", "html"] { _ = try ok("Export", ["format": .string(format)]) }
+        #expect(try ok("Sync")["seconds"]?.double == 1.5)
         _ = try ok("Reload")
         _ = try ok("Feed")
         _ = try ok("Feed", ["rotateToken": true])
@@ -147,6 +158,8 @@ enum APIFixture {
         backend.storageFailure = StorageError("disk full")
         try refused("Complete", ["slot": "w01d4"], "StorageFailed")
         backend.storageFailure = nil
+        backend.syncFailure = SyncError(status: "exit status 1", output: "error: wrong password\n", message: "vdirsyncer failed (exit status 1)")
+        try refused("Sync", [:], "SyncFailed")
         while case .success = try call("Undo") {}
         errors.insert(try #require(errorName(try call("Undo"))))
 
@@ -169,6 +182,11 @@ enum APIFixture {
         #expect(try API.Undone(wire: undone.wire) == undone)
         let event = service.event(kind: "done", slot: SlotID(week: 1, day: 2), now: now)
         #expect(try API.Event(wire: event.wire) == event)
+        let run = API.SyncRun(at: "2027-01-05T12:00:00+01:00", seconds: 0.25, output: "")
+        #expect(try API.SyncRun(wire: run.wire) == run)
+        var withSync = overview
+        withSync.sync = "last 2027-01-05 12:00 ok (1.5 s)"
+        #expect(try API.Overview(wire: withSync.wire) == withSync)
         let document = API.ScheduleDocument(schedule, start: backend.startDate, zone: backend.zone)
         #expect(try API.ScheduleDocument(wire: JSON.parse(document.wire.pretty())) == document)
     }

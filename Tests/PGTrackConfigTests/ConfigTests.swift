@@ -19,6 +19,7 @@ import PGTrackCore
         let known = ConfigLoader.planKeys.keys.map { "plan.\($0)" } + ConfigLoader.scheduleKeys.keys.map { "schedule.\($0)" }
             + ConfigLoader.reminderKeys.keys.map { "reminders.\($0)" } + ConfigLoader.calendarKeys.keys.map { "calendar.\($0)" }
             + ConfigLoader.controlKeys.keys.map { "control.\($0)" } + ConfigLoader.httpKeys.keys.map { "http.\($0)" }
+            + ConfigLoader.syncKeys.keys.map { "sync.\($0)" }
         var documented: [String] = []
         var section = ""
         for line in text.split(separator: "\n") {
@@ -77,8 +78,12 @@ import PGTrackCore
         ("[schedule]\ntime = 18\n", 2, "schedule.time", "expected a string, found an integer"),
         ("\n[schedule]\n\ntiem = \"18:00\"\n", 4, "schedule.tiem",
          "unknown key; [schedule] has days, grace, holidays, minutes, on_missed, skip_dates, time, timezone"),
-        ("[sched]\n", 1, "sched", "unknown section; expected one of [plan], [schedule], [reminders], [calendar], [control], [http]"),
+        ("[sched]\n", 1, "sched", "unknown section; expected one of [plan], [schedule], [reminders], [calendar], [control], [http], [sync]"),
         ("[schedule]\ndays = []\n", 2, "schedule.days", "expected at least one day"),
+        ("[sync]\nenabled = true\n", 1, "sync", "sync.enabled needs calendar.vdir: the folder the sync command pairs with the server"),
+        ("[sync]\ncommand = []\n", 2, "sync.command", "expected a command such as [\"vdirsyncer\", \"sync\", \"pgtrack\"]"),
+        ("[sync]\ndeleted = \"keep\"\n", 2, "sync.deleted", "expected \"skip\" or \"restore\", found \"keep\""),
+        ("[sync]\ninterval = \"0s\"\n", 2, "sync.interval", "expected a duration from 1s to 1d, found \"0s\""),
         ("[schedule]\ndays = [\"mon\", \"funday\"]\n", 2, "schedule.days", "expected day names such as \"mon\", found \"funday\""),
         ("[schedule]\ndays = [\"mon\", \"monday\"]\n", 2, "schedule.days", "a day is listed twice"),
         ("[schedule]\nminutes = 0\n", 2, "schedule.minutes", "expected 5 to 720, found 0"),

@@ -8,6 +8,7 @@ public struct Config: Sendable, Equatable {
     public var calendar = CalendarSettings()
     public var control = ControlSettings()
     public var http = HTTPSettings()
+    public var sync = SyncSettings()
 
     public init() {}
 
@@ -84,6 +85,24 @@ public struct Config: Sendable, Equatable {
         public var timeout = Span(seconds: 10)
     }
 
+    /// Syncing the vdir with a CalDAV server by running a command (vdirsyncer).
+    public struct SyncSettings: Sendable, Equatable {
+        public init() {}
+
+        /// Off until the user has set up the command (it needs `calendar.vdir`).
+        public var enabled = false
+        /// The command and its arguments, run without a shell.
+        public var command = ["vdirsyncer", "sync", "pgtrack"]
+        /// How often to sync with nothing changed here (to pull edits from the server).
+        public var interval = Span(seconds: 300)
+        /// How long after a change here to sync (changes in a burst go together).
+        public var debounce = Span(seconds: 2)
+        /// A run that takes longer is stopped (SIGTERM, then SIGKILL 5 s later).
+        public var timeout = Span(seconds: 120)
+        /// What a slot's file deleted in the calendar means.
+        public var deleted = DeletedPolicy.skip
+    }
+
     public struct ControlSettings: Sendable, Equatable {
         public init() {}
 
@@ -100,6 +119,14 @@ public enum MissedPolicy: String, Sendable, CaseIterable {
     case slide
     /// The slot keeps its task, marked missed.
     case keep
+}
+
+/// What a slot's event deleted in the calendar (its vdir file gone) does.
+public enum DeletedPolicy: String, Sendable, CaseIterable {
+    /// The slot is skipped, as if cancelled.
+    case skip
+    /// The event is written back: deleting it changes nothing.
+    case restore
 }
 
 /// How skipped slots appear in the calendar files.

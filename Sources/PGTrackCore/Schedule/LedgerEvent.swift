@@ -41,9 +41,13 @@ public struct LedgerEvent: Sendable, Equatable {
     public var text: String?
     /// Undo: the id of the event it reverts.
     public var target: Int64?
+    /// Where the change came from: `control` (the CLI or any Varlink client), `reminder`
+    /// (a bubble's action), `calendar` (an edit read back from the vdir); nil for events
+    /// the daemon records itself, and for events recorded before origins were kept.
+    public var origin: String?
 
     public init(id: Int64? = nil, time: Date, kind: Kind, slot: SlotID? = nil, task: TaskID? = nil,
-                at: Date? = nil, text: String? = nil, target: Int64? = nil) {
+                at: Date? = nil, text: String? = nil, target: Int64? = nil, origin: String? = nil) {
         self.id = id
         self.time = time
         self.kind = kind
@@ -52,6 +56,7 @@ public struct LedgerEvent: Sendable, Equatable {
         self.at = at
         self.text = text
         self.target = target
+        self.origin = origin
     }
 }
 

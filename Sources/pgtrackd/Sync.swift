@@ -1,0 +1,210 @@
+import Foundation
+import Logging
+import PGTrackAPI
+import PGTrackCore
+import Systemd
+
+/// Runs the calendar sync command (`[sync] command`, vdirsyncer by default) as a child
+/// watched on the loop: `debounce` after the vdir changed here, every `interval` to pull
+/// what changed on the server, and on `pgtrackctl sync`. Never two runs at once: a run
+/// asked for during one follows it. A run longer than `timeout` is stopped. After a
+/// failure the interval doubles, up to an hour (or the interval, if longer), and only
+/// the first failure of a streak is shown on the desktop.
+final class SyncService {
+    unowned let manager: Manager
+    private var settings: Config.SyncSettings
+    private var log: Logger
+
+    private var child: ChildProcess?
+    private var startedAt = Date.distantPast
+    private var startedMonotonic = Microseconds(rawValue: 0)
+    private var timedOut = false
+    /// A run was asked for while one was running: it follows.
+    private var again = false
+    /// `Sync` calls waiting for the run under way, and for the one after it.
+    private var waitingNow: [(Result<API.SyncRun, SyncError>) -> Void] = []
+    private var waitingNext: [(Result<API.SyncRun, SyncError>) -> Void] = []
+
+    private var debounceTimer: TimerSource?
+    private var intervalTimer: TimerSource?
+    private var timeoutTimer: TimerSource?
+    private var nextRun: Date?
+
+    /// The last finished run.
+    private(set) var last: (at: Date, seconds: Double, outcome: Result<Void, SyncError>)?
+    private(set) var failures = 0
+    /// Lines of output logged for the run under way (a chatty command is cut short in the journal).
+    private var linesLogged = 0
+
+    init(manager: Manager, settings: Config.SyncSettings, log: Logger) throws {
+        self.manager = manager
+        self.settings = settings
+        self.log = log
+        let loop = manager.loop
+        debounceTimer = try loop.addTimer(.monotonic, at: .infinity, accuracy: .milliseconds(50), description: "sync-debounce") {
+            [unowned self] _ in self.start(reason: "a change here")
+        }
+        intervalTimer = try loop.addTimer(.realtime, at: .infinity, accuracy: .seconds(1), description: "sync-interval") {
+            [unowned self] _ in self.start(reason: self.failures > 0 ? "retry" : "interval")
+        }
+        timeoutTimer = try loop.addTimer(.monotonic, at: .infinity, accuracy: .milliseconds(100), description: "sync-timeout") {
+            [unowned self] _ in self.stopRunaway()
+        }
+        configure(settings)
+    }
+
+    var enabled: Bool { settings.enabled }
+
+    /// New settings (start, reload): the interval is counted again from now.
+    func configure(_ settings: Config.SyncSettings) {
+        self.settings = settings
+        if !settings.enabled {
+            debounceTimer?.isEnabled = false
+            intervalTimer?.isEnabled = false
+            nextRun = nil
+            for done in waitingNext { done(.failure(Self.off)) }
+            waitingNext = []
+            return
+        }
+        armInterval()
+    }
+
+    static let off = SyncError(status: "off", output: "", message: "calendar sync is off (sync.enabled = false in the config)")
+
+    /// The vdir changed here: sync after the debounce, unless a failure's backoff is running
+    /// (the retry takes the change along).
+    func localChange() {
+        guard settings.enabled, failures == 0 else { return }
+        try? debounceTimer?.arm(at: Clock.monotonic.now + .seconds(Double(settings.debounce.seconds)))
+    }
+
+    /// `pgtrackctl sync`: runs now, or after the run under way; `done` gets the result of
+    /// a run that started after this call.
+    func request(_ done: @escaping (Result<API.SyncRun, SyncError>) -> Void) {
+        guard settings.enabled else { return done(.failure(Self.off)) }
+        if child != nil {
+            waitingNext.append(done)
+            again = true
+        } else {
+            waitingNow.append(done)
+            start(reason: "pgtrackctl sync")
+        }
+    }
+
+    private func start(reason: String) {
+        guard settings.enabled else { return }
+        if child != nil {
+            again = true
+            return
+        }
+        debounceTimer?.isEnabled = false
+        startedAt = Date()
+        startedMonotonic = Clock.monotonic.now
+        timedOut = false
+        linesLogged = 0
+        log.info("sync: running \(settings.command.joined(separator: " ")) (\(reason))")
+        do {
+            child = try ChildProcess(loop: manager.loop, command: settings.command, description: "sync", onLine: { [unowned self] line in
+                self.linesLogged += 1
+                if self.linesLogged <= 100 { self.log.info("sync: \(line)") }
+            }, onExit: { [unowned self] outcome in
+                self.finished(outcome)
+            })
+            try? timeoutTimer?.arm(at: startedMonotonic + .seconds(Double(settings.timeout.seconds)))
+        } catch {
+            finish(.failure(SyncError(status: "cannot start", output: "",
+                                      message: "cannot start \(settings.command.first ?? ""): \(error.errno)")), seconds: 0)
+        }
+    }
+
+    /// The timeout: SIGTERM to the command's process group, SIGKILL five seconds later.
+    private func stopRunaway() {
+        guard let child else { return }
+        if !timedOut {
+            timedOut = true
+            log.warning("sync: still running after \(settings.timeout), stopping it")
+            child.signal(SIGTERM)
+            try? timeoutTimer?.arm(at: Clock.monotonic.now + .seconds(5))
+        } else {
+            child.signal(SIGKILL)
+        }
+    }
+
+    private func finished(_ outcome: ChildProcess.Outcome) {
+        let output = String(decoding: child?.tail ?? [], as: UTF8.self)
+        child = nil
+        timeoutTimer?.isEnabled = false
+        let seconds = Double((Clock.monotonic.now.rawValue &- startedMonotonic.rawValue)) / 1e6
+        if outcome.succeeded && !timedOut {
+            finish(.success(()), seconds: seconds, output: output)
+        } else {
+            let status = timedOut ? "timed out after \(settings.timeout)" : outcome.description
+            let lastLine = output.split(separator: "\n").last.map(String.init) ?? ""
+            finish(.failure(SyncError(status: status, output: output,
+                                      message: "\(settings.command.first ?? "sync") failed (\(status))" + (lastLine.isEmpty ? "" : ": \(lastLine)"))),
+                   seconds: seconds, output: output)
+        }
+    }
+
+    private func finish(_ outcome: Result<Void, SyncError>, seconds: Double, output: String = "") {
+        last = (startedAt, seconds, outcome)
+        let zone = manager.config.timeZone
+        let result: Result<API.SyncRun, SyncError>
+        switch outcome {
+        case .success:
+            if failures > 0 { log.notice("sync: works again after \(failures) failed run\(failures == 1 ? "" : "s")") }
+            failures = 0
+            log.info("sync: done in \(num(seconds)) s")
+            result = .success(API.SyncRun(at: startedAt.rfc3339(in: zone), seconds: seconds, output: Self.cut(output)))
+        case .failure(let error):
+            failures += 1
+            log.error("sync: \(error.message)")
+            if failures == 1 { manager.notice(summary: "Calendar sync failed", body: error.message, category: "x-pgtrack.sync") }
+            result = .failure(SyncError(status: error.status, output: Self.cut(error.output), message: error.message))
+        }
+        let done = waitingNow
+        waitingNow = waitingNext
+        waitingNext = []
+        for d in done { d(result) }
+        armInterval()
+        if again || !waitingNow.isEmpty {
+            again = false
+            start(reason: "asked for during the last run")
+        }
+    }
+
+    /// The next interval run: `interval` after the last, doubled for each failure in a
+    /// row, up to an hour (or the interval, if that is longer).
+    private func armInterval() {
+        guard settings.enabled else { return }
+        let base = Double(settings.interval.seconds)
+        let delay = failures == 0 ? base : min(base * pow(2, Double(min(failures, 20))), max(base, 3600))
+        let at = Date().addingTimeInterval(delay)
+        nextRun = at
+        try? intervalTimer?.arm(at: Microseconds(at))
+    }
+
+    /// At most 4 KiB of output in a reply (its end, where the error is).
+    static func cut(_ text: String) -> String {
+        text.utf8.count <= 4096 ? text : String(decoding: Array(text.utf8.suffix(4096)), as: UTF8.self)
+    }
+
+    /// One line for `pgtrackctl status`; nil when sync is off.
+    var summary: String? {
+        guard settings.enabled else { return nil }
+        let zone = manager.config.timeZone
+        var parts: [String] = []
+        if child != nil { parts.append("running since \(startedAt.time(in: zone))") }
+        if let last {
+            switch last.outcome {
+            case .success: parts.append("last \(last.at.formatted(in: zone)) ok (\(num(last.seconds)) s)")
+            case .failure(let e):
+                parts.append("failing (\(failures) in a row): \(e.message.prefix(160))")
+            }
+        } else if child == nil {
+            parts.append("not run yet")
+        }
+        if child == nil, let nextRun { parts.append("next \(nextRun.formatted(in: zone))") }
+        return parts.joined(separator: "; ")
+    }
+}
