@@ -62,8 +62,23 @@ public final class CalendarPublisher {
         return export
     }
 
-    /// The vdir file `name` is to be written again at the next `publish`, whatever it holds.
-    public func rewrite(_ name: String) {
+    /// The vdir file `name` (slot `slot`'s) is to be written again at the next `publish`,
+    /// whatever it holds, as a new revision: SEQUENCE above both its own and `sequence`
+    /// (the one in the file someone else wrote), LAST-MODIFIED rising. A calendar takes an
+    /// update only with a SEQUENCE not below its own, and the phone raised it; and
+    /// vdirsyncer 0.19 keeps the hash of what a file held before it downloaded an edit, so
+    /// writing back the very bytes it had before would look unchanged and never go up.
+    public func rewrite(_ name: String, slot: SlotID, above sequence: Int, now: Date) throws {
+        var known = try revisions ?? store.publishedRevisions()
+        let key = slot.description
+        if let r = known[key] {
+            let after = r.modified.timeIntervalSince1970.rounded(.down) + 1
+            let raised = SlotRevision(digest: r.digest, sequence: max(r.sequence, sequence) + 1,
+                                      modified: Date(timeIntervalSince1970: max(now.timeIntervalSince1970.rounded(.down), after)))
+            try store.savePublished([key: raised])
+            known[key] = raised
+        }
+        revisions = known
         writer.forget(name)
         written = nil
     }

@@ -10,12 +10,15 @@ public struct VdirEvent: Equatable, Sendable {
     public var start: Date
     public var end: Date
     public var cancelled: Bool
+    /// SEQUENCE (0 when absent): what pgtrack's next revision of the event must exceed.
+    public var sequence: Int
 
-    public init(uid: String, start: Date, end: Date, cancelled: Bool) {
+    public init(uid: String, start: Date, end: Date, cancelled: Bool, sequence: Int = 0) {
         self.uid = uid
         self.start = start
         self.end = end
         self.cancelled = cancelled
+        self.sequence = sequence
     }
 
     /// Why a file could not be read as a slot's event.
@@ -50,7 +53,9 @@ public struct VdirEvent: Equatable, Sendable {
         }
         guard end >= start else { throw ReadError("DTEND before DTSTART") }
         let status = event.property(ICAL_STATUS_PROPERTY).map { icalproperty_get_status($0) }
-        return VdirEvent(uid: uid, start: start, end: end, cancelled: status == ICAL_STATUS_CANCELLED)
+        let sequence = event.property(ICAL_SEQUENCE_PROPERTY).map { Int(icalproperty_get_sequence($0)) } ?? 0
+        return VdirEvent(uid: uid, start: start, end: end, cancelled: status == ICAL_STATUS_CANCELLED,
+                         sequence: min(max(sequence, 0), 1_000_000))
     }
 
     static func instant(_ property: OpaquePointer, _ t: icaltimetype, root: ICalComponent, zone: Zone) throws(ReadError) -> Date {

@@ -51,6 +51,8 @@ public final class ReplyChannel {
     fileprivate weak var connection: Connection?
     public let call: Call
     public private(set) var isOpen = true
+    /// The handler will answer after it returned (`answerLater`).
+    public private(set) var isDeferred = false
     /// Runs when the caller goes away while a `more` call is streaming.
     public var onClose: (() -> Void)?
 
@@ -67,6 +69,10 @@ public final class ReplyChannel {
         if !call.oneway { connection.send(Reply(parameters: parameters, continues: more).json, call: call) }
         if !more { finish() }
     }
+
+    /// The handler answers later, from the loop (a call that waits for work to finish).
+    /// Later calls on the same connection wait for that answer, as they do for a stream.
+    public func answerLater() { isDeferred = true }
 
     public func fail(_ error: VarlinkError) {
         guard isOpen, let connection else { return }
@@ -384,8 +390,9 @@ final class Connection {
             let channel = ReplyChannel(connection: self, call: call)
             active = channel
             server.dispatch(call, channel)
-            if channel.isOpen, !call.more {
-                // A handler must answer a plain call at once; never leave the caller hanging.
+            if channel.isOpen, !call.more, !channel.isDeferred {
+                // A handler must answer a plain call at once (or say it answers later);
+                // never leave the caller hanging.
                 channel.fail(.methodNotImplemented(call.method))
             }
         }

@@ -24,23 +24,44 @@ extension Manager {
                     self.vdirWatch = nil
                     return
                 }
-                self.vdirChanged(name, gone: mask & UInt32(IN_DELETE | IN_MOVED_FROM) != 0)
+                self.vdirChanged(name)
             }
         } catch {
             log.warning("cannot watch the vdir \(vdir) for edits from the calendar: \(error)")
         }
     }
 
-    private func vdirChanged(_ name: String, gone: Bool) {
-        guard name.hasSuffix("@pgtrack.ics"), let expected = publisher.writer.written(name) else { return }
+    /// A file in the vdir was written, renamed in or deleted. While the sync command runs,
+    /// the file is only noted, and read once the run is over: vdirsyncer records each file
+    /// it wrote (its mtime) after writing it, and a write-back racing that would be
+    /// recorded as its own download, and never uploaded.
+    private func vdirChanged(_ name: String) {
+        guard name.hasSuffix("@pgtrack.ics") else { return }
+        if sync?.isRunning == true {
+            editsDuringSync.insert(name)
+        } else {
+            readEdit(name)
+        }
+    }
+
+    /// The sync command finished: the files it changed are read now, before its caller hears.
+    func readEditsAfterSync() {
+        let names = editsDuringSync.sorted()
+        editsDuringSync = []
+        for name in names { readEdit(name) }
+    }
+
+    private func readEdit(_ name: String) {
+        guard let expected = publisher.writer.written(name) else { return }
         let path = config.calendar.vdir + "/" + name
+        let gone = Files.kind(of: path) == nil
         let now = Date()
         let schedule = tracker.schedule(now: now)
         guard let id = CalendarExport.slot(ofUID: String(name.dropLast(4)), start: tracker.startDate),
               let slot = schedule.slot(id) else { return }
         let edit: CalendarEdit
+        var theirs = 0
         if gone {
-            guard Files.kind(of: path) == nil else { return } // already back (a rename over it)
             edit = CalendarEdit.deleted(slot: slot, policy: config.sync.deleted)
             log.info("calendar: \(name) was deleted", metadata: ["slot": "\(id)"])
         } else {
@@ -49,27 +70,31 @@ extension Manager {
                 let event = try VdirEvent.read(String(decoding: bytes, as: UTF8.self), zone: config.timeZone)
                 guard event.uid + ".ics" == name else {
                     log.warning("calendar: \(name) holds the event \(event.uid.prefix(60)); writing the plan's back")
-                    return writeBack(name, now: now)
+                    return writeBack(name, slot: id, above: 0, now: now)
                 }
                 edit = CalendarEdit.decide(event, slot: slot)
+                theirs = event.sequence
             } catch {
                 log.warning("calendar: cannot read the edit of \(name) (\(error)); writing the plan's back")
-                return writeBack(name, now: now)
+                return writeBack(name, slot: id, above: 0, now: now)
             }
         }
         switch edit {
         case .writeBack:
-            writeBack(name, now: now)
+            writeBack(name, slot: id, above: theirs, now: now)
         case .change(let change):
             do {
-                changed(try apply(change, now: now, origin: "calendar"))
+                let event = try apply(change, now: now, origin: "calendar")
+                // The republished event must outrank the phone's edit it answers.
+                try? publisher.rewrite(name, slot: id, above: theirs, now: now)
+                changed(event)
             } catch {
                 let why = "\(error)"
                 log.warning("calendar: \(describe(change)) refused: \(why); the calendar gets the plan's time back",
                             metadata: ["slot": "\(id)"])
                 notice(summary: "Calendar edit not taken", body: "\(describe(change)): \(why). The calendar shows the plan again.",
                        category: "x-pgtrack.calendar")
-                writeBack(name, now: now)
+                writeBack(name, slot: id, above: theirs, now: now)
             }
         }
     }
@@ -82,9 +107,14 @@ extension Manager {
         }
     }
 
-    /// The file gets the plan's content again; the next sync takes it to the server.
-    private func writeBack(_ name: String, now: Date) {
-        publisher.rewrite(name)
+    /// The file gets the plan's content again, as a new revision; the next sync takes it to
+    /// the server.
+    private func writeBack(_ name: String, slot: SlotID, above sequence: Int, now: Date) {
+        do {
+            try publisher.rewrite(name, slot: slot, above: sequence, now: now)
+        } catch {
+            log.error("calendar: cannot record the new revision of \(name): \(error)")
+        }
         publish(now: now)
     }
 }

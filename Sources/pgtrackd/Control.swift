@@ -25,6 +25,7 @@ final class Control {
                 channel.reply(changed.reply)
                 manager.changed(changed.event)
             case .sync:
+                channel.answerLater()
                 service.sync { result in
                     switch result {
                     case .success(let reply): channel.reply(reply)

@@ -37,6 +37,8 @@ final class Manager {
     /// The vdir watched for edits that a sync pulled in (CalendarEdits.swift).
     var vdirWatch: EventSource?
     var watchedVdir = ""
+    /// vdir files changed while the sync command ran, read when it is over.
+    var editsDuringSync = Set<String>()
     /// The feed over HTTP; nil with `http.enabled = false`.
     private var http: HTTPFeed?
     /// The feed text the HTTP site serves now.

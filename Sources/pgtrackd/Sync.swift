@@ -33,8 +33,9 @@ final class SyncService {
     /// The last finished run.
     private(set) var last: (at: Date, seconds: Double, outcome: Result<Void, SyncError>)?
     private(set) var failures = 0
-    /// Lines of output logged for the run under way (a chatty command is cut short in the journal).
+    /// Lines of output seen in the run under way; the first `linesPerRun` are logged.
     private var linesLogged = 0
+    static let linesPerRun = 20
 
     init(manager: Manager, settings: Config.SyncSettings, log: Logger) throws {
         self.manager = manager
@@ -54,6 +55,7 @@ final class SyncService {
     }
 
     var enabled: Bool { settings.enabled }
+    var isRunning: Bool { child != nil }
 
     /// New settings (start, reload): the interval is counted again from now.
     func configure(_ settings: Config.SyncSettings) {
@@ -105,8 +107,9 @@ final class SyncService {
         log.info("sync: running \(settings.command.joined(separator: " ")) (\(reason))")
         do {
             child = try ChildProcess(loop: manager.loop, command: settings.command, description: "sync", onLine: { [unowned self] line in
+                // The first lines of a run go to the journal; the tail of a failed one follows it.
                 self.linesLogged += 1
-                if self.linesLogged <= 100 { self.log.info("sync: \(line)") }
+                if self.linesLogged <= Self.linesPerRun { self.log.info("sync: \(line)") }
             }, onExit: { [unowned self] outcome in
                 self.finished(outcome)
             })
@@ -148,16 +151,22 @@ final class SyncService {
 
     private func finish(_ outcome: Result<Void, SyncError>, seconds: Double, output: String = "") {
         last = (startedAt, seconds, outcome)
+        // What the run pulled in becomes part of the plan before anyone hears the run is over.
+        manager.readEditsAfterSync()
         let zone = manager.config.timeZone
         let result: Result<API.SyncRun, SyncError>
         switch outcome {
         case .success:
             if failures > 0 { log.notice("sync: works again after \(failures) failed run\(failures == 1 ? "" : "s")") }
             failures = 0
-            log.info("sync: done in \(num(seconds)) s")
+            let more = linesLogged - Self.linesPerRun
+            log.info("sync: done in \(num(seconds)) s\(more > 0 ? " (\(more) more lines of output not logged)" : "")")
             result = .success(API.SyncRun(at: startedAt.rfc3339(in: zone), seconds: seconds, output: Self.cut(output)))
         case .failure(let error):
             failures += 1
+            if linesLogged > Self.linesPerRun {
+                for line in error.output.split(separator: "\n").suffix(10) { log.info("sync: \(line)") }
+            }
             log.error("sync: \(error.message)")
             if failures == 1 { manager.notice(summary: "Calendar sync failed", body: error.message, category: "x-pgtrack.sync") }
             result = .failure(SyncError(status: error.status, output: Self.cut(error.output), message: error.message))

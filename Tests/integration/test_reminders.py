@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FUTURE, Daemon, FakeNotificationServer, require_tool, start_xvfb, varlink_call, wait_until
+from conftest import FUTURE, Daemon, FakeNotificationServer, require_tool, varlink_call, wait_until, with_bus
 
 # Five-minute slots and reminders a few seconds apart, so that a test sees all three.
 def quick_config(extra=""):
@@ -22,66 +22,6 @@ def move_slot(daemon, slot, seconds_from_now):
     reply = varlink_call(daemon.socket, "Reschedule", slot=slot, start=start.isoformat())
     assert "error" not in reply, reply
     return start
-
-
-def with_bus(home, address):
-    home.env["DBUS_SESSION_BUS_ADDRESS"] = address
-    return home
-
-
-class Dunst:
-    """dunst on its own Xvfb display, logging every notification through a rule script."""
-
-    def __init__(self, address, tmp: Path):
-        dunst = require_tool("dunst")
-        self.log = tmp / "dunst-notes.log"
-        script = tmp / "log-notification.sh"
-        script.write_text(f"#!/bin/sh\nprintf '%s\\t%s\\t%s\\t%s\\n' \"$1\" \"$2\" \"$3\" \"$5\" >> {self.log}\n")
-        script.chmod(0o755)
-        rc = tmp / "dunstrc"
-        rc.write_text(f"[global]\n    font = Monospace 8\n[log]\n    appname = *\n    script = {script}\n")
-        self.xvfb_errors = tmp / "xvfb.err"
-        self.xvfb, display = start_xvfb(self.xvfb_errors)
-        env = dict(os.environ, DISPLAY=f":{display}", DBUS_SESSION_BUS_ADDRESS=address)
-        self.errors = tmp / "dunst.err"
-
-        def on_bus():
-            return subprocess.run([require_tool("gdbus"), "call", "--session", "--dest", "org.freedesktop.DBus",
-                                   "--object-path", "/org/freedesktop/DBus", "--method", "org.freedesktop.DBus.NameHasOwner",
-                                   "org.freedesktop.Notifications"], env=env, capture_output=True, text=True).stdout.startswith("(true")
-        # dunst gives up at once when the display does not accept clients yet (a fresh
-        # Xvfb may still be compiling its keymap): start it again until it stays up.
-        deadline = time.time() + 30
-        while True:
-            self.dunst = subprocess.Popen([dunst, "-config", str(rc)], env=env, stdout=subprocess.DEVNULL,
-                                          stderr=self.errors.open("w"))
-            started = time.time()
-            while time.time() < started + 10 and self.dunst.poll() is None and not on_bus():
-                time.sleep(0.05)
-            if self.dunst.poll() is None and on_bus():
-                break
-            if time.time() > deadline:
-                raise AssertionError(f"dunst did not start on :{display}: " + self.errors.read_text() +
-                                     "\nXvfb: " + self.xvfb_errors.read_text()[-2000:] + f"\nenv DISPLAY={env['DISPLAY']}")
-            time.sleep(0.5)
-
-    def notes(self):
-        if not self.log.exists():
-            return []
-        return [line.split("\t") for line in self.log.read_text().splitlines()]
-
-    def stop(self):
-        self.dunst.terminate()
-        self.xvfb.terminate()
-        self.dunst.wait()
-        self.xvfb.wait()
-
-
-@pytest.fixture
-def dunst(session_bus, tmp_path):
-    d = Dunst(session_bus, tmp_path)
-    yield d
-    d.stop()
 
 
 def test_three_reminders_reach_dunst_once_each_across_a_restart(home, session_bus, dunst):

@@ -1,0 +1,351 @@
+"""Two-way CalDAV sync: a real Radicale (from the test venv) on 127.0.0.1 with htpasswd
+auth, Debian's vdirsyncer run by pgtrackd's [sync], and the Python caldav client as the
+phone. What the plan does reaches the server; what the phone does reaches the plan."""
+import random
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from conftest import FUTURE, Daemon, require_tool, wait_until, with_bus
+
+PASSWORD = "correct horse"
+UID = "{}-20300107@pgtrack"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Radicale:
+    """Radicale 3 on a free port, user `phone`, storage in a temporary folder."""
+
+    def __init__(self, tmp: Path, port=None):
+        self.tmp = tmp
+        self.port = port or free_port()
+        (tmp / "users").write_text(f"phone:{PASSWORD}\n")
+        self.conf = tmp / "radicale.conf"
+        self.conf.write_text(f"[server]\nhosts = 127.0.0.1:{self.port}\n[auth]\ntype = htpasswd\n"
+                             f"htpasswd_filename = {tmp}/users\nhtpasswd_encryption = plain\n"
+                             f"[storage]\nfilesystem_folder = {tmp}/collections\n[rights]\ntype = owner_only\n"
+                             "[logging]\nlevel = warning\n")
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.start()
+
+    def start(self):
+        self.log = (self.tmp / "radicale.log").open("a")
+        self.process = subprocess.Popen([sys.executable, "-m", "radicale", "--config", str(self.conf)],
+                                        stdout=self.log, stderr=subprocess.STDOUT)
+
+        def up():
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return True
+            except OSError:
+                return False
+        wait_until(up, what="Radicale listening", details=lambda: (self.tmp / "radicale.log").read_text())
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait()
+        self.log.close()
+
+    def calendar(self):
+        """The phone's view of the plan's collection (made on first use)."""
+        import caldav
+        principal = caldav.DAVClient(url=self.url, username="phone", password=PASSWORD).principal()
+        for c in principal.calendars():
+            if c.url.path.rstrip("/").endswith("/pgtrack"):
+                return c
+        return principal.make_calendar(name="Study", cal_id="pgtrack")
+
+    def events(self):
+        """UID → the VEVENT (icalendar) of every event on the server."""
+        out = {}
+        for e in self.calendar().events():
+            for comp in e.icalendar_instance.walk("VEVENT"):
+                out[str(comp["UID"])] = comp
+        return out
+
+    def edit(self, uid, change):
+        """Changes one event as a phone would: fetch, edit, PUT back."""
+        event = self.calendar().event_by_uid(uid)
+        cal = event.icalendar_instance
+        comp = cal.walk("VEVENT")[0]
+        change(comp)
+        if "SEQUENCE" in comp:
+            comp["SEQUENCE"] = int(comp["SEQUENCE"]) + 1
+        event.icalendar_instance = cal
+        event.save()
+
+    def delete(self, uid):
+        self.calendar().event_by_uid(uid).delete()
+
+
+def vdirsyncer_setup(tmp: Path, vdir: Path, radicale: Radicale, password=PASSWORD):
+    """config/vdirsyncer.example made concrete; `vdirsyncer discover` run once."""
+    vdirsyncer = require_tool("vdirsyncer")
+    vdir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    conf = tmp / "vdirsyncer.conf"
+    example = (Path(__file__).parents[2] / "config" / "vdirsyncer.example").read_text()
+    text = (example.replace("~/.local/state/vdirsyncer/", f"{tmp}/vdirsyncer-status/")
+            .replace("~/.local/share/pgtrack/vdir/", f"{vdir}/")
+            .replace("https://caldav.example.com/dav/calendars/you/study/", f"{radicale.url}phone/pgtrack/")
+            .replace('username = "you"', 'username = "phone"')
+            .replace('password.fetch = ["command", "secret-tool", "lookup", "service", "caldav"]', f'password = "{password}"'))
+    assert f"{radicale.url}phone/pgtrack/" in text and f'password = "{password}"' in text
+    conf.write_text(text)
+    r = subprocess.run([vdirsyncer, "-c", str(conf), "discover", "pgtrack"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return conf
+
+
+def sync_config(vdir, conf, extra=""):
+    return FUTURE + (f'[calendar]\nvdir = "{vdir}"\n[sync]\nenabled = true\ncommand = ["vdirsyncer", "-c", "{conf}", "sync", "pgtrack"]\n'
+                     'debounce = "1s"\ninterval = "1h"\n' + extra)
+
+
+class Setup:
+    def __init__(self, home, tmp, extra="", bus=None):
+        self.radicale = Radicale(tmp)
+        self.radicale.calendar()
+        self.vdir = home.root / "vdir"
+        self.conf = vdirsyncer_setup(tmp, self.vdir, self.radicale)
+        if bus:
+            with_bus(home, bus)
+        self.home = home
+        self.config = sync_config(self.vdir, self.conf, extra)
+        self.start()
+
+    def start(self):
+        """The daemon, its log copied to pgtrackd.log as it comes (a pipe nobody reads
+        would fill up and block it)."""
+        import threading
+        self.daemon = Daemon(self.home, self.config)
+        log = (self.home.root / "pgtrackd.log").open("a")
+        threading.Thread(target=lambda p=self.daemon.process: [log.write(line) or log.flush() for line in p.stderr],
+                         daemon=True).start()
+
+    def sync(self):
+        r = self.daemon.ctl("sync", "--json", timeout=60)
+        assert r.returncode == 0, r.stdout + r.stderr
+        return r
+
+    def agenda(self):
+        return {s["id"]: s for s in self.daemon.ctl_json("agenda", "--all")}
+
+    def stop(self):
+        self.daemon.stop()
+        self.radicale.stop()
+
+
+@pytest.fixture
+def setup(home, tmp_path):
+    s = Setup(home, tmp_path)
+    yield s
+    s.stop()
+
+
+def parse(t):
+    return datetime.fromisoformat(t)
+
+
+def test_the_plan_reaches_the_server_and_a_skip_follows(setup):
+    setup.sync()
+    events = setup.radicale.events()
+    assert len(events) == 100
+    assert set(events) == {UID.format(s) for s in setup.agenda()}
+    first = events[UID.format("w01d1")]
+    assert first["DTSTART"].params["TZID"] == "Europe/Berlin"
+    assert first["DTSTART"].dt == datetime(2030, 1, 7, 18, 0, tzinfo=first["DTSTART"].dt.tzinfo)
+    assert any(c.name == "VALARM" for c in first.subcomponents)
+    # A skip here: on the server, CANCELLED, after the debounce and one run.
+    setup.daemon.ctl_json("skip", "w01d3")
+    wait_until(lambda: str(setup.radicale.events()[UID.format("w01d3")].get("STATUS")) == "CANCELLED",
+               timeout=20, what="w01d3 cancelled on the server")
+    status = setup.daemon.ctl_json("status")
+    assert status["sync"].startswith("last ") and " ok " in status["sync"]
+    # The ledger says where the change came from.
+    db = sqlite3.connect(setup.home.root / "state" / "pgtrack" / "pgtrack.sqlite")
+    assert db.execute("SELECT origin FROM event WHERE kind = 'skip'").fetchall() == [("control",)]
+
+
+def moved(comp, hours):
+    comp["DTSTART"].dt += timedelta(hours=hours)
+    comp["DTEND"].dt += timedelta(hours=hours)
+
+
+def test_phone_edits_reach_the_plan(setup, tmp_path):
+    setup.sync()
+    before = setup.agenda()
+    # Moved two hours later on the phone: moved in the plan, nothing else moves.
+    setup.radicale.edit(UID.format("w02d1"), lambda c: moved(c, 2))
+    setup.sync()
+    after = setup.agenda()
+    assert parse(after["w02d1"]["start"]) == parse(before["w02d1"]["start"]) + timedelta(hours=2)
+    assert after["w02d1"]["task"] == before["w02d1"]["task"]
+    assert {k: v for k, v in after.items() if k != "w02d1"} == {k: v for k, v in before.items() if k != "w02d1"}
+    # The server converges on the canonical event: pgtrack's summary, a higher SEQUENCE.
+    wait_until(lambda: int(setup.radicale.events()[UID.format("w02d1")]["SEQUENCE"]) >= 2, timeout=20,
+               what="the canonical event back on the server")
+    # Cancelled on the phone: skipped, its task slides into the week's catch-up slot.
+    task = after["w02d2"]["task"]["id"]
+    setup.radicale.edit(UID.format("w02d2"), lambda c: c.__setitem__("STATUS", "CANCELLED"))
+    setup.sync()
+    now = setup.agenda()
+    assert now["w02d2"]["state"] == "skipped"
+    assert any(s["task"] and s["task"]["id"] == task for s in now.values())
+    db = sqlite3.connect(setup.home.root / "state" / "pgtrack" / "pgtrack.sqlite")
+    rows = db.execute("SELECT kind, slot, text, origin FROM event WHERE origin = 'calendar' ORDER BY id").fetchall()
+    assert [(k, s, o) for k, s, _, o in rows] == [("reschedule", "w02d1", "calendar"), ("skip", "w02d2", "calendar")]
+    assert rows[1][2] == "cancelled in the calendar"
+    # undo reverts a change that came from the calendar like any other.
+    setup.daemon.ctl_json("undo")
+    assert setup.agenda()["w02d2"]["state"] == "scheduled"
+    # (The undo slid tasks back into later slots too; once that is on the server, the
+    # phone's delete is not a conflict with it, which the plan would win.)
+    setup.sync()
+    # Deleted on the phone: skipped.
+    setup.radicale.delete(UID.format("w03d1"))
+    setup.sync()
+    assert setup.agenda()["w03d1"]["state"] == "skipped"
+
+
+def test_a_deleted_event_is_restored_when_configured(home, tmp_path):
+    s = Setup(home, tmp_path, extra='deleted = "restore"\n')
+    try:
+        s.sync()
+        s.radicale.delete(UID.format("w03d1"))
+        s.sync()
+        assert s.agenda()["w03d1"]["state"] == "scheduled"
+        # Written back, and put back on the server by the next run.
+        wait_until(lambda: UID.format("w03d1") in s.radicale.events(), timeout=20, what="w03d1 back on the server")
+    finally:
+        s.stop()
+
+
+def test_a_move_the_plan_refuses_is_undone_on_the_server(home, tmp_path, session_bus, dunst):
+    s = Setup(home, tmp_path, bus=session_bus)
+    try:
+        s.sync()
+        before = s.agenda()
+        # Onto the next slot's time: an overlap.
+        target = parse(before["w02d2"]["start"])
+        s.radicale.edit(UID.format("w02d1"), lambda c: (c["DTSTART"].__setattr__("dt", target),
+                                                       c["DTEND"].__setattr__("dt", target + timedelta(minutes=30))))
+        s.sync()
+        assert s.agenda() == before
+        wait_until(lambda: s.radicale.events()[UID.format("w02d1")]["DTSTART"].dt == parse(before["w02d1"]["start"]),
+                   timeout=20, what="the original time back on the server")
+        wait_until(lambda: any("Calendar edit not taken" in " ".join(n) for n in dunst.notes()), what="a notification")
+        note = next(n for n in dunst.notes() if "Calendar edit not taken" in " ".join(n))
+        assert "w02d1" in " ".join(note) and "overlap" in " ".join(note).lower()
+    finally:
+        s.stop()
+
+
+def test_random_edits_on_both_sides_converge(setup):
+    rng = random.Random(20)
+    setup.sync()
+    ids = sorted(setup.agenda())[5:60]
+    for round in range(20):
+        slot = rng.choice(ids)
+        state = setup.agenda()[slot]["state"]
+        side = rng.choice(["here", "phone"])
+        if side == "here":
+            if state == "skipped":
+                setup.daemon.ctl("undo")
+            else:
+                setup.daemon.ctl("skip", slot)
+        else:
+            action = rng.choice(["move", "cancel", "summary"])
+            if action == "move":
+                setup.radicale.edit(UID.format(slot), lambda c: moved(c, 3))
+            elif action == "cancel":
+                setup.radicale.edit(UID.format(slot), lambda c: c.__setitem__("STATUS", "CANCELLED"))
+            else:
+                setup.radicale.edit(UID.format(slot), lambda c: c.__setitem__("SUMMARY", "renamed on the phone"))
+        setup.sync()
+    # Once more, so that what the last run wrote back goes up too.
+    setup.sync()
+    setup.sync()
+    agree(setup)
+
+
+def agree(setup):
+    """The server holds each slot once, with the plan's time and state."""
+    plan = setup.agenda()
+    events = setup.radicale.events()
+    assert set(events) == {UID.format(s) for s in plan}, "a duplicate or a lost event"
+    for slot, s in plan.items():
+        e = events[UID.format(slot)]
+        assert e["DTSTART"].dt == parse(s["start"]), slot
+        assert (str(e.get("STATUS")) == "CANCELLED") == (s["state"] == "skipped"), slot
+        assert "renamed on the phone" not in str(e["SUMMARY"])
+
+
+def test_kill_minus_nine_during_a_sync(home, tmp_path):
+    s = Setup(home, tmp_path)
+    try:
+        s.sync()
+        # Acknowledged here, then the daemon killed while its sync runs.
+        s.daemon.ctl_json("skip", "w04d1")
+        s.radicale.edit(UID.format("w04d2"), lambda c: moved(c, 1))
+        runner = subprocess.Popen([str(Path(s.daemon.process.args[0]).parent / "pgtrackctl"), "sync"],
+                                  env=dict(s.home.env, PGTRACK_SOCKET=str(s.daemon.socket)),
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(0.3)
+        s.daemon.process.send_signal(signal.SIGKILL)
+        s.daemon.process.wait()
+        runner.wait(timeout=30)
+        # vdirsyncer itself killed mid-run, by hand.
+        vdirsyncer = subprocess.Popen([require_tool("vdirsyncer"), "-c", str(s.conf), "sync", "pgtrack"],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(0.3)
+        vdirsyncer.kill()
+        vdirsyncer.wait()
+        s.start()
+        assert s.agenda()["w04d1"]["state"] == "skipped"  # acknowledged: kept
+        s.sync()
+        s.sync()
+        agree(s)
+    finally:
+        s.stop()
+
+
+def test_a_failing_sync_shows_and_backs_off(home, tmp_path, session_bus, dunst):
+    radicale = Radicale(tmp_path)
+    radicale.calendar()
+    vdir = home.root / "vdir"
+    conf = vdirsyncer_setup(tmp_path, vdir, radicale)
+    # Wrong password from now on; runs every second, doubling after each failure.
+    conf.write_text(conf.read_text().replace(f'password = "{PASSWORD}"', 'password = "wrong"'))
+    with_bus(home, session_bus)
+    daemon = Daemon(home, sync_config(vdir, conf).replace('interval = "1h"', 'interval = "1s"'))
+    try:
+        r = daemon.ctl("sync")
+        assert r.returncode == 1 and "vdirsyncer failed (exit status 1)" in r.stderr
+        status = daemon.ctl_json("status")["sync"]
+        assert status.startswith("failing (") and "next " in status
+        time.sleep(8)
+        failures = int(daemon.ctl_json("status")["sync"].split("(")[1].split(" ")[0])
+        # 1 s, 2 s, 4 s, …: a handful of runs in 8 s, not eight.
+        assert 2 <= failures <= 5, failures
+        notes = [n for n in dunst.notes() if "Calendar sync failed" in " ".join(n)]
+        assert len(notes) == 1, notes
+        # The server down: still failing, still one notification.
+        radicale.stop()
+        daemon.ctl("sync")
+        assert len([n for n in dunst.notes() if "Calendar sync failed" in " ".join(n)]) == 1
+    finally:
+        daemon.stop()
+        if radicale.process.poll() is None:
+            radicale.stop()
