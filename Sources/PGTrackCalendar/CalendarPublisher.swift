@@ -62,6 +62,11 @@ public final class CalendarPublisher {
         return export
     }
 
+    /// The SEQUENCE last published for `slot`, if any.
+    public func recordedSequence(_ slot: SlotID) -> Int? {
+        (try? revisions ?? store.publishedRevisions())?[slot.description]?.sequence
+    }
+
     /// The vdir file `name` (slot `slot`'s) is to be written again at the next `publish`,
     /// whatever it holds, as a new revision: SEQUENCE above both its own and `sequence`
     /// (the one in the file someone else wrote), LAST-MODIFIED rising. A calendar takes an

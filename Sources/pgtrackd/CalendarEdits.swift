@@ -79,6 +79,36 @@ extension Manager {
                 return writeBack(name, slot: id, above: 0, now: now)
             }
         }
+        take(edit, name: name, slot: id, theirs: theirs, now: now)
+    }
+
+    /// At start, before the first publish: files a sync pulled in while pgtrackd was not
+    /// running (a vdirsyncer that outlived a killed daemon, or one run by hand). A file is
+    /// read as an edit when its SEQUENCE is not below the one recorded for its slot; a
+    /// file pgtrackd wrote itself and did not get to rewrite after a change (a crash in
+    /// between) has a lower one, and is simply rewritten by the first publish.
+    func readEditsAtStart() {
+        let vdir = config.calendar.vdir
+        guard config.sync.enabled, !vdir.isEmpty, let names = try? FileManager.default.contentsOfDirectory(atPath: vdir) else { return }
+        let now = Date()
+        let schedule = tracker.schedule(now: now)
+        // All read first: the first change publishes, which writes every file back.
+        var edits: [(CalendarEdit, String, SlotID, Int)] = []
+        for name in names.sorted() where name.hasSuffix("@pgtrack.ics") {
+            guard let id = CalendarExport.slot(ofUID: String(name.dropLast(4)), start: tracker.startDate), let slot = schedule.slot(id),
+                  let recorded = publisher.recordedSequence(id), let bytes = Files.read(vdir + "/" + name, limit: 1 << 20),
+                  let event = try? VdirEvent.read(String(decoding: bytes, as: UTF8.self), zone: config.timeZone),
+                  event.uid + ".ics" == name, event.sequence >= recorded else { continue }
+            let edit = CalendarEdit.decide(event, slot: slot)
+            if edit == .writeBack, event.sequence == recorded { continue } // pgtrackd's own file, or a harmless edit
+            log.info("calendar: \(name) changed while pgtrackd was not running", metadata: ["slot": "\(id)"])
+            edits.append((edit, name, id, event.sequence))
+        }
+        for (edit, name, id, theirs) in edits { take(edit, name: name, slot: id, theirs: theirs, now: now) }
+    }
+
+    /// Makes the change an edit means, or writes the plan's event back.
+    private func take(_ edit: CalendarEdit, name: String, slot id: SlotID, theirs: Int, now: Date) {
         switch edit {
         case .writeBack:
             writeBack(name, slot: id, above: theirs, now: now)

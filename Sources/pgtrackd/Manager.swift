@@ -180,6 +180,7 @@ final class Manager {
     }
 
     func run() throws -> Int32 {
+        readEditsAtStart()
         tick(reason: "start")
         ServiceManager.ready(status: statusLine())
         log.info("ready: \(statusLine())")

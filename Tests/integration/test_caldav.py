@@ -1,6 +1,7 @@
 """Two-way CalDAV sync: a real Radicale (from the test venv) on 127.0.0.1 with htpasswd
 auth, Debian's vdirsyncer run by pgtrackd's [sync], and the Python caldav client as the
 phone. What the plan does reaches the server; what the phone does reaches the plan."""
+import json
 import random
 import signal
 import socket
@@ -159,7 +160,11 @@ def parse(t):
 
 
 def test_the_plan_reaches_the_server_and_a_skip_follows(setup):
-    setup.sync()
+    from conftest import ROOT
+    from varlink_types import Interface
+    run = json.loads(setup.sync().stdout)
+    Interface((ROOT / "interfaces" / "io.pgtrack.Tracker.varlink").read_text()).check_reply("Sync", run)
+    assert run["seconds"] > 0 and run["output"].endswith("w20d5-20300107@pgtrack to pgtrack_remote\n")  # its tail
     events = setup.radicale.events()
     assert len(events) == 100
     assert set(events) == {UID.format(s) for s in setup.agenda()}
@@ -315,6 +320,27 @@ def test_kill_minus_nine_during_a_sync(home, tmp_path):
         s.start()
         assert s.agenda()["w04d1"]["state"] == "skipped"  # acknowledged: kept
         s.sync()
+        s.sync()
+        agree(s)
+    finally:
+        s.stop()
+
+
+def test_an_edit_pulled_while_the_daemon_was_stopped_is_read_at_start(home, tmp_path):
+    s = Setup(home, tmp_path)
+    try:
+        s.sync()
+        before = s.agenda()
+        s.daemon.stop()
+        # The phone moves a slot and cancels another; vdirsyncer, run by hand, pulls both.
+        s.radicale.edit(UID.format("w05d2"), lambda c: moved(c, 1))
+        s.radicale.edit(UID.format("w05d3"), lambda c: c.__setitem__("STATUS", "CANCELLED"))
+        r = subprocess.run([require_tool("vdirsyncer"), "-c", str(s.conf), "sync", "pgtrack"], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        s.start()
+        after = s.agenda()
+        assert parse(after["w05d2"]["start"]) == parse(before["w05d2"]["start"]) + timedelta(hours=1)
+        assert after["w05d3"]["state"] == "skipped"
         s.sync()
         agree(s)
     finally:
