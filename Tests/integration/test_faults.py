@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from conftest import FUTURE, Daemon, FakeNotificationServer, require_tool, wait_until
-from test_reminders import move_slot, with_bus
+from conftest import with_bus
+from test_reminders import move_slot
 
 
 @pytest.fixture

@@ -372,7 +372,8 @@ bus.flush()
 
 def test_forged_name_owner_and_action_are_ignored(home, session_bus, tmp_path):
     from conftest import FakeNotificationServer
-    from test_reminders import move_slot, with_bus
+    from conftest import with_bus
+    from test_reminders import move_slot
     with_bus(home, session_bus)
     server = FakeNotificationServer(session_bus, tmp_path / "notify.log")
     daemon = Daemon(home, FUTURE + '[reminders]\nat = ["0m"]\n')

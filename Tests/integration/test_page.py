@@ -2,12 +2,9 @@
 the system browser. The page loads clean and self-contained, follows changes live through
 its event stream, finds the daemon again after a restart; the HTML export opens alike."""
 import os
-import shutil
 import signal
 import socket
-import subprocess
 import time
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest

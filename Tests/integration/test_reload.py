@@ -4,7 +4,8 @@ import socket
 import time
 
 from conftest import FUTURE, Daemon, FakeNotificationServer, wait_until
-from test_reminders import Dunst, move_slot, with_bus
+from conftest import Dunst, with_bus
+from test_reminders import move_slot
 
 
 def config(extra="", schedule=""):
