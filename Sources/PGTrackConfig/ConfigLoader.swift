@@ -85,6 +85,17 @@ public enum ConfigLoader {
             s.time = time
         },
         "minutes": { s, v throws(ValueError) in s.minutes = try v.int(in: 5...720) },
+        // [schedule.times] and [schedule.lengths]: the same, per weekday.
+        "times": { s, v throws(ValueError) in
+            s.times = try v.weekdayTable { value throws(ValueError) in
+                let t = try value.string()
+                guard let time = TimeOfDay(t) else { throw ValueError("expected a 24-hour time \"HH:MM\", found \(quoted(t))") }
+                return time
+            }
+        },
+        "lengths": { s, v throws(ValueError) in
+            s.lengths = try v.weekdayTable { value throws(ValueError) in try value.int(in: 5...720) }
+        },
         "timezone": { s, v throws(ValueError) in
             let z = try v.string()
             guard z.isEmpty || Zone(identifier: z) != nil else {
@@ -249,6 +260,23 @@ struct Value {
         return i
     }
 
+    /// A table keyed by weekday names (`mon = …`, `fri = …`), each value read by `read`.
+    func weekdayTable<T>(_ read: (Value) throws(ValueError) -> T) throws(ValueError) -> [Weekday: T] {
+        guard let table = node.table else { throw typeError("a table of weekdays such as { fri = … }") }
+        var out: [Weekday: T] = [:]
+        for key in table.keys.sorted() {
+            guard let day = Weekday(name: key) else { throw ValueError("expected day names such as \"mon\", found \(quoted(key))") }
+            guard out[day] == nil else { throw ValueError("\(quoted(key)) names a day given already") }
+            guard let value = table[key] else { continue }
+            do {
+                out[day] = try read(Value(node: value))
+            } catch {
+                throw ValueError("\(key): \(error.message)")
+            }
+        }
+        return out
+    }
+
     /// A string or an array of strings (`listen = "a"` or `listen = ["a", "b"]`).
     func stringOrStrings() throws(ValueError) -> [String] {
         if let s = node.string { return [s] }
@@ -321,6 +349,7 @@ struct Reader {
                 let name = line.dropFirst().prefix { $0 != "]" }.trimmingSpaces()
                 current = name
                 if key == nil, name == section { return i + 1 }
+                if let key, name == "\(section).\(key)" { return i + 1 } // [schedule.times]
                 continue
             }
             let candidates: [String]

@@ -82,3 +82,17 @@ def test_foreground_daemon_stops_on_sigterm(home):
     finally:
         if p.poll() is None:
             p.kill()
+
+
+def test_a_time_and_length_per_weekday_reach_agenda_and_feed(home):
+    from conftest import FUTURE, Daemon
+    config = FUTURE.replace('timezone = "Europe/Berlin"', 'timezone = "Europe/Berlin"\ntimes = { fri = "07:00" }\nlengths = { fri = 60 }')
+    daemon = Daemon(home, config)
+    try:
+        week = {s["id"]: s for s in daemon.ctl_json("agenda", "--week", "1")}
+        assert (week["w01d4"]["start"], week["w01d4"]["end"]) == ("2030-01-10T18:00:00+01:00", "2030-01-10T18:30:00+01:00")
+        assert (week["w01d5"]["start"], week["w01d5"]["end"]) == ("2030-01-11T07:00:00+01:00", "2030-01-11T08:00:00+01:00")
+        feed = (home.root / "data" / "pgtrack" / "pgtrack.ics").read_bytes().decode()
+        assert "DTSTART;TZID=Europe/Berlin:20300111T070000\r\n" in feed and "DTEND;TZID=Europe/Berlin:20300111T080000\r\n" in feed
+    finally:
+        daemon.stop()

@@ -27,6 +27,15 @@ public struct Config: Sendable, Equatable {
         public var days: [Weekday] = [.monday, .tuesday, .wednesday, .thursday, .friday]
         public var time = TimeOfDay(hour: 18, minute: 0)
         public var minutes = 30
+        /// `[schedule.times]`: the start on particular weekdays, instead of `time`.
+        public var times: [Weekday: TimeOfDay] = [:]
+        /// `[schedule.lengths]`: the minutes on particular weekdays, instead of `minutes`.
+        public var lengths: [Weekday: Int] = [:]
+
+        /// When the slot starts on `day`.
+        public func time(on day: Weekday) -> TimeOfDay { times[day] ?? time }
+        /// How many minutes the slot lasts on `day`.
+        public func minutes(on day: Weekday) -> Int { lengths[day] ?? minutes }
         /// IANA zone name; empty for the system's zone.
         public var timezone = ""
         public var skipDates: [LocalDate] = []
@@ -190,7 +199,7 @@ extension Config {
     public func startDate(now: Date) -> LocalDate {
         if let start = plan.start { return start }
         let today = LocalDate(now, in: timeZone)
-        if today.weekday == .monday, timeZone.instant(today, schedule.time) > now { return today }
+        if today.weekday == .monday, timeZone.instant(today, schedule.time(on: .monday)) > now { return today }
         return today.adding(days: 1).next(.monday)
     }
 }

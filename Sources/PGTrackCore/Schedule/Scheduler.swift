@@ -286,16 +286,14 @@ struct SlotEdit {
 struct SlotGenerator {
     var start: LocalDate
     var days: [Weekday]
-    var time: TimeOfDay
-    var length: TimeInterval
+    var settings: Config.ScheduleSettings
     var zone: Zone
     var blackouts: Set<LocalDate>
 
     init(input: ScheduleInput) {
         start = input.start
         days = input.settings.days
-        time = input.settings.time
-        length = TimeInterval(input.settings.minutes * 60)
+        settings = input.settings
         zone = input.zone
         blackouts = input.blackouts
     }
@@ -311,7 +309,9 @@ struct SlotGenerator {
             guard days.contains(date.weekday) else { continue }
             day += 1
             guard !blackouts.contains(date) else { continue }
-            let begin = zone.instant(date, time)
+            // The wall-clock time of that weekday in the plan's zone: DST moves the instant, not the time.
+            let begin = zone.instant(date, settings.time(on: date.weekday))
+            let length = TimeInterval(settings.minutes(on: date.weekday) * 60)
             out.append(Slot(id: SlotID(week: week, day: day), date: date, start: begin, end: begin.addingTimeInterval(length),
                             originalStart: begin, state: .catchUp, task: nil, reason: nil, doneAt: nil,
                             snoozedUntil: nil, isExtension: isExtension))
