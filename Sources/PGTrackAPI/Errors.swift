@@ -46,7 +46,7 @@ extension API {
         case .slotInPast(let s, _): name = "SlotInPast"; params.append(("slot", .string(s.description)))
         case .alreadyDone(let s): name = "AlreadyDone"; params.append(("slot", .string(s.description)))
         case .notDone(let s): name = "NotDone"; params.append(("slot", .string(s.description)))
-        case .skipped(let s): name = "SlotSkipped"; params.append(("slot", .string(s.description)))
+        case .skipped(let s), .paused(let s): name = "SlotSkipped"; params.append(("slot", .string(s.description)))
         case .noTask(let s): name = "NoTask"; params.append(("slot", .string(s.description)))
         case .overlap(let s, let other, _):
             name = "Overlap"
@@ -55,6 +55,7 @@ extension API {
         case .invalidTime: name = "InvalidTime"
         case .nothingToUndo: name = "NothingToUndo"
         case .invalidReason: name = "InvalidReason"
+        case .notPaused: name = "NotPaused"
         }
         params.append(("message", .string(e.description)))
         return VarlinkError(errorPrefix + name, .obj(params))

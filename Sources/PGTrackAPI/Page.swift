@@ -149,6 +149,7 @@ public struct ProgressPage {
         switch state {
         case .done: return ("✔", "done")
         case .skipped: return ("✗", "skipped")
+        case .paused: return ("‖", "paused")
         case .missed: return ("!", "missed")
         case .catchUp: return ("○", "catch-up")
         case .scheduled: return ("·", "upcoming")
@@ -177,7 +178,7 @@ public struct ProgressPage {
         }
         svg += "</svg>"
         var legend = "<p class=\"legend\">"
-        for st in [SlotState.done, .skipped, .missed, .catchUp, .scheduled] {
+        for st in [SlotState.done, .skipped, .paused, .missed, .catchUp, .scheduled] {
             legend += "<svg width=\"\(Self.side)\" height=\"\(Self.side)\" aria-hidden=\"true\">\(Self.cell(st, x: 0, y: 0))</svg> \(Self.mark(st).word) "
         }
         legend += "</p>"
@@ -196,6 +197,7 @@ public struct ProgressPage {
         let n = side
         switch state {
         case .done: return "<rect class=\"done\" x=\"\(x)\" y=\"\(y)\" width=\"\(n)\" height=\"\(n)\"/>"
+        case .paused: return "<path class=\"paused\" d=\"M\(x + 3) \(y + 2)v\(n - 4)M\(x + n - 3) \(y + 2)v\(n - 4)\"/>"
         case .skipped: return "<rect class=\"skipped\" x=\"\(x).5\" y=\"\(y).5\" width=\"\(n - 1)\" height=\"\(n - 1)\"/>"
         case .missed: return "<path class=\"missed\" d=\"M\(x).5 \(y).5h\(n - 1)v\(n - 1)h-\(n - 1)zM\(x + 4) \(y + 4)l\(n - 8) \(n - 8)m0-\(n - 8)l-\(n - 8) \(n - 8)\"/>"
         case .catchUp: return "<circle class=\"catch-up\" cx=\"\(x + n / 2)\" cy=\"\(y + n / 2)\" r=\"\(n / 2 - 2)\"/>"
@@ -221,7 +223,7 @@ public struct ProgressPage {
             }
             out += "</tr>"
         }
-        return out + "</table><p class=\"legend\">✔ done ✗ skipped ! missed · upcoming ○ catch-up</p></section>\n"
+        return out + "</table><p class=\"legend\">✔ done ✗ skipped ‖ paused ! missed · upcoming ○ catch-up</p></section>\n"
     }
 
     // MARK: - The fixed parts
@@ -245,10 +247,10 @@ public struct ProgressPage {
         .numbers td,.numbers th{padding:0 .6rem;text-align:right}\
         rect.done{fill:var(--done)}rect.skipped{fill:url(#hatch);stroke:var(--skip)}#hatch path{stroke:var(--skip)}\
         path.missed{fill:none;stroke:var(--miss);stroke-width:1.5}circle.catch-up{fill:none;stroke:var(--spare);stroke-width:2}\
-        rect.scheduled{fill:none;stroke:var(--line)}\
+        rect.scheduled{fill:none;stroke:var(--line)}path.paused{stroke:var(--skip);stroke-width:2.5}\
         .grid td,.grid th{width:2.2rem;height:1.6rem;text-align:center;border:1px solid var(--line);position:relative}\
         .grid td[data-state=done]{background:var(--done);color:var(--bg)}.grid td[data-state=skipped]{color:var(--skip)}\
-        .grid td[data-state=missed]{color:var(--miss);font-weight:700}.grid td[data-state=catch-up]{color:var(--spare)}\
+        .grid td[data-state=missed]{color:var(--miss);font-weight:700}.grid td[data-state=paused]{color:var(--skip)}.grid td[data-state=catch-up]{color:var(--spare)}\
         .grid td:focus{outline:3px solid var(--spare)}\
         .grid td:focus::after{content:attr(title);position:absolute;left:0;top:100%;z-index:1;white-space:nowrap;\
         background:var(--fg);color:var(--bg);padding:.2rem .4rem;font-size:.85rem}

@@ -45,8 +45,8 @@ public struct Streaks: Equatable, Sendable {
             case .skipped:
                 let weekOver = (weekEnd[slot.week] ?? .distantPast) <= now
                 if weekOver, unfinished.contains(slot.week) { run = 0 }
-            case .scheduled, .catchUp:
-                break
+            case .scheduled, .catchUp, .paused:
+                break // a pause is the plan moving, not a lapse
             }
         }
         self.init(current: run, longest: longest)

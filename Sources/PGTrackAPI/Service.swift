@@ -83,6 +83,15 @@ public enum Request: Equatable, Sendable {
         case "Reopen": self = .change(.reopen(try slot()))
         case "Snooze": self = .change(.snooze(try slot(), until: try time("until")))
         case "Undo": self = .change(.undo)
+        case "Pause":
+            func day(_ key: String) throws(ScheduleError) -> LocalDate? {
+                guard let text = p[key]?.string else { return nil }
+                guard let d = LocalDate(text) else { throw .invalidTime("\(key) '\(text)' is not a date (YYYY-MM-DD)") }
+                return d
+            }
+            guard let from = try day("from") else { throw ScheduleError.invalidTime("from is missing") }
+            self = .change(.pause(from: from, to: try day("to") ?? from, reason: p["reason"]?.string))
+        case "Resume": self = .change(.resume)
         case "Export": self = .export(format: p["format"]?.string ?? "")
         case "Reload": self = .reload
         case "Feed": self = .feed(rotateToken: p["rotateToken"]?.bool ?? false)
@@ -135,8 +144,17 @@ public final class TrackerService {
         let event = try backend.apply(change, now: now)
         let schedule = backend.schedule(now: now)
         let slot = event.slot.flatMap { schedule.slot($0) }.map { API.Slot($0, in: schedule, zone: backend.zone) }
-        if case .undo = change {
+        switch change {
+        case .undo:
             return Changed(reply: API.Undone(kind: backend.revertedKind(event), slot: slot).wire, event: event)
+        case .pause, .resume:
+            // The slots on the dates the pause covers (or the resume gave back).
+            let range = (event.from ?? .init(dayNumber: 0))...(event.to ?? .init(dayNumber: 0))
+            let zone = backend.zone
+            let slots = schedule.slots.filter { range.contains(LocalDate($0.start, in: zone)) }
+            return Changed(reply: ["slots": .array(slots.map { API.Slot($0, in: schedule, zone: zone).wire })], event: event)
+        default:
+            break
         }
         return Changed(reply: ["slot": slot?.wire ?? .null], event: event)
     }

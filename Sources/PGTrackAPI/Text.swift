@@ -20,7 +20,7 @@ public struct Style: Sendable {
         switch state {
         case .done: return green(state.rawValue)
         case .missed: return red(state.rawValue)
-        case .skipped: return dim(state.rawValue)
+        case .skipped, .paused: return dim(state.rawValue)
         case .catchUp: return yellow(state.rawValue)
         case .scheduled: return state.rawValue
         }
@@ -63,6 +63,7 @@ public struct SlotText {
         if let task = slot.task { return printable(Markdown.plain(task.title)) }
         switch slot.state {
         case .skipped: return "(skipped)"
+        case .paused: return "(paused)"
         case .missed: return "(missed)"
         default: return "Catch-up: Week \(slot.week)"
         }
@@ -161,6 +162,7 @@ public func progressText(status: API.Overview, slots: [API.Slot], now: Date, sty
                 switch cells[SlotID(week: w, day: d)] {
                 case .done: symbol = style.green("✔")
                 case .skipped: symbol = style.dim("✗")
+                case .paused: symbol = style.dim("‖")
                 case .missed: symbol = style.red("!")
                 case .catchUp: symbol = style.yellow("○")
                 case .scheduled: symbol = "·"
@@ -172,6 +174,6 @@ public func progressText(status: API.Overview, slots: [API.Slot], now: Date, sty
             out += line + "\n"
         }
     }
-    out += "\n✔ done  ✗ skipped  ! missed  · upcoming  ○ catch-up\n"
+    out += "\n✔ done  ✗ skipped  ‖ paused  ! missed  · upcoming  ○ catch-up\n"
     return out
 }

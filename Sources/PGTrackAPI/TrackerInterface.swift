@@ -13,7 +13,7 @@ interface io.pgtrack.Tracker
 # A task of the plan: id W.N (week W, N-th task), its text, its stage.
 type Task (id: string, title: string, stage: string)
 
-# A study slot. state: scheduled, done, skipped, missed or catch-up.
+# A study slot. state: scheduled, done, skipped, paused, missed or catch-up.
 type Slot (
   id: string,
   week: int,
@@ -63,6 +63,16 @@ method Skip(slot: string, reason: ?string) -> (slot: Slot)
 # after the plan's last slot (InvalidTime).
 method Reschedule(slot: string, start: string) -> (slot: Slot)
 
+# Pauses every slot on the dates from..to (YYYY-MM-DD, inclusive; to defaults to from):
+# their tasks and all later ones slide on, as after a skip; done slots stay done. The
+# pause must not be over already, and lasts 366 days at most. Replies with the slots
+# the pause covers.
+method Pause(from: string, to: ?string, reason: ?string) -> (slots: []Slot)
+
+# Ends the pauses in effect from today on (NotPaused if none is); replies with the slots
+# that are back.
+method Resume() -> (slots: []Slot)
+
 # Marks a slot's task done.
 method Complete(slot: string) -> (slot: Slot)
 
@@ -102,6 +112,7 @@ error SlotSkipped (slot: string, message: string)
 error NoTask (slot: string, message: string)
 error NothingToUndo (message: string)
 error InvalidReason (message: string)
+error NotPaused (message: string)
 error InvalidFormat (format: string, message: string)
 error StorageFailed (message: string)
 error ReloadFailed (message: string)

@@ -49,7 +49,7 @@ extension API {
             let f = try Fields(json, path: path)
             let state = try f.string("state")
             guard let s = SlotState(rawValue: state) else {
-                throw WireError(path: f.at("state"), "expected scheduled, done, skipped, missed or catch-up, found '\(state)'")
+                throw WireError(path: f.at("state"), "expected scheduled, done, skipped, paused, missed or catch-up, found '\(state)'")
             }
             self.init(id: try f.string("id"), week: try f.int("week"), day: try f.int("day"), start: try f.time("start"),
                       end: try f.time("end"), state: s, task: try f.optional("task"))

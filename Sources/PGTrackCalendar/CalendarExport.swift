@@ -28,7 +28,7 @@ public struct CalendarExport {
 
     /// The slots that appear in the files (skipped ones only with `cancelled = "keep"`).
     public var publishedSlots: [Slot] {
-        schedule.slots.filter { settings.cancelled == .keep || $0.state != .skipped }
+        schedule.slots.filter { settings.cancelled == .keep || !$0.state.isCancelled }
     }
 
     /// A slot's stable UID: `w03d2-20270104@pgtrack`.
@@ -63,6 +63,7 @@ public struct CalendarExport {
         var summary = "\(plan.shortName) · W\(slot.week) · \(title)"
         switch slot.state {
         case .done: summary += " (done)"
+        case .paused: summary = "\(plan.shortName) · W\(slot.week) · Paused" + (slot.reason.map { " (\($0))" } ?? "")
         case .skipped: summary = "\(plan.shortName) · W\(slot.week) · " + (slot.task.flatMap { plan.task($0)?.plainTitle } ?? "Skipped") + " (skipped)"
         case .missed: summary += " (missed)"
         case .scheduled, .catchUp: break
@@ -76,6 +77,7 @@ public struct CalendarExport {
         }
         switch slot.state {
         case .catchUp: lines.append("A free slot to catch up on week \(slot.week) or earlier.")
+        case .paused: lines.append("Paused" + (slot.reason.map { ": \($0)" } ?? "."))
         case .skipped: lines.append("Skipped" + (slot.reason.map { ": \($0)" } ?? "."))
         case .done: lines.append("Done.")
         case .missed: lines.append("Missed: the slot ended without its task done.")
@@ -87,8 +89,8 @@ public struct CalendarExport {
         return EventContent(
             summary: summary,
             description: lines.joined(separator: "\n"),
-            status: slot.state == .skipped ? ICAL_STATUS_CANCELLED : slot.state == .catchUp ? ICAL_STATUS_TENTATIVE : ICAL_STATUS_CONFIRMED,
-            transparent: slot.state == .skipped,
+            status: slot.state.isCancelled ? ICAL_STATUS_CANCELLED : slot.state == .catchUp ? ICAL_STATUS_TENTATIVE : ICAL_STATUS_CONFIRMED,
+            transparent: slot.state.isCancelled,
             alarm: live && slot.task != nil ? settings.alarm : nil,
             start: slot.start,
             end: slot.end

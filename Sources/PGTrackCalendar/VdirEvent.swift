@@ -97,7 +97,7 @@ public enum CalendarEdit: Equatable, Sendable {
     /// nothing.
     public static func decide(_ event: VdirEvent, slot: Slot) -> CalendarEdit {
         if event.cancelled {
-            return slot.state == .skipped ? .writeBack : .change(.skip(slot.id, reason: cancelledReason))
+            return slot.state.isCancelled ? .writeBack : .change(.skip(slot.id, reason: cancelledReason))
         }
         if event.start != slot.start { return .change(.reschedule(slot.id, to: event.start)) }
         return .writeBack
@@ -105,7 +105,7 @@ public enum CalendarEdit: Equatable, Sendable {
 
     /// `slot`'s file was deleted in the calendar.
     public static func deleted(slot: Slot, policy: DeletedPolicy) -> CalendarEdit {
-        policy == .skip && slot.state != .skipped ? .change(.skip(slot.id, reason: cancelledReason)) : .writeBack
+        policy == .skip && !slot.state.isCancelled ? .change(.skip(slot.id, reason: cancelledReason)) : .writeBack
     }
 }
 

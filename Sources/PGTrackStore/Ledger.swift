@@ -77,6 +77,12 @@ public final class Ledger {
         m.registerMigration("v3-origin") { db in
             try db.alter(table: "event") { t in t.add(column: "origin", .text) }
         }
+        m.registerMigration("v4-pause") { db in
+            try db.alter(table: "event") { t in
+                t.add(column: "from_date", .text)
+                t.add(column: "to_date", .text)
+            }
+        }
         return m
     }
 
@@ -133,7 +139,9 @@ extension LedgerEvent: FetchableRecord, PersistableRecord {
             at: (row["at"] as Double?).map(Date.init(timeIntervalSince1970:)),
             text: row["text"],
             target: row["target"],
-            origin: row["origin"]
+            origin: row["origin"],
+            from: (row["from_date"] as String?).flatMap(LocalDate.init),
+            to: (row["to_date"] as String?).flatMap(LocalDate.init)
         )
     }
 
@@ -147,5 +155,7 @@ extension LedgerEvent: FetchableRecord, PersistableRecord {
         container["text"] = text
         container["target"] = target
         container["origin"] = origin
+        container["from_date"] = from?.description
+        container["to_date"] = to?.description
     }
 }

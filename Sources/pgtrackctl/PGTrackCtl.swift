@@ -16,7 +16,7 @@ struct PGTrackCtl: ParsableCommand {
         """,
         version: API.version,
         subcommands: [Status.self, Agenda.self, Next.self, Skip.self, Reschedule.self, Done.self, Undone.self,
-                      Snooze.self, Undo.self, Progress.self, Export.self, Feed.self, Sync.self, Reload.self, Monitor.self],
+                      Snooze.self, Pause.self, Resume.self, Undo.self, Progress.self, Export.self, Feed.self, Sync.self, Reload.self, Monitor.self],
         defaultSubcommand: Status.self
     )
 

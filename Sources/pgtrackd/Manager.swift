@@ -297,7 +297,7 @@ final class Manager {
 
     private func reportTransitions(_ schedule: Schedule, from: Date, to: Date) {
         let grace = config.schedule.grace.timeInterval
-        for slot in schedule.slots where slot.state != .skipped && slot.state != .done {
+        for slot in schedule.slots where !slot.state.isCancelled && slot.state != .done {
             let title = schedule.title(of: slot)
             var slotLog = log
             slotLog[metadataKey: "slot"] = "\(slot.id)"

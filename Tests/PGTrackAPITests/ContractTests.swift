@@ -130,6 +130,11 @@ enum APIFixture {
         _ = try ok("Complete", ["slot": "w01d2"])
         _ = try ok("Reopen", ["slot": "w01d2"])
         _ = try ok("Snooze", ["slot": "w01d2", "until": .string(now.addingTimeInterval(600).rfc3339(in: zone))])
+        let paused = try ok("Pause", ["from": "2027-01-11", "to": "2027-01-12", "reason": "conference"])["slots"]?.array ?? []
+        #expect(paused.map { $0["state"]?.string } == ["paused", "paused"])
+        #expect(try ok("Resume")["slots"]?.array?.count == 2)
+        try refused("Resume", [:], "NotPaused")
+        try refused("Pause", ["from": "2027-01-12", "to": "2027-01-11"], "InvalidTime")
         for format in ["ics", "json", "markdown", "html"] { _ = try ok("Export", ["format": .string(format)]) }
         #expect(try ok("Sync")["seconds"]?.double == 1.5)
         _ = try ok("Reload")
@@ -194,7 +199,7 @@ enum APIFixture {
     @Test(arguments: [
         (#"{"id":"w01d1","week":"1","day":1,"start":"2027-01-04T18:00:00+01:00","end":"2027-01-04T18:30:00+01:00","state":"done","task":null}"#, "week: expected an integer"),
         (#"{"id":"w01d1","week":1,"day":1,"start":"yesterday","end":"2027-01-04T18:30:00+01:00","state":"done","task":null}"#, "start: expected an RFC 3339 time, found 'yesterday'"),
-        (#"{"id":"w01d1","week":1,"day":1,"start":"2027-01-04T18:00:00+01:00","end":"2027-01-04T18:30:00+01:00","state":"late","task":null}"#, "state: expected scheduled, done, skipped, missed or catch-up, found 'late'"),
+        (#"{"id":"w01d1","week":1,"day":1,"start":"2027-01-04T18:00:00+01:00","end":"2027-01-04T18:30:00+01:00","state":"late","task":null}"#, "state: expected scheduled, done, skipped, paused, missed or catch-up, found 'late'"),
         (#"{"id":"w01d1","week":1,"day":1,"start":"2027-01-04T18:00:00+01:00","end":"2027-01-04T18:30:00+01:00","state":"done","task":{"id":"1.1"}}"#, "task.title: expected a string"),
         (#"[]"#, "reply: expected an object"),
     ])

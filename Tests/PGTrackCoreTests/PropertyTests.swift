@@ -3,7 +3,7 @@ import PropertyBased
 import Testing
 @testable import PGTrackCore
 
-/// Random sequences of skips, dones, reopens, reschedules and undos, applied as the daemon
+/// Random sequences of skips, dones, reopens, reschedules, pauses, resumes and undos, applied as the daemon
 /// applies them (refused changes are dropped), must keep the schedule's invariants.
 @Suite struct PropertyTests {
     static func run(_ codes: [Int], policy: MissedPolicy) throws -> Schedule {
@@ -16,11 +16,13 @@ import Testing
             // Time moves on a little with every change, sometimes past a few slots.
             input.now = input.now.addingTimeInterval(Double((code / 1000) % 4) * 86400 / 2)
             let change: Change
-            switch code % 8 {
+            switch code % 10 {
             case 0, 1: change = .skip(slot.id, reason: nil)
             case 2, 3: change = .complete(slot.id)
             case 4: change = .reopen(slot.id)
             case 5: change = .undo
+            case 8: change = .pause(from: slot.date, to: slot.date.adding(days: (code / 64) % 12), reason: nil)
+            case 9: change = .resume
             default:
                 let target = slot.start.addingTimeInterval(Double((code / 64) % 40 - 10) * 3600)
                 change = .reschedule(slot.id, to: target)
@@ -44,7 +46,7 @@ import Testing
         #expect(open.map { $0.task! } == open.map { $0.task! }.sorted(), "open tasks out of plan order")
         for slot in s.slots { if let t = slot.task { #expect(t.week <= slot.week, "\(t) ahead in \(slot.id)") } }
         // No two live slots overlap.
-        let live = s.slots.filter { $0.state != .skipped }.sorted { $0.start < $1.start }
+        let live = s.slots.filter { !$0.state.isCancelled }.sorted { $0.start < $1.start }
         for (a, b) in zip(live, live.dropFirst()) { #expect(a.end <= b.start, "\(a.id) overlaps \(b.id)") }
         // Slots stay in id order.
         #expect(s.slots.map(\.id) == s.slots.map(\.id).sorted())

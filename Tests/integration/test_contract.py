@@ -53,6 +53,9 @@ def test_every_reply_and_error_from_the_daemon(daemon, interface):
     ok("Undo")
     ok("Reschedule", slot="w02d1", start="2030-01-18T07:00:00+01:00")
     ok("Snooze", slot="w02d1", until="2030-01-18T07:05:00+01:00")
+    assert [s["state"] for s in ok("Pause", **{"from": "2030-02-04", "to": "2030-02-05", "reason": "away"})["slots"]] == ["paused"] * 2
+    ok("Resume")
+    refused("Resume", "NotPaused")
     for fmt in ("ics", "json", "markdown", "html"):
         ok("Export", format=fmt)
     ok("Reload")

@@ -7,6 +7,11 @@ public enum Change: Sendable, Equatable {
     case complete(SlotID)
     case reopen(SlotID)
     case snooze(SlotID, until: Date)
+    /// Every slot on the dates `from...to` (inclusive) is paused: its task and the later
+    /// ones slide on, as after a skip; a done slot stays done.
+    case pause(from: LocalDate, to: LocalDate, reason: String?)
+    /// Ends the pauses in effect from today (in the plan's zone) onward.
+    case resume
     case undo
 }
 
@@ -22,6 +27,8 @@ public enum ScheduleError: Error, Equatable, CustomStringConvertible {
     case noTask(SlotID)
     case nothingToUndo
     case invalidReason(String)
+    case notPaused(LocalDate)
+    case paused(SlotID)
 
     public var description: String {
         switch self {
@@ -35,6 +42,8 @@ public enum ScheduleError: Error, Equatable, CustomStringConvertible {
         case .noTask(let s): return "\(s) has no task (a catch-up slot)"
         case .nothingToUndo: return "nothing to undo"
         case .invalidReason(let why): return why
+        case .notPaused(let day): return "no pause is in effect on \(day) or after"
+        case .paused(let s): return "\(s) is paused; 'resume' or 'undo' brings it back"
         }
     }
 }
@@ -44,6 +53,8 @@ extension ScheduleInput {
     public static let rescheduleSlack: TimeInterval = 366 * 86400
     /// The longest skip reason, in characters.
     public static let maxReasonLength = 300
+    /// The longest pause, in days.
+    public static let maxPauseDays = 366
 
     /// A skip reason as the ledger keeps it: at most `maxReasonLength` characters, tabs
     /// and line breaks as spaces, other control characters (ESC, BEL, DEL, C1) dropped.
@@ -86,19 +97,21 @@ extension ScheduleInput {
             let slot = try existing(id)
             if slot.state == .done { throw .alreadyDone(id) }
             if slot.state == .skipped { throw .skipped(id) }
+            if slot.state == .paused { throw .paused(id) }
             return LedgerEvent(time: now, kind: .skip, slot: id, text: reason)
 
         case .reschedule(let id, let start):
             let slot = try existing(id)
             if slot.state == .done { throw .alreadyDone(id) }
             if slot.state == .skipped { throw .skipped(id) }
+            if slot.state == .paused { throw .paused(id) }
             if start < now { throw .slotInPast(id, start: stamp(start)) }
             // Within the plan's window and a year: a slot moved to the year 3000 is a typo,
             // and times that far out are beyond what calendars (and libical) write.
             let latest = (schedule.slots.map(\.end).max() ?? now).addingTimeInterval(Self.rescheduleSlack)
             if start > latest { throw .invalidTime("\(id) may move to \(stamp(latest)) at the latest (a year past the plan's last slot)") }
             let end = start.addingTimeInterval(slot.duration)
-            if let other = schedule.slots.first(where: { $0.id != id && $0.state != .skipped && $0.overlaps(start: start, end: end) }) {
+            if let other = schedule.slots.first(where: { $0.id != id && !$0.state.isCancelled && $0.overlaps(start: start, end: end) }) {
                 throw .overlap(id, with: other.id, at: stamp(other.start))
             }
             return LedgerEvent(time: now, kind: .reschedule, slot: id, at: start)
@@ -107,6 +120,7 @@ extension ScheduleInput {
             let slot = try existing(id)
             if slot.state == .done { throw .alreadyDone(id) }
             if slot.state == .skipped { throw .skipped(id) }
+            if slot.state == .paused { throw .paused(id) }
             // A missed slot (slide) gave its task away; done on it takes back the task
             // it would have held, as if it had not been missed.
             var task = slot.task
@@ -129,9 +143,29 @@ extension ScheduleInput {
             let slot = try existing(id)
             if slot.state == .done { throw .alreadyDone(id) }
             if slot.state == .skipped { throw .skipped(id) }
+            if slot.state == .paused { throw .paused(id) }
             guard slot.task != nil else { throw .noTask(id) }
             guard until > now else { throw .invalidTime("snooze must end in the future") }
             return LedgerEvent(time: now, kind: .snooze, slot: id, at: until)
+
+        case .pause(let from, let to, let reason):
+            let reason = try reason.map(Self.skipReason)
+            let today = LocalDate(now, in: zone)
+            guard from <= to else { throw .invalidTime("a pause from \(from) cannot end before it starts (\(to))") }
+            guard to >= today else { throw .invalidTime("a pause must not end before today (\(to) is over)") }
+            guard to.dayNumber - from.dayNumber < Self.maxPauseDays else {
+                throw .invalidTime("a pause may last \(Self.maxPauseDays) days at most; \(from) to \(to) is \(to.dayNumber - from.dayNumber + 1)")
+            }
+            return LedgerEvent(time: now, kind: .pause, text: reason, from: from, to: to)
+
+        case .resume:
+            // The pauses a resume would shorten: those with days today or after.
+            let day = LocalDate(now, in: zone)
+            let lifted = events.pauses.filter { $0.to >= day }
+            guard let first = lifted.map(\.from).min(), let last = lifted.map(\.to).max() else { throw .notPaused(day) }
+            // From the first day it gives back: the same effect as from today, and the
+            // event names exactly the days that are study days again.
+            return LedgerEvent(time: now, kind: .resume, from: max(day, first), to: last)
 
         case .undo:
             guard let last = events.lastUndoable, let target = last.id else { throw .nothingToUndo }

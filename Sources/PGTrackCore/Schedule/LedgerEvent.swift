@@ -15,13 +15,17 @@ public struct LedgerEvent: Sendable, Equatable {
         case reschedule
         case snooze
         case undo
+        /// A date range with no study (`from`...`to`, reason in `text`).
+        case pause
+        /// The pauses in effect end before `from` (`to`: the last paused day it lifted).
+        case resume
         /// A reminder was sent (`text` names it); kept so a restart never repeats it.
         case reminderFired = "reminder-fired"
 
         /// Changes that `undo` can revert.
         public var isUndoable: Bool {
             switch self {
-            case .done, .reopen, .skip, .reschedule, .snooze: return true
+            case .done, .reopen, .skip, .reschedule, .snooze, .pause, .resume: return true
             case .start, .undo, .reminderFired: return false
             }
         }
@@ -45,9 +49,13 @@ public struct LedgerEvent: Sendable, Equatable {
     /// (a bubble's action), `calendar` (an edit read back from the vdir); nil for events
     /// the daemon records itself, and for events recorded before origins were kept.
     public var origin: String?
+    /// Pause and resume: the first and last day they are about.
+    public var from: LocalDate?
+    public var to: LocalDate?
 
     public init(id: Int64? = nil, time: Date, kind: Kind, slot: SlotID? = nil, task: TaskID? = nil,
-                at: Date? = nil, text: String? = nil, target: Int64? = nil, origin: String? = nil) {
+                at: Date? = nil, text: String? = nil, target: Int64? = nil, origin: String? = nil,
+                from: LocalDate? = nil, to: LocalDate? = nil) {
         self.id = id
         self.time = time
         self.kind = kind
@@ -57,6 +65,8 @@ public struct LedgerEvent: Sendable, Equatable {
         self.text = text
         self.target = target
         self.origin = origin
+        self.from = from
+        self.to = to
     }
 }
 
@@ -69,6 +79,24 @@ extension Array where Element == LedgerEvent {
 
     /// The change a new `undo` would revert: the latest one still in effect.
     public var lastUndoable: LedgerEvent? { effectiveChanges.last }
+
+    /// The paused date ranges in effect, with their reasons: pauses not undone, each
+    /// shortened by the resumes (not undone) recorded after it.
+    public var pauses: [(from: LocalDate, to: LocalDate, reason: String?)] {
+        var out: [(from: LocalDate, to: LocalDate, reason: String?)] = []
+        for e in effectiveChanges {
+            guard let from = e.from, let to = e.to else { continue }
+            switch e.kind {
+            case .pause: out.append((from, to, e.text))
+            case .resume:
+                out = out.compactMap { p in
+                    p.to < from ? p : p.from < from ? (p.from, from.adding(days: -1), p.reason) : nil
+                }
+            default: break
+            }
+        }
+        return out
+    }
 
     /// The start date recorded by a `start` event, if any.
     public var recordedStart: LocalDate? {

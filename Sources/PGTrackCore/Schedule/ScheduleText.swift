@@ -5,6 +5,7 @@ extension Schedule {
     public func title(of slot: Slot) -> String {
         if let id = slot.task, let task = plan.task(id) { return task.plainTitle }
         switch slot.state {
+        case .paused: return "Paused" + (slot.reason.map { ": \($0)" } ?? "")
         case .skipped: return "Skipped" + (slot.reason.map { ": \($0)" } ?? "")
         case .missed: return "Missed"
         default: return "Catch-up: Week \(slot.week)"

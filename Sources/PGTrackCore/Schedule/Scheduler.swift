@@ -72,7 +72,7 @@ public struct Schedule: Sendable, Equatable {
 
     /// The slot running at `now`, if any (skipped slots do not count).
     public func current(at now: Date) -> Slot? {
-        slots.first { $0.state != .skipped && $0.contains(now) }
+        slots.first { !$0.state.isCancelled && $0.contains(now) }
     }
 
     /// The next slot with a task that starts after `now`.
@@ -89,7 +89,7 @@ public struct Schedule: Sendable, Equatable {
     /// missed only when `grace` after their end has passed.
     public func stableUntil(after now: Date, grace: Span) -> Date {
         var until = Date.distantFuture
-        for slot in slots where slot.state != .done && slot.state != .skipped && slot.state != .missed {
+        for slot in slots where slot.state != .done && !slot.state.isCancelled && slot.state != .missed {
             let change = slot.end.addingTimeInterval(grace.timeInterval)
             if change >= now, change < until { until = change }
         }
@@ -119,7 +119,7 @@ public struct Schedule: Sendable, Equatable {
         func consider(_ d: Date) {
             if d > now, best.map({ d < $0 }) ?? true { best = d }
         }
-        for slot in slots where slot.state != .skipped && slot.state != .done {
+        for slot in slots where !slot.state.isCancelled && slot.state != .done {
             // Slots that ended long ago cannot produce deadlines any more.
             if slot.end.addingTimeInterval(grace.timeInterval) <= now,
                reminders.allSatisfy({ $0.due(start: slot.start, end: slot.end) <= now }) { continue }
@@ -198,6 +198,7 @@ public enum Scheduler {
 
         var slots: [Slot] = []
         var slotOfTask = doneSlotOfTask
+        let pauses = input.events.pauses
         let generator = SlotGenerator(input: input)
         var week = 1
         while week <= input.plan.weeks.count || !queue.isEmpty || (lastDoneSlot.map { $0.week >= week } ?? false) {
@@ -217,6 +218,9 @@ public enum Scheduler {
                 } else if edit.skipped {
                     slot.state = .skipped
                     slot.reason = edit.reason
+                } else if let pause = pauses.first(where: { ($0.from...$0.to).contains(LocalDate(slot.start, in: input.zone)) }) {
+                    slot.state = .paused
+                    slot.reason = pause.reason
                 } else if let task = queue.first, task.week <= slot.week {
                     let missed = slot.end.addingTimeInterval(grace) < input.now
                     if missed, input.settings.onMissed == .slide {

@@ -37,10 +37,15 @@ public enum SlotState: String, Sendable, CaseIterable {
     case scheduled
     case done
     case skipped
+    /// On a paused date (`pgtrackctl pause`): no study, its task slid on, as after a skip.
+    case paused
     /// Ended more than `grace` ago with its task not done.
     case missed
     /// No task: a spare slot that absorbs slips.
     case catchUp = "catch-up"
+
+    /// Skipped or paused: no study happens in the slot.
+    public var isCancelled: Bool { self == .skipped || self == .paused }
 }
 
 /// One study session on the calendar.
