@@ -134,11 +134,12 @@ public enum UnixSocket {
         }
         var addr = try address(path)
         let fd = try newSocket(nonBlocking: true)
-        // Bind under a strict umask so the socket is never reachable with wider permissions.
-        let old = umask(0o177)
+        // The socket is made 0600 right after bind. Until then it sits in the private (0700)
+        // folder made above, so nobody else can reach it. (Not a strict umask around bind:
+        // the umask is the whole process's, and another thread creating a folder meanwhile
+        // would get the strict one, as the unit tests running in parallel showed.)
         let r = withAddress(&addr) { bind(fd, $0, $1) }
-        umask(old)
-        guard r == 0, Glibc.listen(fd, backlog) == 0 else {
+        guard r == 0, chmod(path, 0o600) == 0, Glibc.listen(fd, backlog) == 0 else {
             let e = SocketError("bind \(path)")
             close(fd)
             throw e

@@ -78,8 +78,11 @@ struct Daemon {
 
     func status() throws -> API.Overview { try decode(API.Overview.self, try call("Status")["status"]) }
 
-    func slots(_ parameters: JSON = [:]) throws -> [API.Slot] {
-        guard let items = try call("ListSlots", parameters)["slots"]?.array else {
+    func slots(_ parameters: JSON = [:]) throws -> [API.Slot] { try slots(in: try call("ListSlots", parameters)) }
+
+    /// The `slots` array of a reply (ListSlots, Pause, Resume).
+    func slots(in reply: JSON) throws -> [API.Slot] {
+        guard let items = reply["slots"]?.array else {
             throw Daemon.fail("unexpected reply from pgtrackd at \(path): slots: expected an array", status: 1)
         }
         return try items.map { try decode(API.Slot.self, $0) }

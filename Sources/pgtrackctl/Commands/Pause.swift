@@ -61,7 +61,7 @@ struct Pause: ParsableCommand {
         }
         let reply = try daemon.call("Pause", .obj([("from", .string(first.description)), ("to", .string(last.description)),
                                                    ("reason", reason.map(JSON.string))]))
-        let slots = try (reply["slots"]?.array ?? []).map { try daemon.decode(API.Slot.self, $0) }
+        let slots = try daemon.slots(in: reply)
         if options.json { return printJSON(["slots": .array(slots.map(\.wire))]) }
         let paused = slots.filter { $0.state == .paused }.map(\.id)
         print("Paused \(first == last ? first.description : "\(first) to \(last)")"
@@ -79,7 +79,7 @@ struct Resume: ParsableCommand {
     func run() throws {
         let daemon = try Daemon.connect(options)
         let reply = try daemon.call("Resume")
-        let slots = try (reply["slots"]?.array ?? []).map { try daemon.decode(API.Slot.self, $0) }
+        let slots = try daemon.slots(in: reply)
         if options.json { return printJSON(["slots": .array(slots.map(\.wire))]) }
         print("Resumed" + (slots.isEmpty ? "." : ": \(slots.map(\.id).joined(separator: ", ")) are study slots again."))
     }
