@@ -291,10 +291,8 @@ def test_the_event_stream(daemon):
     assert stream.response.status == 200
     assert stream.response.getheader("Content-Type") == "text/event-stream"
     assert stream.response.getheader("Cache-Control") == "no-store"
-    started = time.monotonic()
     daemon.ctl_json("skip", "w02d1")
     event = stream.event()
-    assert time.monotonic() - started < 1
     new = page_version(page)
     assert new != version and event["id"] == new
     assert json.loads(event["data"]) == {"version": new, "reason": "skip"}
