@@ -113,18 +113,21 @@ install-files:
 	$(RELEASE)/pgtrackctl --generate-completion-script bash > $(PREFIX)/share/bash-completion/completions/pgtrackctl
 	$(RELEASE)/pgtrackctl --generate-completion-script zsh > $(PREFIX)/share/zsh/site-functions/_pgtrackctl
 	$(RELEASE)/pgtrackctl --generate-completion-script fish > $(PREFIX)/share/fish/vendor_completions.d/pgtrackctl.fish
-	for unit in pgtrackd.service pgtrackd.socket; do \
+	for unit in pgtrackd.service pgtrackd.socket pgtrackd@.service pgtrackd@.socket; do \
 	  sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@DOCDIR@|$(DOCDIR)|g' systemd/$$unit > $(UNITDIR)/$$unit; \
 	done
 	@echo
 	@echo "Installed. To start pgtrack now and at every login:"
 	@echo "  systemctl --user daemon-reload"
 	@echo "  systemctl --user enable --now pgtrackd.socket pgtrackd.service"
+	@echo "A second plan, NAME (its config in ~/.config/pgtrack/NAME.toml):"
+	@echo "  systemctl --user enable --now pgtrackd@NAME.socket"
 
 uninstall:
 	-systemctl --user disable --now pgtrackd.socket pgtrackd.service 2>/dev/null
 	rm -f $(PREFIX)/bin/pgtrackd $(PREFIX)/bin/pgtrackctl
-	rm -f $(UNITDIR)/pgtrackd.service $(UNITDIR)/pgtrackd.socket $(PREFIX)/share/man/man1/pgtrackctl.1
+	rm -f $(UNITDIR)/pgtrackd.service $(UNITDIR)/pgtrackd.socket $(UNITDIR)/pgtrackd@.service $(UNITDIR)/pgtrackd@.socket
+	rm -f $(PREFIX)/share/man/man1/pgtrackctl.1
 	rm -f $(PREFIX)/share/bash-completion/completions/pgtrackctl $(PREFIX)/share/zsh/site-functions/_pgtrackctl
 	rm -f $(PREFIX)/share/fish/vendor_completions.d/pgtrackctl.fish
 	rm -rf $(DOCDIR)

@@ -13,27 +13,39 @@ struct Daemon {
     let client: VarlinkClient
     let path: String
 
-    static func socketPath(_ socket: String?) -> String {
+    /// `--socket`, else `PGTRACK_SOCKET`, else the plan instance's socket (`--plan`, else
+    /// `PGTRACK_PLAN`, else the default plan's).
+    static func socketPath(_ socket: String?, plan: String? = nil) -> String {
         if let socket { return socket }
         if let s = environment("PGTRACK_SOCKET"), !s.isEmpty { return s }
+        return paths(plan: plan ?? instance).controlSocket
+    }
+
+    /// `PGTRACK_PLAN`, when it names a plan.
+    static var instance: String? {
+        environment("PGTRACK_PLAN").flatMap { $0.isEmpty || Paths.planNameProblem($0) != nil ? nil : $0 }
+    }
+
+    static func paths(plan: String?) -> Paths {
         var env: [String: String] = [:]
         for name in ["HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_RUNTIME_DIR"] { env[name] = environment(name) }
-        return Paths(environment: env, uid: getuid()).controlSocket
+        return Paths(environment: env, uid: getuid(), plan: plan)
     }
 
     /// Connects, or exits 69 with a hint how to start the daemon.
-    static func connect(_ options: GlobalOptions) throws -> Daemon { try connect(socket: options.socket) }
+    static func connect(_ options: GlobalOptions) throws -> Daemon { try connect(socket: options.socket, plan: options.plan) }
 
-    static func connect(socket: String?) throws -> Daemon {
-        let path = socketPath(socket)
+    static func connect(socket: String?, plan: String? = nil) throws -> Daemon {
+        let path = socketPath(socket, plan: plan)
+        let unit = (plan ?? instance).map { "pgtrackd@\($0)" } ?? "pgtrackd"
         let client: VarlinkClient
         do {
             client = try VarlinkClient(path: path)
         } catch {
             throw Daemon.fail("""
                 cannot reach pgtrackd at \(path) (\(error.errno))
-                Start it with: systemctl --user start pgtrackd.socket pgtrackd.service
-                           or: pgtrackd   (in the foreground)
+                Start it with: systemctl --user start \(unit).socket \(unit).service
+                           or: pgtrackd\((plan ?? instance).map { " --plan \($0)" } ?? "")   (in the foreground)
                 """, status: unavailable)
         }
         // Only the user's own daemon is believed: a socket another user made (in a

@@ -2,6 +2,7 @@ import ArgumentParser
 import FoundationEssentials
 import Glibc
 import PGTrackAPI
+import PGTrackCore
 
 /// pgtrackctl: controls a running pgtrackd over its Varlink socket.
 @main
@@ -16,7 +17,7 @@ struct PGTrackCtl: ParsableCommand {
         """,
         version: API.version,
         subcommands: [Status.self, Agenda.self, Next.self, Skip.self, Reschedule.self, Done.self, Undone.self,
-                      Snooze.self, Pause.self, Resume.self, Undo.self, Progress.self, Export.self, Feed.self, Sync.self, Reload.self, Monitor.self],
+                      Snooze.self, Pause.self, Resume.self, Undo.self, Progress.self, Export.self, Feed.self, Sync.self, Plans.self, Reload.self, Monitor.self],
         defaultSubcommand: Status.self
     )
 
@@ -47,4 +48,11 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The daemon's control socket (default: $PGTRACK_SOCKET, then $XDG_RUNTIME_DIR/pgtrack/control.sock).",
                                             valueName: "path"))
     var socket: String?
+
+    @Option(name: .long, help: ArgumentHelp("The plan instance NAME (default: $PGTRACK_PLAN, else the default plan).", valueName: "name"))
+    var plan: String?
+
+    func validate() throws {
+        if let plan, let problem = Paths.planNameProblem(plan) { throw ValidationError(problem) }
+    }
 }

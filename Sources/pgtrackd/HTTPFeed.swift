@@ -131,7 +131,8 @@ final class HTTPFeed {
         guard r == 0, Glibc.listen(fd, 64) == 0 else {
             let e = Errno(rawValue: errno)
             close(fd)
-            throw HTTPFeedError("cannot listen on \(address): \(e)")
+            throw HTTPFeedError("cannot listen on \(address): \(e)"
+                                + (e == .addressInUse ? " (another pgtrackd? each plan needs its own [http] listen)" : ""))
         }
         return fd
     }

@@ -152,8 +152,7 @@ final class Manager {
     func startHTTP() throws {
         guard config.http.enabled else { return }
         let passed = ServiceManager.listenedSocketsAll()["http"] ?? []
-        let feed = try HTTPFeed(loop: loop, settings: config.http, passed: passed,
-                                tokenPath: (settings.paths.stateDatabase as NSString).deletingLastPathComponent + "/http-token", log: log)
+        let feed = try HTTPFeed(loop: loop, settings: config.http, passed: passed, tokenPath: settings.paths.httpToken, log: log)
         feed.site.renderPage = { [unowned self] in self.service.progressPage(now: Date()).render(.live) }
         http = feed
         for a in feed.addresses { log.info("feed served on \(feed.tls ? "https" : "http")://\(a)/") }

@@ -19,8 +19,10 @@ struct Settings {
         var explicitConfig: String?
         var environment: [String: String]
         var uid: UInt32
+        /// The plan instance (`--plan NAME` or `PGTRACK_PLAN`); nil for the default one.
+        var plan: String?
 
-        var defaults: Paths { Paths(environment: environment, uid: uid) }
+        var defaults: Paths { Paths(environment: environment, uid: uid, plan: plan) }
     }
 
     /// A config, plan or holidays file that is broken; nothing was loaded.
@@ -62,7 +64,7 @@ struct Settings {
                 throw .config(error)
             }
         }
-        let paths = Paths(environment: source.environment, uid: source.uid, config: config)
+        let paths = Paths(environment: source.environment, uid: source.uid, config: config, plan: source.plan)
         try checkCalendarPaths(paths, config: config, configPath: configPath)
         return Settings(config: config, configPath: configPath, plan: plan, holidays: holidays, paths: paths)
     }

@@ -14,6 +14,10 @@ struct Options: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Read the config from this file.", valueName: "file"))
     var config: String?
 
+    @Option(name: .long, help: ArgumentHelp("Run the plan instance NAME: NAME.toml, NAME.sqlite, NAME.ics, NAME.sock (default: $PGTRACK_PLAN, else the default plan).",
+                                            valueName: "name"))
+    var plan: String?
+
     @Flag(name: .long, help: "Print the computed schedule as a table and exit.")
     var printSchedule = false
 
@@ -62,7 +66,9 @@ if let text = options.now {
 }
 
 // One loader for start-up and reload: config, then the plan and holidays it names.
-let source = Settings.Source(explicitConfig: options.config, environment: environment, uid: getuid())
+let instance = options.plan ?? environment["PGTRACK_PLAN"].flatMap { $0.isEmpty ? nil : $0 }
+if let instance, let problem = Paths.planNameProblem(instance) { fail(problem, status: 64) }
+let source = Settings.Source(explicitConfig: options.config, environment: environment, uid: getuid(), plan: instance)
 let settings: Settings
 let tracker: Tracker
 do {
@@ -99,7 +105,7 @@ do {
 } catch {
     fail("\(error)", status: 1)
 }
-log.info("plan \"\(tracker.plan.title)\": \(tracker.plan.tasks.count) tasks from \(tracker.startDate), config \(settings.configPath ?? "built-in defaults")")
+log.info("\(instance.map { "instance \($0): " } ?? "")plan \"\(tracker.plan.title)\": \(tracker.plan.tasks.count) tasks from \(tracker.startDate), config \(settings.configPath ?? "built-in defaults")")
 
 do {
     exit(try manager.run())

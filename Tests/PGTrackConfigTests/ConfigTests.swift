@@ -183,5 +183,19 @@ import PGTrackCore
         let r = Paths(environment: [:], uid: 1, config: config)
         #expect(r.calendarFile == "/feed.ics")
         #expect(r.controlSocket == "/sock")
+        #expect(p.httpToken == "/home/u/.local/state/pgtrack/http-token")
+    }
+
+    @Test func aPlanInstanceHasItsOwnFiles() {
+        let p = Paths(environment: ["HOME": "/home/u", "XDG_RUNTIME_DIR": "/run/user/1000"], uid: 1000, plan: "go")
+        #expect(p.configFile == "/home/u/.config/pgtrack/go.toml")
+        #expect(p.stateDatabase == "/home/u/.local/state/pgtrack/go.sqlite")
+        #expect(p.calendarFile == "/home/u/.local/share/pgtrack/go.ics")
+        #expect(p.controlSocket == "/run/user/1000/pgtrack/go.sock")
+        #expect(p.httpToken == "/home/u/.local/state/pgtrack/go.http-token")
+        for good in ["go", "rust-2027", "a", String(repeating: "z", count: 32)] { #expect(Paths.planNameProblem(good) == nil, "\(good)") }
+        for bad in ["", "Go", "a_b", "a.b", "../x", String(repeating: "z", count: 33), "pgtrack", "control", "é"] {
+            #expect(Paths.planNameProblem(bad) != nil, "\(bad)")
+        }
     }
 }

@@ -181,7 +181,7 @@ def test_unreachable_daemon_exits_69_with_a_hint(home, tmp_path):
 
 
 @pytest.mark.parametrize("command", ["", "status", "agenda", "next", "skip", "reschedule", "done", "undone", "snooze",
-                                     "pause", "resume", "undo", "progress", "export", "feed", "sync", "reload", "monitor"])
+                                     "pause", "resume", "undo", "progress", "export", "feed", "sync", "plans", "reload", "monitor"])
 def test_help_output_is_exact(command, home):
     args = [command, "--help"] if command else ["--help"]
     r = subprocess.run([str(BIN / "pgtrackctl"), *args], env=dict(home.env, COLUMNS="100"), capture_output=True, text=True)

@@ -181,11 +181,15 @@ def test_units_pass_systemd_analyze_verify(tmp_path):
     (bindir / "pgtrackd").symlink_to(BIN / "pgtrackd")
     runtime = tmp_path / "run"
     runtime.mkdir(mode=0o700)
-    for unit in ("pgtrackd.service", "pgtrackd.socket"):
+    for unit in ("pgtrackd.service", "pgtrackd.socket", "pgtrackd@.service", "pgtrackd@.socket"):
         text = (ROOT / "systemd" / unit).read_text()
         text = text.replace("@BINDIR@", str(bindir)).replace("@DOCDIR@", str(ROOT))
         (tmp_path / unit).write_text(text)
-    r = subprocess.run([analyze, "verify", "--user", str(tmp_path / "pgtrackd.socket"), str(tmp_path / "pgtrackd.service")],
+    # The templates are verified as an instance, plan "go".
+    for unit in ("service", "socket"):
+        (tmp_path / f"pgtrackd@go.{unit}").symlink_to(tmp_path / f"pgtrackd@.{unit}")
+    r = subprocess.run([analyze, "verify", "--user", str(tmp_path / "pgtrackd.socket"), str(tmp_path / "pgtrackd.service"),
+                        str(tmp_path / "pgtrackd@go.socket"), str(tmp_path / "pgtrackd@go.service")],
                        env=dict(os.environ, XDG_RUNTIME_DIR=str(runtime)), capture_output=True, text=True, cwd=tmp_path)
     # verify exits 0 on warnings; any output at all is a finding.
     assert r.returncode == 0 and r.stdout == "" and r.stderr == "", r.stdout + r.stderr

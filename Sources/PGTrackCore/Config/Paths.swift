@@ -7,11 +7,20 @@ public struct Paths: Sendable, Equatable {
     /// The feed; nil when `calendar.file = "none"`.
     public var calendarFile: String?
     public var controlSocket: String
+    /// The HTTP feed's secret token.
+    public var httpToken: String
+    /// The plan instance (`--plan NAME`); nil for the default one.
+    public var plan: String?
     /// Set when `XDG_RUNTIME_DIR` is missing and the socket went under /tmp instead;
     /// the daemon logs it as a warning, as the XDG spec asks.
     public var runtimeWarning: String?
 
-    public init(environment env: [String: String], uid: UInt32, config: Config? = nil) {
+    /// `plan` names an instance (`pgtrackd --plan NAME`): its files are `NAME.toml`,
+    /// `NAME.sqlite`, `NAME.ics` and `NAME.sock` where the default one's are
+    /// `pgtrack.toml`, `pgtrack.sqlite`, `pgtrack.ics` and `control.sock`.
+    public init(environment env: [String: String], uid: UInt32, config: Config? = nil, plan: String? = nil) {
+        self.plan = plan
+        let base = plan ?? "pgtrack"
         func dir(_ name: String, _ fallback: String) -> String {
             // The spec says relative values are invalid and must be ignored.
             if let v = env[name], v.hasPrefix("/") { return v }
@@ -29,10 +38,11 @@ public struct Paths: Sendable, Equatable {
             runtime = "/tmp/pgtrack-\(uid)"
             runtimeWarning = "XDG_RUNTIME_DIR is not set; using \(runtime) for the control socket"
         }
-        configFile = configHome + "/pgtrack/pgtrack.toml"
-        stateDatabase = stateHome + "/pgtrack/pgtrack.sqlite"
+        configFile = configHome + "/pgtrack/\(base).toml"
+        stateDatabase = stateHome + "/pgtrack/\(base).sqlite"
+        httpToken = stateHome + "/pgtrack/" + (plan.map { "\($0).http-token" } ?? "http-token")
         switch config?.calendar.file ?? "" {
-        case "": calendarFile = dataHome + "/pgtrack/pgtrack.ics"
+        case "": calendarFile = dataHome + "/pgtrack/\(base).ics"
         case Config.CalendarSettings.noFeed: calendarFile = nil
         case let file: calendarFile = file
         }
@@ -40,7 +50,16 @@ public struct Paths: Sendable, Equatable {
             controlSocket = socket
             runtimeWarning = nil
         } else {
-            controlSocket = runtime + "/control.sock"
+            controlSocket = runtime + "/" + (plan.map { "\($0).sock" } ?? "control.sock")
         }
+    }
+
+    /// Why `name` cannot name a plan instance, or nil if it can: 1 to 32 of a-z, 0-9 and
+    /// `-`, and not the default instance's own file names.
+    public static func planNameProblem(_ name: String) -> String? {
+        guard (1...32).contains(name.utf8.count), name.utf8.allSatisfy({ ("a"..."z").contains(Character(UnicodeScalar($0))) || ("0"..."9").contains(Character(UnicodeScalar($0))) || $0 == UInt8(ascii: "-") })
+        else { return "a plan name is 1 to 32 of a-z, 0-9 and '-', found '\(name.prefix(40))'" }
+        guard name != "pgtrack", name != "control" else { return "'\(name)' names the default plan's files; run without --plan for it" }
+        return nil
     }
 }

@@ -1,0 +1,66 @@
+"""Several plans side by side: `pgtrackd --plan NAME` beside the default instance, each
+with its own config, ledger, feed, socket and HTTP port; `pgtrackctl plans` finds both."""
+import json
+import subprocess
+from pathlib import Path
+
+from conftest import BIN, FUTURE, Daemon
+
+GO_PLAN = "# Learn Go\n\n### Week 1\n- [ ] Tour of Go\n- [ ] Effective Go\n\n### Week 2\n- [ ] Write a CLI\n"
+
+
+def ctl(home, *args, env=None):
+    """pgtrackctl with the home's environment only (no PGTRACK_SOCKET): it finds sockets itself."""
+    e = dict(home.env, **(env or {}))
+    e.pop("PGTRACK_SOCKET", None)
+    return subprocess.run([str(BIN / "pgtrackctl"), *args], env=e, capture_output=True, text=True, timeout=30)
+
+
+def test_two_instances_side_by_side(home):
+    plan = home.root / "go.md"
+    plan.write_text(GO_PLAN)
+    config_dir = Path(home.env["XDG_CONFIG_HOME"]) / "pgtrack"
+    config_dir.mkdir(parents=True, exist_ok=True)
+    (config_dir / "go.toml").write_text(FUTURE.replace('[plan]\n', f'[plan]\nfile = "{plan}"\n'))
+    runtime = Path(home.env["XDG_RUNTIME_DIR"]) / "pgtrack"
+    default = Daemon(home)
+    go = Daemon(home, FUTURE, args=("--plan", "go"), socket=runtime / "go.sock")
+    try:
+        assert ctl(home, "status", "--json").returncode == 0
+        mine = json.loads(ctl(home, "status", "--json").stdout)
+        theirs = json.loads(ctl(home, "status", "--plan", "go", "--json").stdout)
+        assert mine["plan"].startswith("PostgreSQL") and mine["total"] == 90
+        assert theirs["plan"] == "Learn Go" and theirs["total"] == 3
+        assert json.loads(ctl(home, "status", "--json", env={"PGTRACK_PLAN": "go"}).stdout)["plan"] == "Learn Go"
+        # Each its own ledger, feed and HTTP port.
+        assert ctl(home, "skip", "w01d1", "--plan", "go").returncode == 0
+        assert json.loads(ctl(home, "agenda", "--week", "1", "--json").stdout)[0]["state"] == "scheduled"
+        data, state = Path(home.env["XDG_DATA_HOME"]) / "pgtrack", Path(home.env["XDG_STATE_HOME"]) / "pgtrack"
+        assert (state / "go.sqlite").exists() and (state / "pgtrack.sqlite").exists()
+        assert "Learn Go" in (data / "go.ics").read_bytes().decode() and "Learn Go" not in (data / "pgtrack.ics").read_bytes().decode()
+        urls = {json.loads(ctl(home, "feed", "--json", *a).stdout)["url"] for a in ((), ("--plan", "go"))}
+        assert len(urls) == 2 and all(u and u.endswith("/pgtrack.ics") for u in urls)
+        assert (state / "go.http-token").exists() and (state / "http-token").exists()
+        # pgtrackctl plans: both, running, with their status lines.
+        plans = json.loads(ctl(home, "plans", "--json").stdout)
+        assert [(p["plan"], p["running"]) for p in plans] == [(None, True), ("go", True)]
+        assert plans[1]["socket"] == str(runtime / "go.sock") and plans[1]["config"] == str(config_dir / "go.toml")
+        text = ctl(home, "plans").stdout
+        assert "(default)" in text and "go" in text and "running" in text
+        go.stop()
+        plans = json.loads(ctl(home, "plans", "--json").stdout)
+        assert [(p["plan"], p["running"]) for p in plans] == [(None, True), ("go", False)]
+    finally:
+        go.stop()
+        default.stop()
+
+
+def test_plan_names_are_checked(home):
+    for bad in ("Go", "a_b", "x" * 33, "pgtrack", "control", ""):
+        r = home.run("pgtrackd", "--plan", bad)
+        assert r.returncode == 64, (bad, r.stderr)
+        assert "plan" in r.stderr
+    r = ctl(home, "status", "--plan", "Go")
+    assert r.returncode == 64 and "a plan name is 1 to 32 of a-z, 0-9 and '-'" in r.stderr
+    r = ctl(home, "status", "--plan", "nothere")
+    assert r.returncode == 69 and "pgtrackd@nothere.socket" in r.stderr and "pgtrackd --plan nothere" in r.stderr
