@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """pgtrack's benchmarks, each side by side with its anchors measured in the same run.
 
-    python3 bench/run.py [SECTION ...]     # sections: export idle api cli reminders memory hostile http page sync leaks crash
+    python3 bench/run.py [SECTION ...]     # sections: export idle api cli reminders memory hostile http page sync pauses leaks crash
 
 Each section writes bench/results/SECTION.json (figures, machine, date);
 bench/RESULTS.md is then rewritten from every results file. `make bench` runs all.
@@ -605,6 +605,19 @@ print(json.dumps(res))
                  "change before either."}
 
 
+def bench_pauses():
+    """Schedule computation with 20 pauses beside the plain default plan, same run."""
+    r = run_json([str(BIN / "pgtrack-bench"), "pauses", "1000"])
+    return {"title": "Laying out the schedule with 20 pauses (part of #16)", "rows": [
+        ["default plan + 20 pauses of 1–5 days, median", f"{r['paused_median_ms']:.2f} ms", "the plain default plan",
+         f"{r['plain_median_ms']:.2f} ms", f"{r['paused_median_ms'] / r['plain_median_ms']:.2f}×"],
+        ["default plan + 20 pauses, p99", f"{r['paused_p99_ms']:.2f} ms", "the plain default plan",
+         f"{r['plain_p99_ms']:.2f} ms", f"{r['paused_p99_ms'] / r['plain_p99_ms']:.2f}×"],
+        ["slots laid out", str(r["paused_slots"]), "the plain default plan", str(r["plain_slots"]), ""],
+    ], "goals": [f"≤ 2× the plain time and ≤ 5 ms: {r['paused_median_ms'] / r['plain_median_ms']:.2f}×, "
+                 f"{r['paused_median_ms']:.2f} ms (the 500 busy events of #16's goal are not built yet)"]}
+
+
 def bench_sync():
     """The CalDAV sync against Radicale: skip → CANCELLED on the server with the default
     debounce; an edit on the server → the plan, with the sync forced; a first full sync
@@ -924,7 +937,7 @@ def bench_crash():
 
 
 SECTIONS = {"export": bench_export, "idle": bench_idle, "api": bench_api, "cli": bench_cli,
-            "reminders": bench_reminders, "memory": bench_memory, "hostile": bench_hostile, "http": bench_http, "page": bench_page, "sync": bench_sync, "leaks": bench_leaks,
+            "reminders": bench_reminders, "memory": bench_memory, "hostile": bench_hostile, "http": bench_http, "page": bench_page, "sync": bench_sync, "pauses": bench_pauses, "leaks": bench_leaks,
             "crash": bench_crash}
 
 

@@ -218,7 +218,9 @@ public enum Scheduler {
                 } else if edit.skipped {
                     slot.state = .skipped
                     slot.reason = edit.reason
-                } else if let pause = pauses.first(where: { ($0.from...$0.to).contains(LocalDate(slot.start, in: input.zone)) }) {
+                } else if !pauses.isEmpty, let pause = pauses.first(where: { [day = slot.isRescheduled ? LocalDate(slot.start, in: input.zone) : slot.date] in
+                    $0.from <= day && day <= $0.to
+                }) {
                     slot.state = .paused
                     slot.reason = pause.reason
                 } else if let task = queue.first, task.week <= slot.week {

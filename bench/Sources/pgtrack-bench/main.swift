@@ -175,17 +175,49 @@ func benchPage(runs: Int) throws {
           ("feed_median_ms", .double(percentile(export, 0.5) * 1000)), ("feed_p99_ms", .double(percentile(export, 0.99) * 1000))])
 }
 
+/// Laying out the default plan with 20 pauses of 1 to 5 days, beside the plain plan, in
+/// the same run: what a pause costs the scheduler.
+func benchPauses(runs: Int) throws {
+    let zone = Zone(identifier: "Europe/Berlin")!
+    let start = LocalDate(year: 2027, month: 1, day: 4)
+    let plan = try PlanParser.builtIn(maxTasksPerWeek: 5)
+    let before = zone.instant(start.adding(days: -1), TimeOfDay(hour: 12, minute: 0))
+    let plain = ScheduleInput(plan: plan, settings: Config.ScheduleSettings(), start: start, zone: zone, now: before)
+    var paused = plain
+    for i in 0..<20 {
+        let from = start.adding(days: i * 7 + i % 3)
+        paused.events.append(LedgerEvent(id: Int64(i + 1), time: before, kind: .pause, text: "pause \(i)", from: from, to: from.adding(days: i % 5)))
+    }
+    func time(_ input: ScheduleInput) -> (median: Double, p99: Double, slots: Int) {
+        var times: [Double] = []
+        var slots = 0
+        for _ in 0..<runs {
+            let t0 = now()
+            slots = Scheduler.compute(input).slots.count
+            times.append(now() - t0)
+        }
+        times.sort()
+        return (percentile(times, 0.5) * 1000, percentile(times, 0.99) * 1000, slots)
+    }
+    let a = time(plain), b = time(paused)
+    emit([("runs", .int(Int64(runs))), ("plain_median_ms", .double(a.median)), ("plain_p99_ms", .double(a.p99)),
+          ("plain_slots", .int(Int64(a.slots))), ("paused_median_ms", .double(b.median)), ("paused_p99_ms", .double(b.p99)),
+          ("paused_slots", .int(Int64(b.slots)))])
+}
+
 let args = CommandLine.arguments
 do {
     switch args.dropFirst().first {
     case "export":
         try benchExport(slots: Int(args[2]) ?? 0, runs: Int(args[3]) ?? 20)
+    case "pauses":
+        try benchPauses(runs: Int(args[2]) ?? 500)
     case "page":
         try benchPage(runs: Int(args[2]) ?? 200)
     case "api-load":
         try benchAPILoad(socket: args[2], connections: Int(args[3]) ?? 8, calls: Int(args[4]) ?? 100_000)
     default:
-        FileHandle.standardError.write(Data("usage: pgtrack-bench export SLOTS RUNS | page RUNS | api-load SOCKET CONNECTIONS CALLS\n".utf8))
+        FileHandle.standardError.write(Data("usage: pgtrack-bench export SLOTS RUNS | page RUNS | pauses RUNS | api-load SOCKET CONNECTIONS CALLS\n".utf8))
         exit(64)
     }
 } catch {
