@@ -40,7 +40,9 @@ public struct ProgressPage {
 
     public func render(_ mode: Mode) -> Rendered {
         let zone = overview.zone
-        var body = header(zone: zone) + summary(zone: zone) + stagesSection() + burndownSection() + heatmapSection() + gridSection(zone: zone)
+        let streaks = Streaks(slots: slots, now: now)
+        var body = header(zone: zone) + summary(zone: zone, streaks: streaks) + stagesSection() + burndownSection()
+            + heatmapSection(streaks: streaks) + gridSection(zone: zone)
         if case .standalone(let at) = mode {
             body += "<p class=\"foot\">Exported \(esc(at.formatted(in: zone))) by pgtrack; the live page updates by itself.</p>\n"
         }
@@ -67,9 +69,8 @@ public struct ProgressPage {
             + "<p>\(esc(plain(overview.stage))) · week \(overview.week) of \(weeks) · started \(esc(overview.start))</p></header>\n"
     }
 
-    private func summary(zone: Zone) -> String {
+    private func summary(zone: Zone, streaks: Streaks) -> String {
         let text = SlotText(zone: zone, style: .plain)
-        let streaks = Streaks(slots: slots, now: now)
         let percent = overview.done * 100 / max(1, overview.total)
         var rows: [(String, String)] = [
             ("Progress", "\(overview.done)/\(overview.total) tasks (\(percent)%)"),
@@ -159,9 +160,8 @@ public struct ProgressPage {
     private var dayCount: Int { max(1, slots.map(\.day).max() ?? 5) }
     private var weekCount: Int { slots.map(\.week).max() ?? 0 }
 
-    private func heatmapSection() -> String {
+    private func heatmapSection(streaks: Streaks) -> String {
         let days = dayCount, weeks = weekCount
-        let streaks = Streaks(slots: slots, now: now)
         var counts: [SlotState: Int] = [:]
         for s in slots { counts[s.state, default: 0] += 1 }
         let described = SlotState.allCases.compactMap { st in counts[st].map { "\($0) \(Self.mark(st).word)" } }.joined(separator: ", ")

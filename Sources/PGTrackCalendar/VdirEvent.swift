@@ -24,7 +24,7 @@ public struct VdirEvent: Equatable, Sendable {
     /// Why a file could not be read as a slot's event.
     public struct ReadError: Error, CustomStringConvertible, Equatable {
         public var description: String
-        init(_ description: String) { self.description = description }
+        public init(_ description: String) { self.description = description }
     }
 
     /// Reads the first VEVENT of `text`. Times with a TZID are read in that zone (an IANA

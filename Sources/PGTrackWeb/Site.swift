@@ -145,15 +145,18 @@ public final class Site {
     /// What the page shows may have changed (a change, a deadline, a reload). With no
     /// stream open, this only marks the page for rendering at the next request; with
     /// streams open, the page is rendered now and, if it differs, each stream hears of it.
-    public func pageChanged(reason: String) {
+    /// Returns whether any stream was given an event.
+    @discardableResult
+    public func pageChanged(reason: String) -> Bool {
         pageStale = true
-        guard !streams.isEmpty else { return }
+        guard !streams.isEmpty else { return false }
         let before = page?.version
-        guard let now = currentPage(), now.version != before else { return }
+        guard let now = currentPage(), now.version != before else { return false }
         let event = Self.event(version: now.version, reason: reason)
         for stream in streams.values {
             if stream.queued > maxQueued { stream.finish() } else { stream.send(event) }
         }
+        return true
     }
 
     /// `id:` is the page version, so a browser that reconnects says which page it has.

@@ -57,8 +57,7 @@ extension Manager {
         let gone = Files.kind(of: path) == nil
         let now = Date()
         let schedule = tracker.schedule(now: now)
-        guard let id = CalendarExport.slot(ofUID: String(name.dropLast(4)), start: tracker.startDate),
-              let slot = schedule.slot(id) else { return }
+        guard let (id, slot) = slot(ofFile: name, in: schedule) else { return }
         let edit: CalendarEdit
         var theirs = 0
         if gone {
@@ -67,11 +66,7 @@ extension Manager {
         } else {
             guard let bytes = Files.read(path, limit: 1 << 20), Data(bytes) != expected else { return }
             do {
-                let event = try VdirEvent.read(String(decoding: bytes, as: UTF8.self), zone: config.timeZone)
-                guard event.uid + ".ics" == name else {
-                    log.warning("calendar: \(name) holds the event \(event.uid.prefix(60)); writing the plan's back")
-                    return writeBack(name, slot: id, above: 0, now: now)
-                }
+                let event = try self.event(bytes, file: name)
                 edit = CalendarEdit.decide(event, slot: slot)
                 theirs = event.sequence
             } catch {
@@ -95,16 +90,31 @@ extension Manager {
         // All read first: the first change publishes, which writes every file back.
         var edits: [(CalendarEdit, String, SlotID, Int)] = []
         for name in names.sorted() where name.hasSuffix("@pgtrack.ics") {
-            guard let id = CalendarExport.slot(ofUID: String(name.dropLast(4)), start: tracker.startDate), let slot = schedule.slot(id),
-                  let recorded = publisher.recordedSequence(id), let bytes = Files.read(vdir + "/" + name, limit: 1 << 20),
-                  let event = try? VdirEvent.read(String(decoding: bytes, as: UTF8.self), zone: config.timeZone),
-                  event.uid + ".ics" == name, event.sequence >= recorded else { continue }
+            guard let (id, slot) = slot(ofFile: name, in: schedule), let recorded = publisher.recordedSequence(id),
+                  let bytes = Files.read(vdir + "/" + name, limit: 1 << 20), let event = try? event(bytes, file: name),
+                  event.sequence >= recorded else { continue }
             let edit = CalendarEdit.decide(event, slot: slot)
             if edit == .writeBack, event.sequence == recorded { continue } // pgtrackd's own file, or a harmless edit
             log.info("calendar: \(name) changed while pgtrackd was not running", metadata: ["slot": "\(id)"])
             edits.append((edit, name, id, event.sequence))
         }
         for (edit, name, id, theirs) in edits { take(edit, name: name, slot: id, theirs: theirs, now: now) }
+    }
+
+    /// The slot a vdir file of this plan is named after (`w03d2-20270104@pgtrack.ics`).
+    private func slot(ofFile name: String, in schedule: Schedule) -> (SlotID, Slot)? {
+        guard let id = CalendarExport.slot(ofUID: String(name.dropLast(4)), start: tracker.startDate), let slot = schedule.slot(id)
+        else { return nil }
+        return (id, slot)
+    }
+
+    /// The event in a vdir file's bytes; it must be the one the file is named after.
+    private func event(_ bytes: [UInt8], file name: String) throws -> VdirEvent {
+        let event = try VdirEvent.read(String(decoding: bytes, as: UTF8.self), zone: config.timeZone)
+        guard event.uid + ".ics" == name else {
+            throw VdirEvent.ReadError("it holds the event \(event.uid.prefix(60)), not its own")
+        }
+        return event
     }
 
     /// Makes the change an edit means, or writes the plan's event back.

@@ -253,8 +253,7 @@ final class Manager {
             log.error("cannot arm the deadline timer: \(error)")
         }
         // Open pages hear first; the files' writes (with their fsyncs) follow.
-        http?.site.pageChanged(reason: reason)
-        http?.servers.forEach { $0.flush() }
+        if let http, http.site.pageChanged(reason: reason) { http.servers.forEach { $0.flush() } }
         publish(now: now)
         ServiceManager.status(schedule.statusLine(now: now, zone: config.timeZone))
         log.debug("\(reason): next deadline \(next.map { $0.formatted(in: config.timeZone) } ?? "none")")
