@@ -82,5 +82,10 @@ import Testing
         // A paused slot cannot be skipped, moved or done until the pause is lifted.
         let paused = try Fixture.apply([.pause(from: d(2, 15), to: d(2, 15), reason: nil)], to: input)
         #expect(throws: ScheduleError.paused(w(7, 1))) { try paused.event(for: .skip(w(7, 1), reason: nil)) }
+        // Nor can another slot move onto a paused slot's time: a resume would bring both back at once.
+        let w07d1 = try #require(Scheduler.compute(paused).slot(w(7, 1)))
+        #expect(throws: ScheduleError.overlap(w(7, 2), with: w(7, 1), at: w07d1.start.formatted(in: Fixture.berlin))) {
+            try paused.event(for: .reschedule(w(7, 2), to: w07d1.start))
+        }
     }
 }

@@ -111,7 +111,9 @@ extension ScheduleInput {
             let latest = (schedule.slots.map(\.end).max() ?? now).addingTimeInterval(Self.rescheduleSlack)
             if start > latest { throw .invalidTime("\(id) may move to \(stamp(latest)) at the latest (a year past the plan's last slot)") }
             let end = start.addingTimeInterval(slot.duration)
-            if let other = schedule.slots.first(where: { $0.id != id && !$0.state.isCancelled && $0.overlaps(start: start, end: end) }) {
+            // A skipped slot's time is free (only an undo brings it back, and undo goes
+            // last-first); a paused one's is not: a resume brings it back on its own.
+            if let other = schedule.slots.first(where: { $0.id != id && $0.state != .skipped && $0.overlaps(start: start, end: end) }) {
                 throw .overlap(id, with: other.id, at: stamp(other.start))
             }
             return LedgerEvent(time: now, kind: .reschedule, slot: id, at: start)
