@@ -218,7 +218,8 @@ public struct ProgressPage {
             for d in 1...days {
                 guard let s = byWeek[w]?[d] else { out += "<td></td>"; continue }
                 let mark = Self.mark(s.state)
-                let tip = s.task.map { "\(text.when(s)) · \($0.id) \(text.title(s)) (\(mark.word))" } ?? "\(text.when(s)) · \(mark.word)"
+                let tip = (s.task.map { "\(text.when(s)) · \($0.id) \(text.title(s)) (\(mark.word))" } ?? "\(text.when(s)) · \(mark.word)")
+                    + (s.note.map { " · " + $0 } ?? "")
                 out += "<td data-slot=\"\(s.id)\" data-state=\"\(s.state.rawValue)\" title=\"\(esc(tip))\" tabindex=\"0\">\(mark.symbol)</td>"
             }
             out += "</tr>"

@@ -35,12 +35,15 @@ public struct Stamp: Equatable, Sendable {
     public var notifications: String
     /// The calendar sync's summary line; nil when sync is off.
     public var sync: String?
+    /// The busy calendars' summary line; nil when there are none.
+    public var busy: String?
 
-    public init(events: Int, generation: Int, notifications: String = "", sync: String? = nil) {
+    public init(events: Int, generation: Int, notifications: String = "", sync: String? = nil, busy: String? = nil) {
         self.events = events
         self.generation = generation
         self.notifications = notifications
         self.sync = sync
+        self.busy = busy
     }
 }
 
@@ -197,6 +200,7 @@ public final class TrackerService {
         let schedule = backend.schedule(now: now)
         var value = API.Overview(schedule, start: backend.startDate, zone: zone, notifications: stamp.notifications, now: now)
         value.sync = stamp.sync
+        value.busy = stamp.busy
         statusCache = StatusCache(stamp: stamp, from: now, until: schedule.viewStableUntil(after: now, zone: zone, grace: backend.grace),
                                   value: value)
         return value

@@ -69,14 +69,19 @@ public struct SlotText {
         }
     }
 
+    /// The title and, for a slot a busy calendar moved, why: `Install PostgreSQL (after Late meeting)`.
+    public func titleAndNote(_ slot: API.Slot) -> String {
+        title(slot) + (slot.note.map { " (" + printable($0) + ")" } ?? "")
+    }
+
     public func row(_ slot: API.Slot) -> [String] {
-        [slot.id, when(slot), style.state(slot.state), slot.task?.id ?? "-", title(slot)]
+        [slot.id, when(slot), style.state(slot.state), slot.task?.id ?? "-", titleAndNote(slot)]
     }
 
     /// `w01d2 Tue 2027-01-05 18:00–18:30 · 1.2 Install PostgreSQL`
     public func line(_ slot: API.Slot) -> String {
         let task = slot.task.map { "\($0.id) " } ?? ""
-        return "\(slot.id) \(when(slot)) · \(task)\(title(slot))"
+        return "\(slot.id) \(when(slot)) · \(task)\(titleAndNote(slot))"
     }
 
     public func table(_ slots: [API.Slot]) -> String {
@@ -105,6 +110,7 @@ extension API.Overview {
         }
         rows.append(("Reminders", printable(notifications)))
         if let sync { rows.append(("Sync", printable(sync))) }
+        if let busy { rows.append(("Busy", printable(busy))) }
         rows.append(("Time zone", zone.identifier))
         var out = "\(style.green("●")) \(style.bold(printable(plan)))\n"
         let width = rows.map(\.0.count).max() ?? 0

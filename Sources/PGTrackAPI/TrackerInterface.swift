@@ -13,7 +13,8 @@ interface io.pgtrack.Tracker
 # A task of the plan: id W.N (week W, N-th task), its text, its stage.
 type Task (id: string, title: string, stage: string)
 
-# A study slot. state: scheduled, done, skipped, paused, missed or catch-up.
+# A study slot. state: scheduled, done, skipped, paused, missed or catch-up. note: why
+# the slot is not at its usual time ("after Late meeting": a busy calendar moved it).
 type Slot (
   id: string,
   week: int,
@@ -21,14 +22,16 @@ type Slot (
   start: string,
   end: string,
   state: string,
-  task: ?Task
+  task: ?Task,
+  note: ?string
 )
 
 type StageProgress (number: int, title: string, done: int, total: int)
 
 # finish: when the last open task is now due (projected); planned: when the untouched
 # plan would have finished. Both null when no task is left to place. sync: the calendar
-# sync's last run and next one, null when sync is off.
+# sync's last run and next one, null when sync is off. busy: what each busy calendar
+# holds, or why it could not be read (its last good version stays in use); null for none.
 type Overview (
   plan: string,
   timezone: string,
@@ -45,6 +48,7 @@ type Overview (
   stages: []StageProgress,
   notifications: string,
   sync: ?string,
+  busy: ?string,
   summary: string
 )
 

@@ -34,8 +34,10 @@ extension API {
         public var end: String
         public var state: SlotState
         public var task: Task?
+        /// Why the slot is not at its usual time ("after Late meeting"); absent when it is.
+        public var note: String?
 
-        public init(id: String, week: Int, day: Int, start: String, end: String, state: SlotState, task: Task?) {
+        public init(id: String, week: Int, day: Int, start: String, end: String, state: SlotState, task: Task?, note: String? = nil) {
             self.id = id
             self.week = week
             self.day = day
@@ -43,6 +45,7 @@ extension API {
             self.end = end
             self.state = state
             self.task = task
+            self.note = note
         }
 
         public init(wire json: JSON, path: String) throws(WireError) {
@@ -52,12 +55,16 @@ extension API {
                 throw WireError(path: f.at("state"), "expected scheduled, done, skipped, paused, missed or catch-up, found '\(state)'")
             }
             self.init(id: try f.string("id"), week: try f.int("week"), day: try f.int("day"), start: try f.time("start"),
-                      end: try f.time("end"), state: s, task: try f.optional("task"))
+                      end: try f.time("end"), state: s, task: try f.optional("task"), note: try f.optionalString("note"))
         }
 
         public var wire: JSON {
-            .object([("id", .string(id)), ("week", .int(Int64(week))), ("day", .int(Int64(day))), ("start", .string(start)),
-                     ("end", .string(end)), ("state", .string(state.rawValue)), ("task", task?.wire ?? .null)])
+            var fields: [(String, JSON)] = [("id", .string(id)), ("week", .int(Int64(week))), ("day", .int(Int64(day))),
+                                            ("start", .string(start)), ("end", .string(end)), ("state", .string(state.rawValue)),
+                                            ("task", task?.wire ?? .null)]
+            // Omitted (as Varlink allows for a nullable field) on the slots that have none: most of them.
+            if let note { fields.append(("note", .string(note))) }
+            return .object(fields)
         }
 
         /// The start as an instant (decoding checked that it parses).
@@ -111,11 +118,13 @@ extension API {
         public var notifications: String
         /// The calendar sync's last and next run; nil when sync is off.
         public var sync: String?
+        /// The busy calendars: what each holds, or why it could not be read; nil for none.
+        public var busy: String?
         public var summary: String
 
         public init(plan: String, timezone: String, start: String, week: Int, stage: String, done: Int, total: Int, behind: Int,
                     current: Slot?, next: Slot?, finish: String?, planned: String?, stages: [StageProgress], notifications: String,
-                    sync: String? = nil, summary: String) {
+                    sync: String? = nil, busy: String? = nil, summary: String) {
             self.plan = plan
             self.timezone = timezone
             self.start = start
@@ -131,6 +140,7 @@ extension API {
             self.stages = stages
             self.notifications = notifications
             self.sync = sync
+            self.busy = busy
             self.summary = summary
         }
 
@@ -143,7 +153,7 @@ extension API {
                       week: try f.int("week"), stage: try f.string("stage"), done: try f.int("done"), total: try f.int("total"),
                       behind: try f.int("behind"), current: try f.optional("current"), next: try f.optional("next"),
                       finish: finish, planned: planned, stages: try f.array("stages"), notifications: try f.string("notifications"),
-                      sync: try f.optionalString("sync"), summary: try f.string("summary"))
+                      sync: try f.optionalString("sync"), busy: try f.optionalString("busy"), summary: try f.string("summary"))
         }
 
         public var wire: JSON {
@@ -152,7 +162,8 @@ extension API {
                 ("stage", .string(stage)), ("done", .int(Int64(done))), ("total", .int(Int64(total))),
                 ("behind", .int(Int64(behind))), ("current", current?.wire ?? .null), ("next", next?.wire ?? .null),
                 ("finish", finish.map(JSON.string) ?? .null), ("planned", planned.map(JSON.string) ?? .null), ("stages", .array(stages.map(\.wire))),
-                ("notifications", .string(notifications)), ("sync", sync.map(JSON.string) ?? .null), ("summary", .string(summary)),
+                ("notifications", .string(notifications)), ("sync", sync.map(JSON.string) ?? .null),
+                     ("busy", busy.map(JSON.string) ?? .null), ("summary", .string(summary)),
             ])
         }
 

@@ -11,7 +11,7 @@ extension API.Slot {
             schedule.plan.task(id).map { API.Task(id: id.description, title: $0.title, stage: schedule.plan.stage(ofWeek: id.week)?.title ?? "") }
         }
         self.init(id: slot.id.description, week: slot.week, day: slot.id.day, start: slot.start.rfc3339(in: zone),
-                  end: slot.end.rfc3339(in: zone), state: slot.state, task: task)
+                  end: slot.end.rfc3339(in: zone), state: slot.state, task: task, note: slot.note)
     }
 }
 

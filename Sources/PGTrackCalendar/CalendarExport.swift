@@ -83,6 +83,7 @@ public struct CalendarExport {
         case .missed: lines.append("Missed: the slot ended without its task done.")
         case .scheduled: break
         }
+        if let note = slot.note { lines.append("Moved \(note) (a busy calendar).") }
         if slot.isExtension { lines.append("Added after week \(plan.weeks.count) to absorb slips.") }
         lines.append("Slot \(slot.id) · pgtrackctl done \(slot.id) / skip \(slot.id)")
         let live = slot.state == .scheduled || slot.state == .catchUp

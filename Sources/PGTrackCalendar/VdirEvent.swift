@@ -59,11 +59,31 @@ public struct VdirEvent: Equatable, Sendable {
     }
 
     static func instant(_ property: OpaquePointer, _ t: icaltimetype, root: ICalComponent, zone: Zone) throws(ReadError) -> Date {
-        guard icaltime_is_null_time(t) == 0, icaltime_is_valid_time(t) != 0 else { throw ReadError("a time libical cannot read") }
-        guard t.is_date == 0 else { throw ReadError("an all-day event, not a study slot") }
+        guard t.is_date == 0 || icaltime_is_null_time(t) != 0 else { throw ReadError("an all-day event, not a study slot") }
+        do {
+            return try ICalTime.instant(property, t, root: root, zone: zone)
+        } catch {
+            throw ReadError(error.description)
+        }
+    }
+}
+
+/// Times as iCalendar files write them, read as instants.
+enum ICalTime {
+    struct Unreadable: Error, CustomStringConvertible {
+        var description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    /// `t`, the value of `property`: with a TZID in that zone (an IANA name, also with
+    /// libical's `/freeassociation.sourceforge.net/` prefix; else the file's own
+    /// VTIMEZONE), UTC as UTC, floating (and a DATE, at midnight) in `zone`.
+    static func instant(_ property: OpaquePointer, _ t: icaltimetype, root: ICalComponent, zone: Zone) throws(Unreadable) -> Date {
+        guard icaltime_is_null_time(t) == 0, icaltime_is_valid_time(t) != 0 else { throw Unreadable("a time libical cannot read") }
         guard (1...9999).contains(t.year), (1...12).contains(t.month), (1...31).contains(t.day),
-              (0...23).contains(t.hour), (0...59).contains(t.minute) else { throw ReadError("a time out of range") }
+              (0...23).contains(t.hour), (0...59).contains(t.minute) else { throw Unreadable("a time out of range") }
         let date = LocalDate(year: Int(t.year), month: Int(t.month), day: Int(t.day))
+        if t.is_date != 0 { return zone.instant(date, TimeOfDay(hour: 0, minute: 0)) }
         let wall = TimeOfDay(hour: Int(t.hour), minute: Int(t.minute))
         if icaltime_is_utc(t) != 0 {
             return Date(timeIntervalSince1970: Double(date.dayNumber * 86400 + Int(t.hour) * 3600 + Int(t.minute) * 60 + Int(t.second)))
@@ -77,9 +97,11 @@ public struct VdirEvent: Equatable, Sendable {
         if let named = Zone(identifier: name) { return named.instant(date, wall).addingTimeInterval(Double(t.second)) }
         // A zone named only by the file's own VTIMEZONE (Outlook's "W. Europe Standard Time").
         if let own = icalcomponent_get_timezone(root.pointer, raw) {
-            return Date(timeIntervalSince1970: Double(icaltime_as_timet_with_zone(t, own)))
+            var local = t
+            local.zone = nil
+            return Date(timeIntervalSince1970: Double(icaltime_as_timet_with_zone(local, own)))
         }
-        throw ReadError("unknown time zone \(name.prefix(40))")
+        throw Unreadable("unknown time zone \(name.prefix(40))")
     }
 }
 

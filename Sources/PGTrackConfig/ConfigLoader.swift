@@ -105,6 +105,19 @@ public enum ConfigLoader {
         },
         "skip_dates": { s, v throws(ValueError) in s.skipDates = try v.dates() },
         "holidays": { s, v throws(ValueError) in s.holidays = try v.string() },
+        "busy": { s, v throws(ValueError) in
+            let files = try v.strings()
+            for f in files where !(f.hasPrefix("/") || f.hasPrefix("~/")) || f.contains("\0") {
+                throw ValueError("expected .ics files as absolute paths or ~/…, found \(quoted(f))")
+            }
+            guard files.count <= 16 else { throw ValueError("at most 16 busy calendars, found \(files.count)") }
+            s.busy = files
+        },
+        "latest": { s, v throws(ValueError) in
+            let t = try v.string()
+            guard let time = TimeOfDay(t) else { throw ValueError("expected a 24-hour time \"HH:MM\", found \(quoted(t))") }
+            s.latest = time
+        },
         "on_missed": { s, v throws(ValueError) in s.onMissed = try v.choice(MissedPolicy.self) },
         "grace": { s, v throws(ValueError) in s.grace = try v.span(in: 0...Bound.week) },
     ]

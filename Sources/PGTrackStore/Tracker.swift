@@ -13,6 +13,8 @@ public final class Tracker {
     public private(set) var events: [LedgerEvent]
     /// Dates with no study slot from sources other than `skip_dates` (the holidays file).
     public private(set) var extraBlackouts: Set<LocalDate>
+    /// The busy calendars' events (`schedule.busy`), as last read.
+    public private(set) var busy: BusyTimes = .none
 
     /// Opens the tracker on `ledger`, recording the start date if none is set yet.
     /// `events` are the ledger's, when the caller has read them already.
@@ -41,7 +43,7 @@ public final class Tracker {
 
     public func input(now: Date) -> ScheduleInput {
         ScheduleInput(plan: plan, settings: config.schedule, start: startDate, zone: config.timeZone,
-                      blackouts: extraBlackouts, events: events, now: now)
+                      blackouts: extraBlackouts, events: events, busy: busy, now: now)
     }
 
     /// The schedule at `now`. Computed once and reused until the ledger, the config or
@@ -80,6 +82,13 @@ public final class Tracker {
     /// Changes whenever anything the schedule depends on changes (an event, a reload, a
     /// new time zone): views computed from the schedule can be kept while it stays equal.
     public var stamp: (events: Int, generation: Int) { (events.count, generation) }
+
+    /// A busy calendar changed: the schedule is laid out again at the next look.
+    public func setBusy(_ times: BusyTimes) {
+        guard times != busy else { return }
+        busy = times
+        generation += 1
+    }
 
     /// Forgets the cached schedule (the system time zone changed under it).
     public func invalidate() { generation += 1 }

@@ -34,6 +34,8 @@ final class Manager {
     private(set) lazy var service = TrackerService(backend: self)
     /// The calendar sync (`[sync]`); nil until `startSync`.
     private(set) var sync: SyncService?
+    /// The busy calendars (`schedule.busy`); nil until `startBusy`.
+    private(set) var busy: BusyCalendars?
     /// The vdir watched for edits that a sync pulled in (CalendarEdits.swift).
     var vdirWatch: EventSource?
     var watchedVdir = ""
@@ -161,6 +163,26 @@ final class Manager {
     /// The calendar sync service; it idles until `sync.enabled`.
     func startSync() throws {
         sync = try SyncService(manager: self, settings: config.sync, log: log)
+    }
+
+    /// Reads and watches the busy calendars (none unless `schedule.busy` names some).
+    func startBusy() {
+        let calendars = BusyCalendars(loop: loop, log: log) { [unowned self] files in
+            let names = files.map { URL(fileURLWithPath: $0.path).lastPathComponent }.joined(separator: ", ")
+            self.log.info("busy calendar \(names) changed, re-planning: \(self.busy?.summary ?? "")")
+            self.tracker.setBusy(self.busy?.times ?? .none)
+            self.tick(reason: "busy calendar")
+            self.control?.broadcast(kind: "busy", slot: nil, now: Date())
+        }
+        busy = calendars
+        configureBusy()
+    }
+
+    /// Hands the busy calendars the paths, zone and window in effect, and the tracker their events.
+    private func configureBusy() {
+        guard let busy else { return }
+        busy.configure(paths: settings.busyFiles, zone: config.timeZone, start: tracker.startDate, weeks: tracker.plan.weeks.count)
+        tracker.setBusy(busy.times)
     }
 
     /// A notice on the desktop, if a notification server is there.
@@ -331,7 +353,7 @@ final class Manager {
         let candidate: Settings
         do {
             candidate = try Settings.load(source, recordedStart: tracker.events.recordedStart, now: now)
-            try Manager.trialExport(candidate, events: tracker.events, now: now)
+            try Manager.trialExport(candidate, events: tracker.events, busy: tracker.busy, now: now)
         } catch {
             log.error("reload failed, keeping the last good config and plan: \(error)")
             throw ReloadError("\(error)")
@@ -358,6 +380,7 @@ final class Manager {
         server?.configure(Manager.serverLimits(candidate.config))
         reminders?.configure()
         sync?.configure(candidate.config.sync)
+        configureBusy()
         tick(reason: "reload")
         let summary = (["reloaded config and plan \"\(candidate.plan.title)\""] + notes).joined(separator: "; ")
         log.info("\(summary)")
@@ -367,11 +390,11 @@ final class Manager {
 
     /// Lays out the candidate's schedule and exports its feed in memory, so that a
     /// reload that would fail there fails before anything changed.
-    static func trialExport(_ candidate: Settings, events: [LedgerEvent], now: Date) throws {
+    static func trialExport(_ candidate: Settings, events: [LedgerEvent], busy: BusyTimes = .none, now: Date) throws {
         let config = candidate.config
         let start = config.startDate(recorded: events.recordedStart, now: now)
         let input = ScheduleInput(plan: candidate.plan, settings: config.schedule, start: start, zone: config.timeZone,
-                                  blackouts: candidate.holidays, events: events, now: now)
+                                  blackouts: candidate.holidays, events: events, busy: busy, now: now)
         let export = CalendarExport(schedule: Scheduler.compute(input), zone: config.timeZone, settings: config.calendar,
                                     start: start, fallbackModified: now)
         _ = export.feed()
@@ -386,7 +409,8 @@ extension Manager: TrackerBackend {
     var grace: Span { config.schedule.grace }
     var stamp: Stamp {
         let s = tracker.stamp
-        return Stamp(events: s.events, generation: s.generation, notifications: notificationState, sync: sync?.summary)
+        return Stamp(events: s.events, generation: s.generation, notifications: notificationState, sync: sync?.summary,
+                     busy: busy?.summary)
     }
 
     func sync(_ done: @escaping (Result<API.SyncRun, SyncError>) -> Void) {

@@ -13,6 +13,8 @@ struct Settings {
     var plan: Plan
     var holidays: Set<LocalDate>
     var paths: Paths
+    /// `schedule.busy`, with `~/` expanded.
+    var busyFiles: [String]
 
     /// Where `load` looks: `--config FILE`, else the default path if it exists.
     struct Source {
@@ -66,7 +68,26 @@ struct Settings {
         }
         let paths = Paths(environment: source.environment, uid: source.uid, config: config, plan: source.plan)
         try checkCalendarPaths(paths, config: config, configPath: configPath)
-        return Settings(config: config, configPath: configPath, plan: plan, holidays: holidays, paths: paths)
+        let busyFiles = try checkBusyFiles(config.schedule.busy, environment: source.environment, paths: paths, configPath: configPath)
+        return Settings(config: config, configPath: configPath, plan: plan, holidays: holidays, paths: paths, busyFiles: busyFiles)
+    }
+
+    /// The busy calendars with `~/` expanded. A plan never reads its own feed: its slots
+    /// would push themselves away. Another plan's feed is fine (two plans never collide).
+    static func checkBusyFiles(_ files: [String], environment: [String: String], paths: Paths,
+                               configPath: String?) throws(LoadError) -> [String] {
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? "/"
+        let expanded = files.map { $0.hasPrefix("~/") ? home + $0.dropFirst(1) : $0 }
+        func real(_ path: String) -> String {
+            guard let r = realpath(path, nil) else { return URL(fileURLWithPath: path).standardizedFileURL.path }
+            defer { free(r) }
+            return String(cString: r)
+        }
+        if let feed = paths.calendarFile, let own = expanded.first(where: { real($0) == real(feed) }) {
+            throw .config(ConfigError(file: configPath ?? "<defaults>", line: 0, key: "schedule.busy",
+                                      message: "\(own) is this plan's own feed; a plan never reads its own slots as busy"))
+        }
+        return expanded
     }
 
     /// The feed must be a regular file or missing, the vdir a folder or missing: pgtrack

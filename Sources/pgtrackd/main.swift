@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import PGTrackCalendar
 import PGTrackConfig
 import PGTrackCore
 import PGTrackStore
@@ -85,6 +86,17 @@ do {
 let config = settings.config
 
 if options.printSchedule {
+    let zone = config.timeZone
+    let window = BusyCalendar.window(start: tracker.startDate, weeks: tracker.plan.weeks.count, zone: zone)
+    var busy: [BusyEvent] = []
+    for path in settings.busyFiles {
+        do {
+            busy += try BusyCalendar.load(path: path, zone: zone, from: window.from, until: window.until)
+        } catch {
+            print("# busy calendar \(path): \(error)")
+        }
+    }
+    tracker.setBusy(BusyTimes(busy))
     let schedule = tracker.schedule(now: now)
     print("# \(tracker.plan.title)")
     print("# plan \(tracker.plan.source), start \(tracker.startDate), zone \(config.timeZone.identifier), \(schedule.slots.count) slots")
@@ -100,6 +112,7 @@ do {
     try manager.startHTTP()
     try manager.startReminders()
     try manager.startSync()
+    manager.startBusy()
 } catch let error as SocketError where error.errno == .addressInUse {
     fail("already running: \(error.call)", status: 1)
 } catch {

@@ -36,6 +36,9 @@ import PGTrackCore
         let c = try ConfigLoader.parse("[schedule.times]\nfri = \"07:00\"\nsaturday = \"09:30\"\n[schedule.lengths]\nsat = 60\n", file: "t.toml")
         #expect(c.schedule.times == [.friday: TimeOfDay(hour: 7, minute: 0), .saturday: TimeOfDay(hour: 9, minute: 30)])
         #expect(c.schedule.lengths == [.saturday: 60])
+        let b = try ConfigLoader.parse("[schedule]\nbusy = [\"~/work.ics\", \"/srv/go.ics\"]\nlatest = \"21:30\"\n", file: "t.toml")
+        #expect(b.schedule.busy == ["~/work.ics", "/srv/go.ics"] && b.schedule.latest == TimeOfDay(hour: 21, minute: 30))
+        #expect(Config().schedule.busy.isEmpty && Config().schedule.latest == TimeOfDay(hour: 22, minute: 0))
         #expect(c.schedule.time(on: .monday) == TimeOfDay(hour: 18, minute: 0) && c.schedule.minutes(on: .saturday) == 60)
     }
 
@@ -84,13 +87,16 @@ import PGTrackCore
         ("[schedule]\ntime = \"25:00\"\n", 2, "schedule.time", "expected a 24-hour time \"HH:MM\", found \"25:00\""),
         ("[schedule]\ntime = 18\n", 2, "schedule.time", "expected a string, found an integer"),
         ("\n[schedule]\n\ntiem = \"18:00\"\n", 4, "schedule.tiem",
-         "unknown key; [schedule] has days, grace, holidays, lengths, minutes, on_missed, skip_dates, time, times, timezone"),
+         "unknown key; [schedule] has busy, days, grace, holidays, latest, lengths, minutes, on_missed, skip_dates, time, times, timezone"),
         ("[sched]\n", 1, "sched", "unknown section; expected one of [plan], [schedule], [reminders], [calendar], [control], [http], [sync]"),
         ("[schedule]\ndays = []\n", 2, "schedule.days", "expected at least one day"),
         ("[schedule.times]\nfunday = \"07:00\"\n", 1, "schedule.times", "expected day names such as \"mon\", found \"funday\""),
         ("[schedule.times]\nfri = \"7 am\"\n", 1, "schedule.times", "fri: expected a 24-hour time \"HH:MM\", found \"7 am\""),
         ("[schedule]\nlengths = { sat = 1000 }\n", 2, "schedule.lengths", "sat: expected 5 to 720, found 1000"),
         ("[schedule]\ntimes = \"07:00\"\n", 2, "schedule.times", "expected a table of weekdays such as { fri = … }, found a string"),
+        ("[schedule]\nbusy = [\"work.ics\"]\n", 2, "schedule.busy", "expected .ics files as absolute paths or ~/…, found \"work.ics\""),
+        ("[schedule]\nbusy = \"/a.ics\"\n", 2, "schedule.busy", "expected an array of strings, found a string"),
+        ("[schedule]\nlatest = \"24:00\"\n", 2, "schedule.latest", "expected a 24-hour time \"HH:MM\", found \"24:00\""),
         ("[sync]\nenabled = true\n", 1, "sync", "sync.enabled needs calendar.vdir: the folder the sync command pairs with the server"),
         ("[sync]\ncommand = []\n", 2, "sync.command", "expected a command such as [\"vdirsyncer\", \"sync\", \"pgtrack\"]"),
         ("[sync]\ndeleted = \"keep\"\n", 2, "sync.deleted", "expected \"skip\" or \"restore\", found \"keep\""),

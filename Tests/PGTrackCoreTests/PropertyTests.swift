@@ -6,10 +6,11 @@ import Testing
 /// Random sequences of skips, dones, reopens, reschedules, pauses, resumes and undos, applied as the daemon
 /// applies them (refused changes are dropped), must keep the schedule's invariants.
 @Suite struct PropertyTests {
-    static func run(_ codes: [Int], policy: MissedPolicy) throws -> Schedule {
+    static func run(_ codes: [Int], policy: MissedPolicy, busy: [Int] = []) throws -> Schedule {
         var settings = Config.ScheduleSettings()
         settings.onMissed = policy
         var input = Fixture.input(settings: settings)
+        input.busy = busyTimes(busy)
         for code in codes {
             let slots = Scheduler.compute(input).slots
             let slot = slots[(code / 8) % slots.count]
@@ -34,7 +35,25 @@ import Testing
         return Scheduler.compute(input)
     }
 
-    static func checkInvariants(_ s: Schedule) {
+    /// Busy events in the plan's first 12 weeks: evening meetings of 15 minutes to 4 hours
+    /// around the slots' 18:00, and now and then a whole day.
+    static func busyTimes(_ codes: [Int]) -> BusyTimes {
+        BusyTimes(codes.map { code in
+            let day = Fixture.start.adding(days: code % 84)
+            if code % 11 == 0 {
+                return BusyEvent(start: Fixture.berlin.instant(day, TimeOfDay(hour: 0, minute: 0)),
+                                 end: Fixture.berlin.instant(day.adding(days: 1), TimeOfDay(hour: 0, minute: 0)), summary: "all day")
+            }
+            let start = Fixture.berlin.instant(day, TimeOfDay(hour: 16, minute: 0)).addingTimeInterval(Double((code / 84) % 20 * 15 * 60))
+            return BusyEvent(start: start, end: start.addingTimeInterval(Double((code / 1680) % 16 + 1) * 15 * 60), summary: "busy \(code)")
+        })
+    }
+
+    static func checkInvariants(_ s: Schedule, busy: BusyTimes = .none) {
+        // No open slot overlaps a busy event (a done one stays where it was studied).
+        for slot in s.slots where !slot.state.isCancelled && slot.state != .done {
+            #expect(busy.overlap(start: slot.start, end: slot.end) == nil, "\(slot.id) overlaps a busy event")
+        }
         // Every open task has exactly one slot, and no slot holds two tasks.
         let held = s.slots.compactMap(\.task)
         #expect(Set(held).count == held.count, "a task appears in two slots")
@@ -55,6 +74,14 @@ import Testing
     @Test func invariantsHoldWithSlide() async {
         await propertyCheck(count: 150, input: Gen.int(in: 0...999_999).array(of: 0...40)) { codes in
             Self.checkInvariants(try Self.run(codes, policy: .slide))
+        }
+    }
+
+    @Test func invariantsHoldWithBusyEvents() async {
+        // The first two thirds of the codes make busy events, the rest changes.
+        await propertyCheck(count: 100, input: Gen.int(in: 0...999_999).array(of: 0...90)) { codes in
+            let busy = Array(codes.prefix(codes.count * 2 / 3)), changes = Array(codes.dropFirst(busy.count))
+            Self.checkInvariants(try Self.run(changes, policy: .slide, busy: busy), busy: Self.busyTimes(busy))
         }
     }
 

@@ -41,6 +41,11 @@ public struct Config: Sendable, Equatable {
         public var skipDates: [LocalDate] = []
         /// Path of an .ics file whose all-day events are blackout dates; empty for none.
         public var holidays = ""
+        /// `.ics` files of times the user is busy (`~/` for the home folder): a slot that
+        /// overlaps one of their events moves to its end, or is lost past `latest`.
+        public var busy: [String] = []
+        /// How late a slot the busy rule moves may end, on its own day.
+        public var latest = TimeOfDay(hour: 22, minute: 0)
         public var onMissed = MissedPolicy.slide
         public var grace = Span.hours(2)
     }

@@ -116,6 +116,9 @@ extension ScheduleInput {
             if let other = schedule.slots.first(where: { $0.id != id && $0.state != .skipped && $0.overlaps(start: start, end: end) }) {
                 throw .overlap(id, with: other.id, at: stamp(other.start))
             }
+            if let meeting = busy.overlap(start: start, end: end) {
+                throw .invalidTime("\(id) would overlap \"\(meeting.summary)\" (\(stamp(meeting.start)) to \(stamp(meeting.end))) in a busy calendar")
+            }
             return LedgerEvent(time: now, kind: .reschedule, slot: id, at: start)
 
         case .complete(let id):

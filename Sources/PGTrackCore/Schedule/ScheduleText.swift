@@ -19,7 +19,7 @@ extension Schedule {
             let date = LocalDate(slot.start, in: zone)
             table.add([slot.id.description, date.weekday.shortName.capitalized, date.description,
                        "\(slot.start.time(in: zone))–\(slot.end.time(in: zone))",
-                       slot.state.rawValue, slot.task?.description ?? "-", title(of: slot)])
+                       slot.state.rawValue, slot.task?.description ?? "-", title(of: slot) + (slot.note.map { " (\($0))" } ?? "")])
         }
         return table.render()
     }

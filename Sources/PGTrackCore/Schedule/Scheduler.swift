@@ -12,15 +12,18 @@ public struct ScheduleInput: Sendable {
     /// The ledger, oldest first.
     public var events: [LedgerEvent]
     public var now: Date
+    /// The events of the busy calendars (`schedule.busy`), read by the caller.
+    public var busy: BusyTimes
 
     public init(plan: Plan, settings: Config.ScheduleSettings, start: LocalDate, zone: Zone,
-                blackouts: Set<LocalDate> = [], events: [LedgerEvent] = [], now: Date) {
+                blackouts: Set<LocalDate> = [], events: [LedgerEvent] = [], busy: BusyTimes = .none, now: Date) {
         self.plan = plan
         self.settings = settings
         self.start = start
         self.zone = zone
         self.blackouts = blackouts.union(settings.skipDates)
         self.events = events
+        self.busy = busy
         self.now = now
     }
 }
@@ -200,6 +203,7 @@ public enum Scheduler {
         var slotOfTask = doneSlotOfTask
         let pauses = input.events.pauses
         let generator = SlotGenerator(input: input)
+        let busy = BusyRule(input: input, edits: edits, generator: generator, pauses: pauses)
         var week = 1
         while week <= input.plan.weeks.count || !queue.isEmpty || (lastDoneSlot.map { $0.week >= week } ?? false) {
             let isExtension = week > input.plan.weeks.count
@@ -211,6 +215,22 @@ public enum Scheduler {
                     slot.start = start
                 }
                 slot.snoozedUntil = edit.snoozedUntil
+                let pause = pauses.isEmpty ? nil : pauses.first { [day = LocalDate(slot.start, in: input.zone)] in
+                    $0.from <= day && day <= $0.to
+                }
+                if busy.applies, !edit.skipped, pause == nil || edit.done != nil {
+                    switch busy.placement(of: slot) {
+                    case .free: break
+                    case .moved(let start, let after):
+                        slot.end = start.addingTimeInterval(slot.duration)
+                        slot.start = start
+                        slot.note = "after \(after)"
+                    case .lost:
+                        // No time left that day: like a blackout date, the slot is not
+                        // there and its task slides on. A done slot stays where it was.
+                        if edit.done == nil { continue }
+                    }
+                }
                 if let (task, at) = edit.done {
                     slot.state = .done
                     slot.task = task
@@ -218,9 +238,7 @@ public enum Scheduler {
                 } else if edit.skipped {
                     slot.state = .skipped
                     slot.reason = edit.reason
-                } else if !pauses.isEmpty, let pause = pauses.first(where: { [day = slot.isRescheduled ? LocalDate(slot.start, in: input.zone) : slot.date] in
-                    $0.from <= day && day <= $0.to
-                }) {
+                } else if let pause {
                     slot.state = .paused
                     slot.reason = pause.reason
                 } else if let task = queue.first, task.week <= slot.week {
@@ -266,10 +284,12 @@ public enum Scheduler {
         var queue = input.plan.tasks.filter { !$0.checked }.map(\.id)[...]
         var result: [TaskID: SlotID] = [:]
         let generator = SlotGenerator(input: input)
+        let busy = BusyRule(input: input, edits: [:], generator: generator, pauses: [])
         var week = 1
         while !queue.isEmpty, week <= input.plan.weeks.count + 520 {
             for slot in generator.slots(inWeek: week, isExtension: week > input.plan.weeks.count) {
                 guard let task = queue.first, task.week <= week else { continue }
+                if busy.applies, case .lost = busy.placement(of: slot) { continue }
                 queue.removeFirst()
                 result[task] = slot.id
             }
@@ -286,6 +306,62 @@ struct SlotEdit {
     var start: Date?
     var done: (TaskID, Date)?
     var snoozedUntil: Date?
+}
+
+/// The busy rule over a whole schedule. Rescheduled slots are placed first, in time
+/// order, each past the busy events and the ones placed before it; then every other
+/// slot, on its own day, past the busy events and the rescheduled slots. A generated
+/// slot is the only one on its day that was not rescheduled, so no two slots overlap.
+struct BusyRule {
+    let busy: BusyTimes
+    let zone: Zone
+    let latest: TimeOfDay
+    /// Where each rescheduled slot ends up (not skipped or paused ones: they take no time).
+    private(set) var rescheduled: [SlotID: BusyPlacement] = [:]
+    /// The rescheduled slots' final times, sorted by start.
+    private(set) var taken: [(start: Date, end: Date)] = []
+
+    var applies: Bool { !busy.isEmpty }
+
+    init(input: ScheduleInput, edits: [SlotID: SlotEdit], generator: SlotGenerator, pauses: [(from: LocalDate, to: LocalDate, reason: String?)]) {
+        busy = input.busy
+        zone = input.zone
+        latest = input.settings.latest
+        guard !busy.isEmpty else { return }
+        var moved: [Slot] = []
+        for (id, edit) in edits {
+            guard let start = edit.start, !edit.skipped,
+                  var slot = generator.slots(inWeek: id.week, isExtension: id.week > input.plan.weeks.count).first(where: { $0.id == id })
+            else { continue }
+            let day = LocalDate(start, in: zone)
+            if edit.done == nil, pauses.contains(where: { $0.from <= day && day <= $0.to }) { continue }
+            slot.end = start.addingTimeInterval(slot.duration)
+            slot.start = start
+            slot.state = edit.done == nil ? .scheduled : .done
+            moved.append(slot)
+        }
+        for slot in moved.sorted(by: { ($0.start, $0.id) < ($1.start, $1.id) }) {
+            var placement = place(slot)
+            if case .lost = placement, slot.state == .done { placement = .free }
+            rescheduled[slot.id] = placement
+            switch placement {
+            case .free: taken.append((slot.start, slot.end))
+            case .moved(let start, _): taken.append((start, start.addingTimeInterval(slot.duration)))
+            case .lost: break
+            }
+            taken.sort { $0.start < $1.start }
+        }
+    }
+
+    private func place(_ slot: Slot) -> BusyPlacement {
+        let day = LocalDate(slot.start, in: zone)
+        return busy.place(start: slot.start, length: slot.duration, latest: zone.instant(day, latest), taken: taken)
+    }
+
+    /// Where `slot` (at its time after any reschedule) goes.
+    func placement(of slot: Slot) -> BusyPlacement {
+        rescheduled[slot.id] ?? place(slot)
+    }
 }
 
 /// Makes the slots of a plan week from the start date, study days, time and length.

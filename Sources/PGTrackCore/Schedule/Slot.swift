@@ -68,9 +68,11 @@ public struct Slot: Sendable, Equatable {
     public var snoozedUntil: Date?
     /// Added after the plan's last week because slips exceeded the catch-up slots.
     public var isExtension: Bool
+    /// Why the slot is not at its time: "after Late meeting" when the busy rule moved it.
+    public var note: String?
 
     public init(id: SlotID, date: LocalDate, start: Date, end: Date, originalStart: Date, state: SlotState, task: TaskID?,
-                reason: String? = nil, doneAt: Date? = nil, snoozedUntil: Date? = nil, isExtension: Bool = false) {
+                reason: String? = nil, doneAt: Date? = nil, snoozedUntil: Date? = nil, isExtension: Bool = false, note: String? = nil) {
         self.id = id
         self.date = date
         self.start = start
@@ -82,6 +84,7 @@ public struct Slot: Sendable, Equatable {
         self.doneAt = doneAt
         self.snoozedUntil = snoozedUntil
         self.isExtension = isExtension
+        self.note = note
     }
 
     public var week: Int { id.week }
