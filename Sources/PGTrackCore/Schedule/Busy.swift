@@ -73,9 +73,12 @@ extension BusyTimes {
     /// that overlaps a busy event, or one of the `taken` times, moves to where that ends,
     /// again and again, as long as it still ends by `latest` on its own day; else it is
     /// lost. `taken` are other slots' times, sorted by start.
-    public func place(start: Date, length: TimeInterval, latest: Date, taken: [(start: Date, end: Date)] = []) -> BusyPlacement {
+    /// `latest` is only worked out for a slot that has to move.
+    public func place(start: Date, length: TimeInterval, latest: @autoclosure () -> Date,
+                      taken: [(start: Date, end: Date)] = []) -> BusyPlacement {
         var at = start
         var after: String?
+        var limit: Date?
         // Each step moves past one event or slot, so the loop ends; the bound guards the rest.
         for _ in 0..<(events.count + taken.count + 1) {
             let end = at.addingTimeInterval(length)
@@ -90,7 +93,8 @@ extension BusyTimes {
             }
             if let s = b.summary { after = s } else if after == nil { after = "another study slot" }
             at = b.end
-            if at.addingTimeInterval(length) > latest { return .lost(after: after ?? "") }
+            if limit == nil { limit = latest() }
+            if let limit, at.addingTimeInterval(length) > limit { return .lost(after: after ?? "") }
         }
         return .lost(after: after ?? "")
     }

@@ -215,7 +215,7 @@ public enum Scheduler {
                     slot.start = start
                 }
                 slot.snoozedUntil = edit.snoozedUntil
-                let pause = pauses.isEmpty ? nil : pauses.first { [day = LocalDate(slot.start, in: input.zone)] in
+                let pause = pauses.isEmpty ? nil : pauses.first { [day = slot.day(in: input.zone)] in
                     $0.from <= day && day <= $0.to
                 }
                 if busy.applies, !edit.skipped, pause == nil || edit.done != nil {
@@ -354,8 +354,7 @@ struct BusyRule {
     }
 
     private func place(_ slot: Slot) -> BusyPlacement {
-        let day = LocalDate(slot.start, in: zone)
-        return busy.place(start: slot.start, length: slot.duration, latest: zone.instant(day, latest), taken: taken)
+        busy.place(start: slot.start, length: slot.duration, latest: zone.instant(slot.day(in: zone), latest), taken: taken)
     }
 
     /// Where `slot` (at its time after any reschedule) goes.

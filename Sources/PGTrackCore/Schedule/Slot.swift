@@ -88,6 +88,8 @@ public struct Slot: Sendable, Equatable {
     }
 
     public var week: Int { id.week }
+    /// The day the slot is on now, in the plan's `zone` (its `date` unless it was moved).
+    public func day(in zone: Zone) -> LocalDate { isRescheduled ? LocalDate(start, in: zone) : date }
     public var isRescheduled: Bool { start != originalStart }
     public var duration: TimeInterval { end.timeIntervalSince(start) }
 

@@ -175,8 +175,9 @@ func benchPage(runs: Int) throws {
           ("feed_median_ms", .double(percentile(export, 0.5) * 1000)), ("feed_p99_ms", .double(percentile(export, 0.99) * 1000))])
 }
 
-/// Laying out the default plan with 20 pauses of 1 to 5 days, beside the plain plan, in
-/// the same run: what a pause costs the scheduler.
+/// Laying out the default plan with 20 pauses of 1 to 5 days, and with those and 500 busy
+/// events, beside the plain plan, in the same run: what pauses and busy calendars cost
+/// the scheduler.
 func benchPauses(runs: Int) throws {
     let zone = Zone(identifier: "Europe/Berlin")!
     let start = LocalDate(year: 2027, month: 1, day: 4)
@@ -199,10 +200,45 @@ func benchPauses(runs: Int) throws {
         times.sort()
         return (percentile(times, 0.5) * 1000, percentile(times, 0.99) * 1000, slots)
     }
-    let a = time(plain), b = time(paused)
+    // A year of a work calendar, written as an .ics: ten meetings a week, two of them in
+    // the evening across the slots' 18:00, one a weekly recurring event; and read back.
+    var ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//bench//EN\r\n"
+    func stamp(_ day: LocalDate, _ h: Int, _ m: Int) -> String {
+        "\(day.description.filter(\.isNumber))T\(h < 10 ? "0" : "")\(h)\(m < 10 ? "0" : "")\(m)00"
+    }
+    var count = 0
+    for week in 0..<50 {
+        for day in 0..<5 {
+            let date = start.adding(days: week * 7 + day)
+            var meetings = [(9, 0, 10, 0)]
+            if day % 2 == week % 2 { meetings.append((17, 30 + day, 18, 15 + day * 5)) } else { meetings.append((13, 0, 14, 0)) }
+            for (h1, m1, h2, m2) in meetings {
+                count += 1
+                ics += "BEGIN:VEVENT\r\nUID:m\(count)@bench\r\nDTSTAMP:20270101T000000Z\r\nSUMMARY:Meeting \(count)\r\n"
+                    + "DTSTART;TZID=Europe/Berlin:\(stamp(date, h1, m1))\r\nDTEND;TZID=Europe/Berlin:\(stamp(date, h2, m2))\r\nEND:VEVENT\r\n"
+            }
+        }
+    }
+    ics += "END:VCALENDAR\r\n"
+    let window = BusyCalendar.window(start: start, weeks: plan.weeks.count, zone: zone)
+    var reads: [Double] = []
+    var events: [BusyEvent] = []
+    for _ in 0..<max(5, runs / 20) {
+        let t0 = now()
+        events = try BusyCalendar.read(ics, zone: zone, from: window.from, until: window.until)
+        reads.append(now() - t0)
+    }
+    reads.sort()
+    var busy = paused
+    busy.busy = BusyTimes(events)
+    let a = time(plain), b = time(paused), c = time(busy)
+    let moved = Scheduler.compute(busy).slots.filter { $0.note != nil }.count
     emit([("runs", .int(Int64(runs))), ("plain_median_ms", .double(a.median)), ("plain_p99_ms", .double(a.p99)),
           ("plain_slots", .int(Int64(a.slots))), ("paused_median_ms", .double(b.median)), ("paused_p99_ms", .double(b.p99)),
-          ("paused_slots", .int(Int64(b.slots)))])
+          ("paused_slots", .int(Int64(b.slots))), ("busy_events", .int(Int64(events.count))), ("busy_median_ms", .double(c.median)),
+          ("busy_p99_ms", .double(c.p99)), ("busy_slots", .int(Int64(c.slots))), ("busy_moved", .int(Int64(moved))),
+          ("read_bytes", .int(Int64(ics.utf8.count))), ("read_median_ms", .double(percentile(reads, 0.5) * 1000)),
+          ("read_p99_ms", .double(percentile(reads, 0.99) * 1000))])
 }
 
 let args = CommandLine.arguments
