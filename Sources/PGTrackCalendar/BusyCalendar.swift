@@ -11,8 +11,10 @@ import PGTrackCore
 /// bounded whatever the file says: `maxSteps` steps of a recurrence, `maxEvents` busy
 /// times in all.
 public enum BusyCalendar {
-    /// Recurrence steps per event at most (daily for 270 years).
-    public static let maxSteps = 100_000
+    /// Recurrence steps per file at most, all events together: a year of minutely
+    /// meetings, or 200 weekly ones going back 100 years. Past it the file is refused,
+    /// so that no file can keep the daemon busy for long.
+    public static let maxSteps = 1_000_000
     /// Busy times in the window at most (a year of a very busy work calendar is ~2,000).
     public static let maxEvents = 50_000
     /// A summary is cut to this many characters: it is shown as "after …".
@@ -66,9 +68,11 @@ public enum BusyCalendar {
             overridden[uid, default: []].insert(at)
         }
         var out: [BusyEvent] = []
+        var steps = maxSteps
         for event in events {
             try add(event, root: root, zone: zone, from: from, until: until,
-                    skipping: event.property(ICAL_RECURRENCEID_PROPERTY) == nil ? overridden[event.uid ?? ""] ?? [] : [], to: &out)
+                    skipping: event.property(ICAL_RECURRENCEID_PROPERTY) == nil ? overridden[event.uid ?? ""] ?? [] : [],
+                    steps: &steps, to: &out)
             guard out.count <= maxEvents else {
                 throw ReadError("more than \(maxEvents) busy times in the plan's window")
             }
@@ -106,7 +110,7 @@ public enum BusyCalendar {
     }
 
     private static func add(_ event: ICalChild, root: ICalComponent, zone: Zone, from: Date, until: Date,
-                            skipping: Set<Date>, to out: inout [BusyEvent]) throws(ReadError) {
+                            skipping: Set<Date>, steps: inout Int, to out: inout [BusyEvent]) throws(ReadError) {
         if let p = event.property(ICAL_TRANSP_PROPERTY), icalproperty_get_transp(p) == ICAL_TRANSP_TRANSPARENT { return }
         if let p = event.property(ICAL_STATUS_PROPERTY), icalproperty_get_status(p) == ICAL_STATUS_CANCELLED { return }
         guard let startProperty = event.property(ICAL_DTSTART_PROPERTY) else {
@@ -160,10 +164,19 @@ public enum BusyCalendar {
             throw ReadError("event \(name(event)): an RRULE libical cannot expand")
         }
         defer { icalrecur_iterator_free(iterator) }
+        // Occurrences that end days before the window are passed over on their date
+        // alone, without working out their instant.
+        let firstDay = LocalDate(from, in: .utc).dayNumber - (allDay ? days : Int(length / 86400) + 1) - 2
         var next = icalrecur_iterator_next(iterator)
-        var steps = 0
-        while icaltime_is_null_time(next) == 0, steps < maxSteps {
-            steps += 1
+        while icaltime_is_null_time(next) == 0 {
+            steps -= 1
+            guard steps >= 0 else {
+                throw ReadError("its recurrences take more than \(maxSteps) steps to expand (event \(name(event)))")
+            }
+            if LocalDate(year: Int(next.year), month: Int(next.month), day: Int(next.day)).dayNumber < firstDay {
+                next = icalrecur_iterator_next(iterator)
+                continue
+            }
             // Each occurrence has the wall-clock time of DTSTART in DTSTART's zone.
             let begin = try time(startProperty, next, event, root: root, zone: zone)
             if begin >= until { break }

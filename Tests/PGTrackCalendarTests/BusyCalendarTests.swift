@@ -107,6 +107,29 @@ import Testing
         }
     }
 
+    @Test func recurrencesThatNeverReachTheWindowAreBounded() throws {
+        // Minutely since 2010: millions of steps before the window. The file is refused
+        // once the steps run out; nothing expands without bound.
+        let minutely = (0..<3).map {
+            "UID:m\($0)\r\nSUMMARY:Tick\r\nDTSTART:20100101T000000Z\r\nDTEND:20100101T000030Z\r\nRRULE:FREQ=MINUTELY\r\n"
+        }
+        let started = Date()
+        #expect {
+            _ = try Self.read(Self.calendar(minutely[0], minutely[1], minutely[2]))
+        } throws: { error in
+            "\(error)".contains("steps to expand")
+        }
+        print("1,000,000 recurrence steps refused after \(Int(Date().timeIntervalSince(started) * 1000)) ms")
+        // Two hundred weekly meetings since 1990 are fine.
+        let weekly = (0..<200).map {
+            "UID:w\($0)\r\nSUMMARY:Weekly\r\nDTSTART:19900101T08\(String(format: "%02d", $0 % 60))00Z\r\nDURATION:PT30S\r\nRRULE:FREQ=WEEKLY\r\n"
+        }
+        let e = try BusyCalendar.read("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\n"
+                                          + weekly.map { "BEGIN:VEVENT\r\nDTSTAMP:20270101T000000Z\r\n\($0)END:VEVENT\r\n" }.joined()
+                                          + "END:VCALENDAR\r\n", zone: Self.berlin, from: Self.window.from, until: Self.window.until)
+        #expect(e.count == 200 * 73) // the window, 20 weeks and a year and a day, holds 73 Mondays
+    }
+
     @Test func aMissingFileSaysSo() {
         #expect {
             _ = try BusyCalendar.load(path: "/nonexistent/work.ics", zone: Self.berlin, from: Self.window.from, until: Self.window.until)
