@@ -130,6 +130,24 @@ import Testing
         #expect(e.count == 200 * 73) // the window, 20 weeks and a year and a day, holds 73 Mondays
     }
 
+    @Test func aRecurringMeetingMovesEverySlotItCoversAndATransparentOneNone() throws {
+        // Tuesdays 17:30–18:10 for three weeks; Wednesdays' "Focus" is transparent.
+        let busy = try Self.read(Self.calendar(
+            "UID:r\r\nSUMMARY:Retro\r\nDTSTART;TZID=Europe/Berlin:20270105T173000\r\nDTEND;TZID=Europe/Berlin:20270105T181000\r\nRRULE:FREQ=WEEKLY;COUNT=3\r\n",
+            "UID:f\r\nSUMMARY:Focus\r\nTRANSP:TRANSPARENT\r\nDTSTART;TZID=Europe/Berlin:20270106T170000\r\nDTEND;TZID=Europe/Berlin:20270106T200000\r\nRRULE:FREQ=WEEKLY\r\n"))
+        var input = ScheduleInput(plan: try PlanParser.builtIn(maxTasksPerWeek: 5), settings: Config.ScheduleSettings(), start: Self.start,
+                                  zone: Self.berlin, now: at(1, 3, 12))
+        input.busy = BusyTimes(busy)
+        let s = Scheduler.compute(input)
+        for week in 1...4 {
+            let tuesday = try #require(s.slot(SlotID(week: week, day: 2)))
+            let wednesday = try #require(s.slot(SlotID(week: week, day: 3)))
+            #expect(tuesday.start == at(1, 5 + 7 * (week - 1), 18, week <= 3 ? 10 : 0))
+            #expect(tuesday.note == (week <= 3 ? "after Retro" : nil))
+            #expect(wednesday.start == at(1, 6 + 7 * (week - 1), 18) && wednesday.note == nil)
+        }
+    }
+
     @Test func aMissingFileSaysSo() {
         #expect {
             _ = try BusyCalendar.load(path: "/nonexistent/work.ics", zone: Self.berlin, from: Self.window.from, until: Self.window.until)

@@ -6,7 +6,9 @@ import os
 import time
 from pathlib import Path
 
-from conftest import BIN, FUTURE, Daemon, wait_until
+import subprocess
+
+from conftest import FUTURE, Daemon, require_tool, wait_until
 
 # The plan starts Monday 2030-01-07, slots 18:00-18:30 Berlin time.
 HEAD = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//work//EN\r\n"
@@ -67,6 +69,14 @@ def test_slots_move_past_meetings_and_follow_edits(home):
         status = daemon.ctl_json("status")
         assert status["busy"] == "work.ics: 4 busy times"
         assert "Busy: work.ics: 4 busy times" in daemon.ctl("status").stdout
+
+        # Not polled: to re-flow within a second by polling, the daemon would have to wake at
+        # least once a second; in 3 s idle it makes no system call at all.
+        strace = require_tool("strace")
+        time.sleep(2)  # past the malloc_trim a second after the last call
+        trace = subprocess.run(["timeout", "-s", "INT", "3", strace, "-f", "-c", "-p", str(daemon.process.pid)],
+                               capture_output=True, text=True)
+        assert "total" not in trace.stderr, f"system calls while idle with a busy calendar:\n{trace.stderr}"
 
         # An edit re-flows the schedule: no reload, inotify, within a second.
         tasks_before = {s["id"]: s["task"]["id"] if s["task"] else None for s in daemon.ctl_json("agenda", "--all")}
