@@ -77,8 +77,8 @@ leaks: build test-deps
 	@scripts/apt-ensure valgrind binutils
 	PGTRACK_BIN=$(CURDIR)/$(RELEASE) $(VENV)/bin/python bench/leaks.py
 
-# libFuzzer on the Varlink decoder, the plan and config parsers and the CLI's time
-# expressions, FUZZ_SECONDS each. Crash inputs land in fuzz/crashes/; copy them to
+# libFuzzer on the Varlink decoder, the plan and config parsers, the CLI's time
+# expressions and the busy-calendar reader, FUZZ_SECONDS each. Crash inputs land in fuzz/crashes/; copy them to
 # fuzz/regressions/NAME/ where the unit tests replay them. Leak detection is off for
 # the config target: TOMLKit 0.6.0 leaks a little on every TOML syntax error.
 FUZZ_SECONDS ?= 60
@@ -86,7 +86,7 @@ FUZZ_COVERAGE := -Xswiftc -sanitize-coverage=edge,trace-cmp,inline-8bit-counters
 fuzz: deps
 	cd fuzz && $(SWIFT) build --sanitize fuzzer --sanitize address $(FUZZ_COVERAGE) $(SWIFTFLAGS)
 	mkdir -p fuzz/crashes
-	for t in varlink plan config time; do \
+	for t in varlink plan config time busy; do \
 	  mkdir -p fuzz/.work/$$t; \
 	  leaks=1; [ $$t = config ] && leaks=0; \
 	  ASAN_OPTIONS=detect_leaks=$$leaks fuzz/.build/debug/fuzz-$$t fuzz/.work/$$t fuzz/corpus/$$t \

@@ -19,5 +19,8 @@ let package = Package(
         .executableTarget(name: "fuzz-plan", dependencies: [.product(name: "PGTrackCore", package: main)], swiftSettings: fuzzer),
         .executableTarget(name: "fuzz-config", dependencies: [.product(name: "PGTrackConfig", package: main)], swiftSettings: fuzzer),
         .executableTarget(name: "fuzz-time", dependencies: [.product(name: "PGTrackCore", package: main)], swiftSettings: fuzzer),
+        .executableTarget(name: "fuzz-busy", dependencies: [.product(name: "PGTrackCalendar", package: main),
+                                                            .product(name: "PGTrackCore", package: main)],
+                          swiftSettings: fuzzer),
     ]
 )

@@ -148,6 +148,26 @@ import Testing
         }
     }
 
+    /// The fuzz corpus and regressions of `fuzz-busy`, replayed: read or refused, never
+    /// outside the window (crash inputs found by `make fuzz` go in fuzz/regressions/busy/).
+    @Test func fuzzInputs() throws {
+        let fuzz = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("fuzz")
+        let files = ["corpus", "regressions"].flatMap { dir in
+            (try? FileManager.default.contentsOfDirectory(at: fuzz.appendingPathComponent(dir).appendingPathComponent("busy"),
+                                                         includingPropertiesForKeys: nil)) ?? []
+        }
+        #expect(files.count >= 5)
+        var read = 0
+        for file in files {
+            let text = String(decoding: try Data(contentsOf: file), as: UTF8.self)
+            guard let events = try? Self.read(text) else { continue }
+            read += 1
+            #expect(events.allSatisfy { $0.end > Self.window.from && $0.start < Self.window.until }, "\(file.lastPathComponent)")
+        }
+        #expect(read >= 5)
+    }
+
     @Test func aMissingFileSaysSo() {
         #expect {
             _ = try BusyCalendar.load(path: "/nonexistent/work.ics", zone: Self.berlin, from: Self.window.from, until: Self.window.until)
