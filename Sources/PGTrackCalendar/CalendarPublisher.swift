@@ -62,9 +62,9 @@ public final class CalendarPublisher {
         return export
     }
 
-    /// The SEQUENCE last published for `slot`, if any.
-    public func recordedSequence(_ slot: SlotID) -> Int? {
-        (try? revisions ?? store.publishedRevisions())?[slot.description]?.sequence
+    /// The revision last published for `slot`.
+    public func recordedRevision(_ slot: SlotID) -> SlotRevision? {
+        (try? revisions ?? store.publishedRevisions())?[slot.description]
     }
 
     /// The vdir file `name` (slot `slot`'s) is to be written again at the next `publish`,

@@ -12,13 +12,16 @@ public struct VdirEvent: Equatable, Sendable {
     public var cancelled: Bool
     /// SEQUENCE (0 when absent): what pgtrack's next revision of the event must exceed.
     public var sequence: Int
+    /// LAST-MODIFIED, when the file has one in UTC.
+    public var modified: Date?
 
-    public init(uid: String, start: Date, end: Date, cancelled: Bool, sequence: Int = 0) {
+    public init(uid: String, start: Date, end: Date, cancelled: Bool, sequence: Int = 0, modified: Date? = nil) {
         self.uid = uid
         self.start = start
         self.end = end
         self.cancelled = cancelled
         self.sequence = sequence
+        self.modified = modified
     }
 
     /// Why a file could not be read as a slot's event.
@@ -54,8 +57,13 @@ public struct VdirEvent: Equatable, Sendable {
         guard end >= start else { throw ReadError("DTEND before DTSTART") }
         let status = event.property(ICAL_STATUS_PROPERTY).map { icalproperty_get_status($0) }
         let sequence = event.property(ICAL_SEQUENCE_PROPERTY).map { Int(icalproperty_get_sequence($0)) } ?? 0
+        let modified = event.property(ICAL_LASTMODIFIED_PROPERTY).flatMap { p -> Date? in
+            let t = icalproperty_get_lastmodified(p)
+            guard icaltime_is_utc(t) != 0 else { return nil }
+            return try? ICalTime.instant(p, t, root: root, zone: .utc)
+        }
         return VdirEvent(uid: uid, start: start, end: end, cancelled: status == ICAL_STATUS_CANCELLED,
-                         sequence: min(max(sequence, 0), 1_000_000))
+                         sequence: min(max(sequence, 0), 1_000_000), modified: modified)
     }
 
     static func instant(_ property: OpaquePointer, _ t: icaltimetype, root: ICalComponent, zone: Zone) throws(ReadError) -> Date {

@@ -81,7 +81,10 @@ extension Manager {
     /// running (a vdirsyncer that outlived a killed daemon, or one run by hand). A file is
     /// read as an edit when its SEQUENCE is not below the one recorded for its slot; a
     /// file pgtrackd wrote itself and did not get to rewrite after a change (a crash in
-    /// between) has a lower one, and is simply rewritten by the first publish.
+    /// between) has a lower one, and is simply rewritten by the first publish. So is a
+    /// file exactly as pgtrackd last wrote it (its SEQUENCE and LAST-MODIFIED), whatever
+    /// its time: the schedule may have moved since without anyone editing it (a busy
+    /// calendar or the config changed while pgtrackd was not running).
     func readEditsAtStart() {
         let vdir = config.calendar.vdir
         guard config.sync.enabled, !vdir.isEmpty, let names = try? FileManager.default.contentsOfDirectory(atPath: vdir) else { return }
@@ -90,11 +93,16 @@ extension Manager {
         // All read first: the first change publishes, which writes every file back.
         var edits: [(CalendarEdit, String, SlotID, Int)] = []
         for name in names.sorted() where name.hasSuffix("@pgtrack.ics") {
-            guard let (id, slot) = slot(ofFile: name, in: schedule), let recorded = publisher.recordedSequence(id),
+            guard let (id, slot) = slot(ofFile: name, in: schedule), let revision = publisher.recordedRevision(id),
                   let bytes = Files.read(vdir + "/" + name, limit: 1 << 20), let event = try? event(bytes, file: name),
-                  event.sequence >= recorded else { continue }
+                  event.sequence >= revision.sequence else { continue }
+            let recorded = revision.sequence
+            if event.sequence == recorded,
+               event.modified?.timeIntervalSince1970.rounded(.down) == revision.modified.timeIntervalSince1970.rounded(.down) {
+                continue // pgtrackd's own file, as it last wrote it
+            }
             let edit = CalendarEdit.decide(event, slot: slot)
-            if edit == .writeBack, event.sequence == recorded { continue } // pgtrackd's own file, or a harmless edit
+            if edit == .writeBack, event.sequence == recorded { continue } // a harmless edit
             log.info("calendar: \(name) changed while pgtrackd was not running", metadata: ["slot": "\(id)"])
             edits.append((edit, name, id, event.sequence))
         }

@@ -159,3 +159,30 @@ def test_own_feed_is_refused_and_another_plans_feed_keeps_plans_apart(home):
     finally:
         default.stop()
         go.stop()
+
+
+def test_a_busy_change_while_stopped_is_not_read_as_a_calendar_edit(home):
+    """With sync on, files in the vdir that differ from the plan at start are read as edits
+    pulled while pgtrackd was down. A slot moved by a busy calendar that changed meanwhile
+    is not such an edit: the file is pgtrackd's own, as it last wrote it."""
+    work, vdir = home.root / "work.ics", home.root / "vdir"
+    write(work, HEAD + LATE + TAIL)
+    config = FUTURE.replace('timezone = "Europe/Berlin"\n', 'timezone = "Europe/Berlin"\nbusy = ["~/work.ics"]\n') + (
+        f'[calendar]\nvdir = "{vdir}"\n[sync]\nenabled = true\ncommand = ["true"]\n')
+    daemon = Daemon(home, config)
+    try:
+        assert slots(daemon)["w01d2"]["start"] == "2030-01-08T19:00:00+01:00"
+        assert "T190000" in next(vdir.glob("w01d2-*.ics")).read_bytes().decode()
+    finally:
+        daemon.stop()
+    write(work, HEAD + TAIL)  # the meeting was called off while pgtrackd was stopped
+    daemon = Daemon(home, config)
+    try:
+        week = slots(daemon)
+        assert week["w01d2"]["start"] == "2030-01-08T18:00:00+01:00" and "note" not in week["w01d2"]
+        r = daemon.ctl("undo")
+        assert r.returncode == 1 and "nothing to undo" in r.stderr  # no reschedule was recorded
+        wait_until(lambda: "T180000" in next(vdir.glob("w01d2-*.ics")).read_bytes().decode(), timeout=5,
+                   what="the vdir file rewritten at 18:00")
+    finally:
+        daemon.stop()
