@@ -32,18 +32,15 @@ public enum BusyCalendar {
         return (zone.instant(start.adding(days: -1), midnight), zone.instant(start.adding(days: 7 * weeks + 366), midnight))
     }
 
-    /// The file at `path`, read whole (at most 16 MiB).
+    /// The file at `path`, read whole (a regular file of at most 16 MiB).
     public static func load(path: String, zone: Zone, from: Date, until: Date) throws(ReadError) -> [BusyEvent] {
-        let data: Data
+        let bytes: [UInt8]
         do {
-            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
-            defer { try? handle.close() }
-            data = try handle.read(upToCount: 16 << 20 + 1) ?? Data()
+            bytes = try Files.readRegular(path, limit: 16 << 20)
         } catch {
-            throw ReadError("cannot read it: \((error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription)")
+            throw ReadError(error.message)
         }
-        guard data.count <= 16 << 20 else { throw ReadError("larger than 16 MiB") }
-        guard let text = String(data: data, encoding: .utf8) else { throw ReadError("not UTF-8 text") }
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw ReadError("not UTF-8 text") }
         return try read(text, zone: zone, from: from, until: until)
     }
 

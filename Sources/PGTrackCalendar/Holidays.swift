@@ -13,8 +13,14 @@ public enum Holidays {
     public static let maxOccurrences = 100_000
 
     public static func load(path: String, from: LocalDate, until: LocalDate) throws(ConfigError) -> Set<LocalDate> {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw ConfigError(file: path, line: 0, key: "schedule.holidays", message: "cannot read the holidays file")
+        let bytes: [UInt8]
+        do {
+            bytes = try Files.readRegular(path, limit: 16 << 20)
+        } catch {
+            throw ConfigError(file: path, line: 0, key: "schedule.holidays", message: "cannot read the holidays file: \(error)")
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw ConfigError(file: path, line: 0, key: "schedule.holidays", message: "cannot read the holidays file: not UTF-8 text")
         }
         guard let cal = ICalComponent.parse(text) else {
             throw ConfigError(file: path, line: 0, key: "schedule.holidays", message: "expected an iCalendar file (BEGIN:VCALENDAR or BEGIN:VEVENT)")

@@ -168,11 +168,21 @@ import Testing
         #expect(read >= 5)
     }
 
-    @Test func aMissingFileSaysSo() {
+    @Test func aMissingFileOrAFIFOSaysSo() throws {
         #expect {
             _ = try BusyCalendar.load(path: "/nonexistent/work.ics", zone: Self.berlin, from: Self.window.from, until: Self.window.until)
         } throws: { error in
-            "\(error)".contains("cannot read")
+            "\(error)" == "cannot open it (No such file or directory)"
+        }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("busy-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(mkfifo(folder + "/work.ics", 0o600) == 0)
+        #expect(throws: BusyCalendar.ReadError("it is a FIFO, not a regular file")) {
+            _ = try BusyCalendar.load(path: folder + "/work.ics", zone: Self.berlin, from: Self.window.from, until: Self.window.until)
+        }
+        #expect(throws: BusyCalendar.ReadError("it is a directory, not a regular file")) {
+            _ = try BusyCalendar.load(path: folder, zone: Self.berlin, from: Self.window.from, until: Self.window.until)
         }
     }
 }

@@ -168,8 +168,20 @@ import PGTrackCore
 
     @Test func holidaysFileErrorsNameTheFileAndKey() throws {
         let path = tempDir() + "/nope.ics"
-        #expect(throws: ConfigError(file: path, line: 0, key: "schedule.holidays", message: "cannot read the holidays file")) {
-            try Holidays.load(path: path, from: LocalDate(year: 2026, month: 1, day: 1), until: LocalDate(year: 2027, month: 1, day: 1))
+        let from = LocalDate(year: 2026, month: 1, day: 1), until = LocalDate(year: 2027, month: 1, day: 1)
+        #expect {
+            try Holidays.load(path: path, from: from, until: until)
+        } throws: { error in
+            guard let e = error as? ConfigError else { return false }
+            return e.file == path && e.key == "schedule.holidays" && e.message.hasPrefix("cannot read the holidays file: cannot open it")
+        }
+        // A FIFO is refused at once, not read (which would wait for a writer forever).
+        let fifo = tempDir() + "/fifo.ics"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        #expect {
+            try Holidays.load(path: fifo, from: from, until: until)
+        } throws: { error in
+            (error as? ConfigError)?.message == "cannot read the holidays file: it is a FIFO, not a regular file"
         }
     }
 }

@@ -102,7 +102,7 @@ def test_slots_move_past_meetings_and_follow_edits(home):
         assert "w01d3" not in slots(daemon) and slots(daemon)["w01d2"]["note"] == "after Late meeting"
         # Deleted: the same.
         work.unlink()
-        wait_until(lambda: "cannot read it" in daemon.ctl_json("status")["busy"], timeout=5, what="status: cannot read")
+        wait_until(lambda: "cannot open it" in daemon.ctl_json("status")["busy"], timeout=5, what="status: cannot open it")
         assert "w01d3" not in slots(daemon)
         # Back, without the meetings: the slots return to 18:00.
         write(work, HEAD + TAIL)
@@ -116,12 +116,15 @@ def test_slots_move_past_meetings_and_follow_edits(home):
 
 def test_a_broken_file_at_start_is_not_fatal(home):
     (home.root / "work.ics").write_text("not a calendar")
-    config = FUTURE.replace('timezone = "Europe/Berlin"\n', f'timezone = "Europe/Berlin"\nbusy = ["{home.root}/work.ics", "/nonexistent/x.ics"]\n')
+    os.mkfifo(home.root / "fifo.ics")  # opened and read, it would wait for a writer forever
+    config = FUTURE.replace('timezone = "Europe/Berlin"\n', f'timezone = "Europe/Berlin"\nbusy = ["{home.root}/work.ics", '
+                            f'"/nonexistent/x.ics", "~/fifo.ics"]\n')
     daemon = Daemon(home, config)
     try:
         busy = daemon.ctl_json("status")["busy"]
         assert busy.startswith("work.ics: cannot use it (not iCalendar")
-        assert "x.ics: cannot use it (cannot read it" in busy
+        assert "x.ics: cannot use it (cannot open it (No such file or directory))" in busy
+        assert "fifo.ics: cannot use it (it is a FIFO, not a regular file)" in busy
         assert len(slots(daemon)) == 5
     finally:
         daemon.stop()

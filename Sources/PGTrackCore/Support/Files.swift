@@ -8,13 +8,16 @@ import SystemPackage
 public struct FileError: Error, Equatable, CustomStringConvertible {
     public var step: String
     public var errno: Errno
+    /// The step says it all; the errno would add nothing ("it is a FIFO, …").
+    public var explained: Bool
 
-    public init(_ step: String, _ errno: Errno) {
+    public init(_ step: String, _ errno: Errno, explained: Bool = false) {
         self.step = step
         self.errno = errno
+        self.explained = explained
     }
 
-    public var message: String { errno == .fileExists ? step : "\(step) (\(errno))" }
+    public var message: String { explained || errno == .fileExists ? step : "\(step) (\(errno))" }
     public var description: String { message }
 }
 
@@ -33,6 +36,32 @@ public enum Files {
             if n == 0 { return out }
             out.append(contentsOf: chunk[0..<n])
             if out.count > limit { return nil }
+        }
+    }
+
+    /// A regular file's bytes, for files others write (busy calendars, the holidays
+    /// file). Opened without blocking and checked to be a regular file first, so that a
+    /// FIFO or a device named there is refused instead of holding the daemon.
+    public static func readRegular(_ path: String, limit: Int) throws(FileError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
+        guard fd >= 0 else { throw FileError("cannot open it", Errno(rawValue: Glibc.errno)) }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw FileError("cannot stat it", Errno(rawValue: Glibc.errno)) }
+        guard st.st_mode & S_IFMT == S_IFREG else {
+            throw FileError("it is \(describe(kind: st.st_mode & S_IFMT)), not a regular file", .invalidArgument, explained: true)
+        }
+        guard Int(st.st_size) <= limit else { throw FileError("it is larger than \(limit >> 20) MiB", .fileTooLarge, explained: true) }
+        var out: [UInt8] = []
+        out.reserveCapacity(Int(st.st_size))
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0, Glibc.errno == EINTR { continue }
+            guard n >= 0 else { throw FileError("cannot read it", Errno(rawValue: Glibc.errno)) }
+            if n == 0 { return out }
+            out.append(contentsOf: chunk[0..<n])
+            guard out.count <= limit else { throw FileError("it is larger than \(limit >> 20) MiB", .fileTooLarge, explained: true) }
         }
     }
 
