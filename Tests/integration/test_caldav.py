@@ -284,3 +284,50 @@ def test_a_failing_sync_shows_and_backs_off(home, tmp_path, session_bus, dunst):
         daemon.stop()
         if radicale.process.poll() is None:
             radicale.stop()
+
+
+def test_a_work_calendar_on_the_server_is_a_busy_calendar(home, tmp_path):
+    """A work calendar on the CalDAV server, pulled by vdirsyncer into one file (its
+    `singlefile` storage), as `schedule.busy`: a meeting the phone adds there moves the
+    study slot it overlaps, once the file is synced; no reload."""
+    require_tool("vdirsyncer")
+    import caldav
+    radicale = Radicale(tmp_path)
+    try:
+        principal = caldav.DAVClient(url=radicale.url, username="phone", password=PASSWORD).principal()
+        work = principal.make_calendar(name="Work", cal_id="work")
+
+        def meeting(uid, day, start, end, summary):
+            work.save_event("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//phone//EN\r\nBEGIN:VEVENT\r\n"
+                            f"UID:{uid}\r\nDTSTAMP:20300101T000000Z\r\nDTSTART;TZID=Europe/Berlin:{day}T{start}00\r\n"
+                            f"DTEND;TZID=Europe/Berlin:{day}T{end}00\r\nSUMMARY:{summary}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+        meeting("late@work", "20300108", "1730", "1900", "Late meeting")
+        busy_file = home.root / "work.ics"
+        busy_file.write_text("")
+        conf = tmp_path / "work-vdirsyncer.conf"
+        conf.write_text(f'[general]\nstatus_path = "{tmp_path}/work-status/"\n\n[pair work]\na = "work_remote"\n'
+                        'b = "work_file"\ncollections = null\nconflict_resolution = "a wins"\n\n[storage work_remote]\n'
+                        f'type = "caldav"\nurl = "{radicale.url}phone/work/"\nusername = "phone"\npassword = "{PASSWORD}"\n'
+                        f'read_only = true\n\n[storage work_file]\ntype = "singlefile"\npath = "{busy_file}"\n')
+
+        def pull():
+            for step in (["discover", "work"], ["sync", "work"]):
+                r = subprocess.run(["vdirsyncer", "-c", str(conf), *step], capture_output=True, text=True, timeout=60)
+                assert r.returncode == 0, r.stdout + r.stderr
+        pull()
+        daemon = Daemon(home, FUTURE.replace('timezone = "Europe/Berlin"\n', 'timezone = "Europe/Berlin"\nbusy = ["~/work.ics"]\n'))
+        try:
+            def slot(sid):
+                return next(s for s in daemon.ctl_json("agenda", "--week", "1") if s["id"] == sid)
+            assert slot("w01d2")["start"] == "2030-01-08T19:00:00+01:00" and slot("w01d2")["note"] == "after Late meeting"
+            assert slot("w01d3")["start"] == "2030-01-09T18:00:00+01:00"
+            meeting("planning@work", "20300109", "1745", "1840", "Planning")
+            pull()
+            wait_until(lambda: slot("w01d3")["start"] == "2030-01-09T18:40:00+01:00", timeout=5,
+                       what="w01d3 after the meeting the phone added")
+            assert slot("w01d3")["note"] == "after Planning"
+            assert daemon.ctl_json("status")["busy"] == "work.ics: 2 busy times"
+        finally:
+            daemon.stop()
+    finally:
+        radicale.stop()
