@@ -200,7 +200,7 @@ public final class TrackerService {
         let schedule = backend.schedule(now: now)
         var value = API.Overview(schedule, start: backend.startDate, zone: zone, notifications: stamp.notifications, now: now)
         value.sync = stamp.sync
-        value.busy = stamp.busy
+        value.busy = stamp.busy.map { $0 + schedule.busyEffect }
         statusCache = StatusCache(stamp: stamp, from: now, until: schedule.viewStableUntil(after: now, zone: zone, grace: backend.grace),
                                   value: value)
         return value

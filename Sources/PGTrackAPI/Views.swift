@@ -51,6 +51,12 @@ extension API.ScheduleDocument {
 }
 
 extension Schedule {
+    /// What the busy calendars do to the plan: ` · 3 slots moved, 1 given up`.
+    public var busyEffect: String {
+        let moved = slots.filter { $0.note != nil }.count, lost = lostToBusy.count
+        return " · \(moved) slot\(moved == 1 ? "" : "s") moved, \(lost) given up"
+    }
+
     /// The plan week `now` falls in: 1 before the start, the last week past the end.
     public func week(at now: Date, start: LocalDate, zone: Zone) -> Int {
         let days = LocalDate(now, in: zone).dayNumber - start.dayNumber

@@ -67,7 +67,7 @@ def test_slots_move_past_meetings_and_follow_edits(home):
         page = daemon.ctl("export", "--format", "html").stdout
         assert "after Late meeting" in page
         status = daemon.ctl_json("status")
-        assert status["busy"] == "work.ics: 4 busy times"
+        assert status["busy"] == "work.ics: 4 busy times · 4 slots moved, 0 given up"
         assert "Busy: work.ics: 4 busy times" in daemon.ctl("status").stdout
 
         # Not polled: to re-flow within a second by polling, the daemon would have to wake at
@@ -88,7 +88,7 @@ def test_slots_move_past_meetings_and_follow_edits(home):
         assert "w01d3" not in week  # lost to the all-day event; its task slid on
         tasks_after = {s["id"]: s["task"]["id"] if s["task"] else None for s in daemon.ctl_json("agenda", "--all")}
         assert tasks_after["w01d4"] == tasks_before["w01d3"]
-        assert daemon.ctl_json("status")["busy"] == "work.ics: 5 busy times"
+        assert daemon.ctl_json("status")["busy"] == "work.ics: 5 busy times · 4 slots moved, 1 given up"
 
         # A reschedule onto a busy time is refused, naming the meeting.
         r = daemon.ctl("reschedule", "w01d5", "2030-01-08T18:00")
@@ -106,7 +106,7 @@ def test_slots_move_past_meetings_and_follow_edits(home):
         assert "w01d3" not in slots(daemon)
         # Back, without the meetings: the slots return to 18:00.
         write(work, HEAD + TAIL)
-        wait_until(lambda: daemon.ctl_json("status")["busy"] == "work.ics: 0 busy times", timeout=5, what="status: readable")
+        wait_until(lambda: daemon.ctl_json("status")["busy"] == "work.ics: 0 busy times · 0 slots moved, 0 given up", timeout=5, what="status: readable")
         week = slots(daemon)
         assert all(s["start"].endswith("T18:00:00+01:00") and "note" not in s for s in week.values())
         assert daemon.process.poll() is None

@@ -326,7 +326,7 @@ def test_a_work_calendar_on_the_server_is_a_busy_calendar(home, tmp_path):
             wait_until(lambda: slot("w01d3")["start"] == "2030-01-09T18:40:00+01:00", timeout=5,
                        what="w01d3 after the meeting the phone added")
             assert slot("w01d3")["note"] == "after Planning"
-            assert daemon.ctl_json("status")["busy"] == "work.ics: 2 busy times"
+            assert daemon.ctl_json("status")["busy"] == "work.ics: 2 busy times · 2 slots moved, 0 given up"
         finally:
             daemon.stop()
     finally:

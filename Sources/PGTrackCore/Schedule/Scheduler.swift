@@ -42,6 +42,8 @@ public struct Schedule: Sendable, Equatable {
     /// When the untouched plan would finish: the end of the slot the original layout gave
     /// the plan's last open task (nil when every task was checked in the plan file).
     public var plannedFinish: Date?
+    /// Slots the busy rule gave up (no time left that day), by id, with the event in the way.
+    public var lostToBusy: [SlotID: String] = [:]
 
     /// A schedule made by hand (benchmarks and tests); `Scheduler.compute` makes the real ones.
     public init(plan: Plan, slots: [Slot], slotOfTask: [TaskID: SlotID] = [:], doneInPlan: Set<TaskID> = [], behind: Int = 0) {
@@ -200,6 +202,7 @@ public enum Scheduler {
         let grace = input.settings.grace.timeInterval
 
         var slots: [Slot] = []
+        var lostToBusy: [SlotID: String] = [:]
         var slotOfTask = doneSlotOfTask
         let pauses = input.events.pauses
         let generator = SlotGenerator(input: input)
@@ -225,10 +228,13 @@ public enum Scheduler {
                         slot.end = start.addingTimeInterval(slot.duration)
                         slot.start = start
                         slot.note = "after \(after)"
-                    case .lost:
+                    case .lost(let after):
                         // No time left that day: like a blackout date, the slot is not
                         // there and its task slides on. A done slot stays where it was.
-                        if edit.done == nil { continue }
+                        if edit.done == nil {
+                            lostToBusy[slot.id] = after
+                            continue
+                        }
                     }
                 }
                 if let (task, at) = edit.done {
@@ -261,7 +267,9 @@ public enum Scheduler {
             // forbids it, and this bound keeps a bad caller from looping forever.
             if week > input.plan.weeks.count + 520 { break }
         }
-        return Schedule(plan: input.plan, slots: slots, slotOfTask: slotOfTask, doneInPlan: doneInPlan, behind: 0)
+        var schedule = Schedule(plan: input.plan, slots: slots, slotOfTask: slotOfTask, doneInPlan: doneInPlan, behind: 0)
+        schedule.lostToBusy = lostToBusy
+        return schedule
     }
 
     /// How many slots the first open task sits after the slot the untouched plan gave it.
