@@ -11,13 +11,16 @@ import PGTrackCore
 ///   in comments), and
 /// - a line starting with `[` (outside a multi-line string) that is not a well-formed
 ///   table header: `[key.key]` or `[[key.key]]`, keys bare (`A-Za-z0-9_-`) or quoted,
-///   then only a comment.
+///   then only a comment, and
+/// - a `}` where an array expects a value (after its `[` or a `,`, outside strings and
+///   comments): toml++ asserts there (`x = [}]`, found by fuzz-config).
 ///
 /// Everything else is left to toml++, which reports its own syntax errors.
 enum TOMLPrecheck {
     static func check(_ text: String, file: String) throws(ConfigError) {
         var multiline: String? = nil // the delimiter of the open multi-line string, if any
         var lineNumber = 0
+        var lastSignificant: Unicode.Scalar = "\n" // the last character outside strings and comments
         for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" }) {
             lineNumber += 1
             var line = Substring(rawLine)
@@ -32,6 +35,12 @@ enum TOMLPrecheck {
                 if occurrences(of: delimiter, in: line) % 2 == 1 { multiline = multiline == nil ? delimiter : nil }
             }
             guard !wasInString else { continue }
+            if multiline != nil || line.contains("\"\"\"") || line.contains("\'\'\'") {
+                lastSignificant = "\"" // a multi-line string is a value
+            } else if let bad = closingBraceInArray(line, after: &lastSignificant) {
+                throw ConfigError(file: file, line: lineNumber, key: "",
+                                  message: "expected a value or ']' in the array, found '}' (column \(bad))")
+            }
             let trimmed = line.drop { $0 == " " || $0 == "\t" }
             guard trimmed.first == "[" else { continue }
             guard isTableHeader(trimmed) else {
@@ -39,6 +48,31 @@ enum TOMLPrecheck {
                                   message: "expected a table header such as [schedule], found '\(trimmed.prefix(40))'")
             }
         }
+    }
+
+    /// The column of a `}` that follows `[` or `,` (spaces, line breaks and comments
+    /// between), skipping strings; `last` carries the last such character across lines.
+    static func closingBraceInArray(_ line: Substring, after last: inout Unicode.Scalar) -> Int? {
+        var column = 0
+        var quote: Unicode.Scalar? = nil
+        var escaped = false
+        for c in line.unicodeScalars {
+            column += 1
+            if let q = quote {
+                if q == "\"", c == "\\", !escaped { escaped = true; continue }
+                if c == q, !escaped { quote = nil; last = c }
+                escaped = false
+                continue
+            }
+            switch c {
+            case " ", "\t": continue
+            case "#": return nil
+            case "\"", "'": quote = c
+            case "}" where last == "[" || last == ",": return column
+            default: last = c
+            }
+        }
+        return nil
     }
 
     /// How often `needle` occurs in `line`, not overlapping.
