@@ -21,7 +21,9 @@ enum TOMLPrecheck {
         var multiline: String? = nil // the delimiter of the open multi-line string, if any
         var lineNumber = 0
         var lastSignificant: Unicode.Scalar = "\n" // the last character outside strings and comments
-        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" }) {
+        // toml++ skips a byte order mark; so must the checks (`\u{FEFF}[\u{FF}` is a header).
+        let body = text.unicodeScalars.first == "\u{FEFF}" ? Substring(text.unicodeScalars.dropFirst()) : Substring(text)
+        for rawLine in body.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" }) {
             lineNumber += 1
             var line = Substring(rawLine)
             if line.last == "\r" { line.removeLast() }

@@ -141,6 +141,7 @@ import PGTrackCore
         ("[plan] x\n", 1, "expected a table header such as [schedule], found '[plan] x'"),
         ("[sched\u{01}]\n", 1, "control character U+0001 is not allowed in TOML"),
         ("[plan]\nfile = \"a\u{00}b\"\n", 2, "control character U+0000 is not allowed in TOML"),
+        ("\u{FEFF}[\u{FF}.2\n", 1, "expected a table header such as [schedule], found '[\u{FF}.2'"),
         ("[schedule]\ndays = [}]\n", 2, "expected a value or ']' in the array, found '}' (column 9)"),
         ("x = [\"a\", # a comment\n  }]\n", 2, "expected a value or ']' in the array, found '}' (column 3)"),
     ])
