@@ -33,16 +33,11 @@ enum TOMLPrecheck {
                                   message: "control character U+\(String(repeating: "0", count: max(0, 4 - code.count)) + code) is not allowed in TOML")
             }
             let wasInString = multiline != nil
-            for delimiter in ["\"\"\"", "'''"] where multiline == nil || multiline == delimiter {
-                if occurrences(of: delimiter, in: line) % 2 == 1 { multiline = multiline == nil ? delimiter : nil }
-            }
-            guard !wasInString else { continue }
-            if multiline != nil || line.contains("\"\"\"") || line.contains("\'\'\'") {
-                lastSignificant = "\"" // a multi-line string is a value
-            } else if let bad = closingBraceInArray(line, after: &lastSignificant) {
+            if let bad = scan(line, multiline: &multiline, last: &lastSignificant) {
                 throw ConfigError(file: file, line: lineNumber, key: "",
                                   message: "expected a value or ']' in the array, found '}' (column \(bad))")
             }
+            guard !wasInString else { continue }
             let trimmed = line.drop { $0 == " " || $0 == "\t" }
             guard trimmed.first == "[" else { continue }
             guard isTableHeader(trimmed) else {
@@ -52,40 +47,58 @@ enum TOMLPrecheck {
         }
     }
 
-    /// The column of a `}` that follows `[` or `,` (spaces, line breaks and comments
-    /// between), skipping strings; `last` carries the last such character across lines.
-    static func closingBraceInArray(_ line: Substring, after last: inout Unicode.Scalar) -> Int? {
-        var column = 0
-        var quote: Unicode.Scalar? = nil
-        var escaped = false
-        for c in line.unicodeScalars {
-            column += 1
-            if let q = quote {
-                if q == "\"", c == "\\", !escaped { escaped = true; continue }
-                if c == q, !escaped { quote = nil; last = c }
-                escaped = false
+    /// Reads one line as TOML's lexer would, as far as strings and comments go: `multiline`
+    /// is the delimiter of a multi-line string open across lines, `last` the last
+    /// character outside strings and comments. Returns the column of a `}` that follows
+    /// `[` or `,` (spaces, line breaks and comments between).
+    static func scan(_ line: Substring, multiline: inout String?, last: inout Unicode.Scalar) -> Int? {
+        let s = Array(line.unicodeScalars)
+        func starts(_ delimiter: String, at i: Int) -> Bool {
+            let d = Array(delimiter.unicodeScalars)
+            return i + d.count <= s.count && Array(s[i..<(i + d.count)]) == d
+        }
+        var i = 0
+        while i < s.count {
+            if let open = multiline {
+                // Inside a multi-line string: only its closing delimiter (not escaped in a basic one) counts.
+                if open == "\"\"\"", s[i] == "\\" { i += 2; continue }
+                if starts(open, at: i) {
+                    multiline = nil
+                    last = "\""
+                    i += 3
+                    while i < s.count, s[i] == open.unicodeScalars.first! { i += 1 } // up to two quotes end the content
+                } else {
+                    i += 1
+                }
                 continue
             }
+            let c = s[i]
             switch c {
-            case " ", "\t": continue
-            case "#": return nil
-            case "\"", "'": quote = c
-            case "}" where last == "[" || last == ",": return column
-            default: last = c
+            case " ", "\t":
+                i += 1
+            case "#":
+                return nil // a comment: the rest of the line
+            case "\"", "'":
+                let triple = String(repeating: String(c), count: 3)
+                if starts(triple, at: i) {
+                    multiline = triple
+                    i += 3
+                    continue
+                }
+                i += 1
+                while i < s.count, s[i] != c {
+                    i += c == "\"" && s[i] == "\\" ? 2 : 1
+                }
+                i += 1
+                last = c
+            case "}" where last == "[" || last == ",":
+                return i + 1
+            default:
+                last = c
+                i += 1
             }
         }
         return nil
-    }
-
-    /// How often `needle` occurs in `line`, not overlapping.
-    static func occurrences(of needle: String, in line: Substring) -> Int {
-        var count = 0
-        var rest = line[...]
-        while let range = rest.firstRange(of: needle) {
-            count += 1
-            rest = rest[range.upperBound...]
-        }
-        return count
     }
 
     /// `[a.b]`, `[[a]]`, `[ "quoted key" . b ]  # comment`.

@@ -141,6 +141,8 @@ import PGTrackCore
         ("[plan] x\n", 1, "expected a table header such as [schedule], found '[plan] x'"),
         ("[sched\u{01}]\n", 1, "control character U+0001 is not allowed in TOML"),
         ("[plan]\nfile = \"a\u{00}b\"\n", 2, "control character U+0000 is not allowed in TOML"),
+        ("# a comment with \"\"\" is no string\n[\u{F9}plan]\n", 2, "expected a table header such as [schedule], found '[\u{F9}plan]'"),
+        ("a = '''x''' # '''\n[\u{F9}plan]\n", 2, "expected a table header such as [schedule], found '[\u{F9}plan]'"),
         ("\u{FEFF}[\u{FF}.2\n", 1, "expected a table header such as [schedule], found '[\u{FF}.2'"),
         ("[schedule]\ndays = [}]\n", 2, "expected a value or ']' in the array, found '}' (column 9)"),
         ("x = [\"a\", # a comment\n  }]\n", 2, "expected a value or ']' in the array, found '}' (column 3)"),
@@ -152,7 +154,8 @@ import PGTrackCore
     }
 
     @Test(arguments: ["[plan]\n", "[ plan ]  # the plan\n", "[\"plan\"]\n", "[[a.b-c]]\n", "a = \"\"\"\n[not a header]\n\"\"\"\n",
-                      "[a . 'b.c' . \"d\\\"\"]\n", "x = [{}, {a = 1}]\n", "x = [\"[}\", ',}']  # [}\n", "t = { a = [1, 2] }\n"])
+                      "[a . 'b.c' . \"d\\\"\"]\n", "x = [{}, {a = 1}]\n", "x = [\"[}\", ',}']  # [}\n", "t = { a = [1, 2] }\n",
+                      "a = \"\"\"\nx \\\"\"\" [}\n[no header]\n\"\"\"\"\"\n", "b = '''\n[}'''\n"])
     func wellFormedHeadersPass(text: String) {
         #expect(throws: Never.self) { try TOMLPrecheck.check(text, file: "ok.toml") }
     }
