@@ -38,8 +38,9 @@ enum TOMLPrecheck {
                                   message: "expected a value or ']' in the array, found '}' (column \(bad))")
             }
             guard !wasInString else { continue }
-            let trimmed = line.drop { $0 == " " || $0 == "\t" }
-            guard trimmed.first == "[" else { continue }
+            // By scalars, as toml++ reads: "[" and a combining mark are one Character.
+            let trimmed = Substring(line.unicodeScalars.drop { $0 == " " || $0 == "\t" })
+            guard trimmed.unicodeScalars.first == "[" else { continue }
             guard isTableHeader(trimmed) else {
                 throw ConfigError(file: file, line: lineNumber, key: "",
                                   message: "expected a table header such as [schedule], found '\(trimmed.prefix(40))'")

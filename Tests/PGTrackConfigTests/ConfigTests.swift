@@ -143,6 +143,7 @@ import PGTrackCore
         ("[plan]\nfile = \"a\u{00}b\"\n", 2, "control character U+0000 is not allowed in TOML"),
         ("# a comment with \"\"\" is no string\n[\u{F9}plan]\n", 2, "expected a table header such as [schedule], found '[\u{F9}plan]'"),
         ("a = '''x''' # '''\n[\u{F9}plan]\n", 2, "expected a table header such as [schedule], found '[\u{F9}plan]'"),
+        ("[\u{65A}x]\n", 1, "expected a table header such as [schedule], found '[\u{65A}x]'"),
         ("\u{FEFF}[\u{FF}.2\n", 1, "expected a table header such as [schedule], found '[\u{FF}.2'"),
         ("[schedule]\ndays = [}]\n", 2, "expected a value or ']' in the array, found '}' (column 9)"),
         ("x = [\"a\", # a comment\n  }]\n", 2, "expected a value or ']' in the array, found '}' (column 3)"),
