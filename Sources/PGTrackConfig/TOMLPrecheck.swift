@@ -13,7 +13,9 @@ import PGTrackCore
 ///   table header: `[key.key]` or `[[key.key]]`, keys bare (`A-Za-z0-9_-`) or quoted,
 ///   then only a comment, and
 /// - a `}` where an array expects a value (after its `[` or a `,`, outside strings and
-///   comments): toml++ asserts there (`x = [}]`, found by fuzz-config).
+///   comments): toml++ asserts there (`x = [}]`, found by fuzz-config), and
+/// - a date followed by a space and a single digit (`start = 2024-01-01 1`, a typo
+///   toml++ asserts on, found by fuzz-config).
 ///
 /// Everything else is left to toml++, which reports its own syntax errors.
 enum TOMLPrecheck {
@@ -33,9 +35,14 @@ enum TOMLPrecheck {
                                   message: "control character U+\(String(repeating: "0", count: max(0, 4 - code.count)) + code) is not allowed in TOML")
             }
             let wasInString = multiline != nil
-            if let bad = scan(line, multiline: &multiline, last: &lastSignificant) {
+            switch scan(line, multiline: &multiline, last: &lastSignificant) {
+            case nil: break
+            case .braceInArray(let column):
                 throw ConfigError(file: file, line: lineNumber, key: "",
-                                  message: "expected a value or ']' in the array, found '}' (column \(bad))")
+                                  message: "expected a value or ']' in the array, found '}' (column \(column))")
+            case .shortTime(let text):
+                throw ConfigError(file: file, line: lineNumber, key: "",
+                                  message: "expected a date (YYYY-MM-DD) or a date and time (YYYY-MM-DD HH:MM:SS), found '\(text)'")
             }
             guard !wasInString else { continue }
             // By scalars, as toml++ reads: "[" and a combining mark are one Character.
@@ -52,7 +59,15 @@ enum TOMLPrecheck {
     /// is the delimiter of a multi-line string open across lines, `last` the last
     /// character outside strings and comments. Returns the column of a `}` that follows
     /// `[` or `,` (spaces, line breaks and comments between).
-    static func scan(_ line: Substring, multiline: inout String?, last: inout Unicode.Scalar) -> Int? {
+    enum Problem: Equatable {
+        /// `x = [}`: the column of the `}`.
+        case braceInArray(Int)
+        /// `2024-01-01 1`: toml++ reads on for a time after the space and asserts at the
+        /// terminator after a single digit (found by fuzz-config).
+        case shortTime(String)
+    }
+
+    static func scan(_ line: Substring, multiline: inout String?, last: inout Unicode.Scalar) -> Problem? {
         let s = Array(line.unicodeScalars)
         func starts(_ delimiter: String, at i: Int) -> Bool {
             let d = Array(delimiter.unicodeScalars)
@@ -93,13 +108,36 @@ enum TOMLPrecheck {
                 i += 1
                 last = c
             case "}" where last == "[" || last == ",":
-                return i + 1
+                return .braceInArray(i + 1)
             default:
+                if ("0"..."9").contains(c), i == 0 || [" ", "\t", "=", "[", ",", "{"].contains(s[i - 1]),
+                   let short = shortTime(s, at: i) {
+                    return .shortTime(short)
+                }
                 last = c
                 i += 1
             }
         }
         return nil
+    }
+
+    /// A bare value at `i` of ten characters (underscores aside) with `-` as the fifth and
+    /// eighth, then one space, one digit and the value's end: what toml++ takes for the
+    /// start of a date and time and then asserts on.
+    static func shortTime(_ s: [Unicode.Scalar], at i: Int) -> String? {
+        func ends(_ c: Unicode.Scalar) -> Bool { [" ", "\t", "]", "}", ",", "#"].contains(c) }
+        var j = i
+        var chars: [Unicode.Scalar] = []
+        while j < s.count, !ends(s[j]) {
+            if s[j] != "_" { chars.append(s[j]) }
+            j += 1
+        }
+        guard chars.count == 10, chars[4] == "-", chars[7] == "-",
+              j + 2 <= s.count, s[j] == " ", ("0"..."9").contains(s[j + 1]), j + 2 == s.count || ends(s[j + 2])
+        else { return nil }
+        var text = String.UnicodeScalarView()
+        text.append(contentsOf: s[i..<(j + 2)])
+        return String(text)
     }
 
     /// `[a.b]`, `[[a]]`, `[ "quoted key" . b ]  # comment`.
