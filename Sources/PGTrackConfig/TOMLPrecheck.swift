@@ -90,7 +90,7 @@ enum TOMLPrecheck {
             }
             let c = s[i]
             switch c {
-            case " ", "\t":
+            case _ where isWhitespace(c):
                 i += 1
             case "#":
                 return nil // a comment: the rest of the line
@@ -110,7 +110,7 @@ enum TOMLPrecheck {
             case "}" where last == "[" || last == ",":
                 return .braceInArray(i + 1)
             default:
-                if ("0"..."9").contains(c), i == 0 || [" ", "\t", "=", "[", ",", "{"].contains(s[i - 1]),
+                if ("0"..."9").contains(c), i == 0 || ["=", "[", ",", "{"].contains(s[i - 1]) || isWhitespace(s[i - 1]),
                    let short = shortTime(s, at: i) {
                     return .shortTime(short)
                 }
@@ -121,11 +121,22 @@ enum TOMLPrecheck {
         return nil
     }
 
+    /// Whitespace as toml++ 3 counts it (`is_whitespace`): ASCII blanks and line breaks,
+    /// and the non-ASCII spaces and line separators. A value ends at any of them.
+    static func isWhitespace(_ c: Unicode.Scalar) -> Bool {
+        switch c.value {
+        case 0x09...0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x180E, 0x2000...0x200B, 0x2028, 0x2029, 0x202F, 0x205F, 0x2060, 0x3000, 0xFEFF:
+            return true
+        default:
+            return false
+        }
+    }
+
     /// A bare value at `i` of ten characters (underscores aside) with `-` as the fifth and
     /// eighth, then one space, one digit and the value's end: what toml++ takes for the
     /// start of a date and time and then asserts on.
     static func shortTime(_ s: [Unicode.Scalar], at i: Int) -> String? {
-        func ends(_ c: Unicode.Scalar) -> Bool { [" ", "\t", "]", "}", ",", "#"].contains(c) }
+        func ends(_ c: Unicode.Scalar) -> Bool { isWhitespace(c) || ["]", "}", ",", "#"].contains(c) }
         var j = i
         var chars: [Unicode.Scalar] = []
         while j < s.count, !ends(s[j]) {

@@ -146,6 +146,8 @@ import PGTrackCore
         ("[plan]\nstart = 2027-01-04 1\n", 2, "expected a date (YYYY-MM-DD) or a date and time (YYYY-MM-DD HH:MM:SS), found '2027-01-04 1'"),
         ("d= 2241-10-[s 0]\n", 1, "expected a date (YYYY-MM-DD) or a date and time (YYYY-MM-DD HH:MM:SS), found '2241-10-[s 0'"),
         ("d = [1, 2024-01-01 1]\n", 1, "expected a date (YYYY-MM-DD) or a date and time (YYYY-MM-DD HH:MM:SS), found '2024-01-01 1'"),
+        ("d = 2024-01-01 1\u{FEFF}\n", 1, "expected a date (YYYY-MM-DD) or a date and time (YYYY-MM-DD HH:MM:SS), found '2024-01-01 1'"),
+        ("x = [\u{3000}}]\n", 1, "expected a value or ']' in the array, found '}' (column 7)"),
         ("[\u{65A}x]\n", 1, "expected a table header such as [schedule], found '[\u{65A}x]'"),
         ("\u{FEFF}[\u{FF}.2\n", 1, "expected a table header such as [schedule], found '[\u{FF}.2'"),
         ("[schedule]\ndays = [}]\n", 2, "expected a value or ']' in the array, found '}' (column 9)"),
