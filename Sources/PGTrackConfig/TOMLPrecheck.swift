@@ -40,6 +40,10 @@ enum TOMLPrecheck {
             case .braceInArray(let column):
                 throw ConfigError(file: file, line: lineNumber, key: "",
                                   message: "expected a value or ']' in the array, found '}' (column \(column))")
+            case .unicodeSpace(let c, let column):
+                let code = String(c.value, radix: 16, uppercase: true)
+                throw ConfigError(file: file, line: lineNumber, key: "",
+                                  message: "U+\(String(repeating: "0", count: max(0, 4 - code.count)) + code) (column \(column)) is not allowed outside strings and comments in TOML; use spaces")
             case .shortTime(let text):
                 throw ConfigError(file: file, line: lineNumber, key: "",
                                   message: "expected a date (YYYY-MM-DD) or a date and time (YYYY-MM-DD HH:MM:SS), found '\(text)'")
@@ -65,6 +69,8 @@ enum TOMLPrecheck {
         /// `2024-01-01 1`: toml++ reads on for a time after the space and asserts at the
         /// terminator after a single digit (found by fuzz-config).
         case shortTime(String)
+        /// A non-ASCII space or line separator outside strings and comments.
+        case unicodeSpace(Unicode.Scalar, column: Int)
     }
 
     static func scan(_ line: Substring, multiline: inout String?, last: inout Unicode.Scalar) -> Problem? {
@@ -91,6 +97,9 @@ enum TOMLPrecheck {
             let c = s[i]
             switch c {
             case _ where isWhitespace(c):
+                // TOML has only spaces and tabs between tokens; toml++ trips on some of
+                // the others where a value should start (`[1, \u{85}`).
+                if c.value > 0x7F { return .unicodeSpace(c, column: i + 1) }
                 i += 1
             case "#":
                 return nil // a comment: the rest of the line
