@@ -15,7 +15,8 @@ import PGTrackCore
 /// - a `}` where an array expects a value (after its `[` or a `,`, outside strings and
 ///   comments): toml++ asserts there (`x = [}]`, found by fuzz-config), and
 /// - a date followed by a space and a single digit (`start = 2024-01-01 1`, a typo
-///   toml++ asserts on, found by fuzz-config).
+///   toml++ asserts on), or by a `T` and no digit, and non-ASCII spaces outside strings
+///   and comments (all found by fuzz-config).
 ///
 /// Everything else is left to toml++, which reports its own syntax errors.
 enum TOMLPrecheck {
@@ -120,7 +121,7 @@ enum TOMLPrecheck {
                 return .braceInArray(i + 1)
             default:
                 if ("0"..."9").contains(c), i == 0 || ["=", "[", ",", "{"].contains(s[i - 1]) || isWhitespace(s[i - 1]),
-                   let short = shortTime(s, at: i) {
+                   let short = shortTime(s, at: i) ?? timeWithoutDigits(s, at: i) {
                     return .shortTime(short)
                 }
                 last = c
@@ -157,6 +158,20 @@ enum TOMLPrecheck {
         else { return nil }
         var text = String.UnicodeScalarView()
         text.append(contentsOf: s[i..<(j + 2)])
+        return String(text)
+    }
+
+    /// A bare value at `i` that is a date, then `T` (or `t`), then no digit: toml++ takes
+    /// it for a date and time and asserts that the time starts with a digit
+    /// (`1013-01-03ty:e`, found by fuzz-config).
+    static func timeWithoutDigits(_ s: [Unicode.Scalar], at i: Int) -> String? {
+        func digit(_ k: Int) -> Bool { k < s.count && ("0"..."9").contains(s[k]) }
+        guard i + 11 <= s.count, [0, 1, 2, 3, 5, 6, 8, 9].allSatisfy({ digit(i + $0) }), s[i + 4] == "-", s[i + 7] == "-",
+              s[i + 10] == "T" || s[i + 10] == "t", !digit(i + 11) else { return nil }
+        var j = i
+        while j < s.count, !isWhitespace(s[j]), !["]", "}", ",", "#"].contains(s[j]) { j += 1 }
+        var text = String.UnicodeScalarView()
+        text.append(contentsOf: s[i..<j].prefix(40))
         return String(text)
     }
 

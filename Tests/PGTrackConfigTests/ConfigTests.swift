@@ -149,6 +149,8 @@ import PGTrackCore
         ("d = 2024-01-01 1\u{FEFF}#\n", 1, "expected a date (YYYY-MM-DD) or a date and time (YYYY-MM-DD HH:MM:SS), found '2024-01-01 1'"),
         ("x = [\u{3000}}]\n", 1, "U+3000 (column 6) is not allowed outside strings and comments in TOML; use spaces"),
         ("[reminders]\nat = [\"-10m\", \u{85}", 2, "U+0085 (column 15) is not allowed outside strings and comments in TOML; use spaces"),
+        ("is =1013-01-03ty:e", 1, "expected a date (YYYY-MM-DD) or a date and time (YYYY-MM-DD HH:MM:SS), found '1013-01-03ty:e'"),
+        ("[plan]\nstart = 2027-01-04T\n", 2, "expected a date (YYYY-MM-DD) or a date and time (YYYY-MM-DD HH:MM:SS), found '2027-01-04T'"),
         ("[\u{65A}x]\n", 1, "expected a table header such as [schedule], found '[\u{65A}x]'"),
         ("\u{FEFF}[\u{FF}.2\n", 1, "expected a table header such as [schedule], found '[\u{FF}.2'"),
         ("[schedule]\ndays = [}]\n", 2, "expected a value or ']' in the array, found '}' (column 9)"),
@@ -161,7 +163,7 @@ import PGTrackCore
     }
 
     @Test(arguments: ["[plan]\n", "[ plan ]  # the plan\n", "[\"plan\"]\n", "[[a.b-c]]\n", "a = \"\"\"\n[not a header]\n\"\"\"\n",
-                      "[a . 'b.c' . \"d\\\"\"]\n", "x = [{}, {a = 1}]\n", "x = [\"[}\", ',}']  # [}\n", "t = { a = [1, 2] }\n", "d = 2024-01-01 12:30:00\n", "d = 2024-01-01\n", "s = \"2024-01-01 1\"\n", "s = \"a\u{3000}b\" # \u{2028}\n",
+                      "[a . 'b.c' . \"d\\\"\"]\n", "x = [{}, {a = 1}]\n", "x = [\"[}\", ',}']  # [}\n", "t = { a = [1, 2] }\n", "d = 2024-01-01 12:30:00\n", "d = 2024-01-01T12:30:00Z\n", "d = 2024-01-01\n", "s = \"2024-01-01 1\"\n", "s = \"a\u{3000}b\" # \u{2028}\n",
                       "a = \"\"\"\nx \\\"\"\" [}\n[no header]\n\"\"\"\"\"\n", "b = '''\n[}'''\n"])
     func wellFormedHeadersPass(text: String) {
         #expect(throws: Never.self) { try TOMLPrecheck.check(text, file: "ok.toml") }
