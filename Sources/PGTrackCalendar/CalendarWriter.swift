@@ -28,7 +28,7 @@ public final class CalendarWriter {
         self.feedPath = feedPath
         self.vdirPath = vdirPath
         self.mode = mode
-        if let feedPath, Files.kind(of: feedPath) == S_IFREG { lastFeed = FileManager.default.contents(atPath: feedPath) }
+        if let feedPath { lastFeed = Files.read(feedPath, limit: 64 << 20).map { Data($0) } }
     }
 
     /// Writes the feed if it differs from what is on disk; returns whether it wrote.
@@ -51,7 +51,7 @@ public final class CalendarWriter {
         if !vdirLoaded {
             try Self.makeFolder(dir)
             for file in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where file.hasSuffix("@pgtrack.ics") {
-                lastVdir[file] = FileManager.default.contents(atPath: dir + "/" + file)
+                lastVdir[file] = Files.read(dir + "/" + file, limit: 1 << 20).map { Data($0) }
             }
             vdirLoaded = true
         }
@@ -59,7 +59,7 @@ public final class CalendarWriter {
         // vdirsyncer's metadata files, which khal reads for the calendar's name and colour.
         for (meta, value) in [("displayname", name), ("color", color)] {
             let path = dir + "/" + meta
-            if FileManager.default.contents(atPath: path) != Data(value.utf8) { try atomicWrite(Data(value.utf8), to: path) }
+            if Files.read(path, limit: 4096).map({ Data($0) }) != Data(value.utf8) { try atomicWrite(Data(value.utf8), to: path) }
         }
         for (file, text) in files.sorted(by: { $0.key < $1.key }) {
             let data = Data(text.utf8)

@@ -105,9 +105,7 @@ enum ICalTime {
         if let named = Zone(identifier: name) { return named.instant(date, wall).addingTimeInterval(Double(t.second)) }
         // A zone named only by the file's own VTIMEZONE (Outlook's "W. Europe Standard Time").
         if let own = icalcomponent_get_timezone(root.pointer, raw) {
-            var local = t
-            local.zone = nil
-            return Date(timeIntervalSince1970: Double(icaltime_as_timet_with_zone(local, own)))
+            return Date(timeIntervalSince1970: Double(icaltime_as_timet_with_zone(t, own)))
         }
         throw Unreadable("unknown time zone \(name.prefix(40))")
     }

@@ -10,11 +10,14 @@ public enum ConfigLoader {
     /// Reads the file at `path`. A missing file is an error here; callers decide
     /// whether a missing default file means "use the defaults".
     public static func load(path: String) throws(ConfigError) -> Config {
-        let text: String
+        let bytes: [UInt8]
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            bytes = try Files.readRegular(path, limit: 1 << 20)
         } catch {
-            throw ConfigError(file: path, line: 0, key: "", message: "cannot read the file (\(Self.reason(error)))")
+            throw ConfigError(file: path, line: 0, key: "", message: error.explained ? "cannot read the file: \(error.step)" : "cannot read the file (\(error.errno))")
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw ConfigError(file: path, line: 0, key: "", message: "cannot read the file (not UTF-8 text)")
         }
         return try parse(text, file: path)
     }
@@ -53,11 +56,6 @@ public enum ConfigLoader {
             throw reader.error("sync", "sync.enabled needs calendar.vdir: the folder the sync command pairs with the server")
         }
         return config
-    }
-
-    static func reason(_ error: any Error) -> String {
-        if let e = error as? CocoaError, let u = e.underlying as? POSIXError { return String(cString: strerror(u.code.rawValue)) }
-        return (error as NSError).localizedDescription
     }
 
     // MARK: - Keys

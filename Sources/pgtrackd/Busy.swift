@@ -51,8 +51,11 @@ final class BusyCalendars {
         watch()
     }
 
-    /// `work.ics: 512 busy times; go.ics: unreadable since 10:04 (…), 20 busy times from 09:58 in use`
-    var summary: String? {
+    /// `work.ics: 512 busy times; go.ics: cannot use it (…); 20 busy times read … still in use`.
+    /// Kept, not computed: the control API's Status asks for it on every call.
+    private(set) var summary: String?
+
+    private func summarize() -> String? {
         guard !files.isEmpty else { return nil }
         return files.map { f in
             let name = URL(fileURLWithPath: f.path).lastPathComponent
@@ -82,7 +85,10 @@ final class BusyCalendars {
         return files[i].events != before.events || files[i].problem != before.problem
     }
 
-    private func merge() { times = BusyTimes(files.flatMap(\.events)) }
+    private func merge() {
+        times = BusyTimes(files.flatMap(\.events))
+        summary = summarize()
+    }
 
     /// One watch per folder holding a busy file (the folder of the file a link points at).
     private func watch() {
@@ -118,12 +124,6 @@ final class BusyCalendars {
         changed(touched)
     }
 
-    private static func resolved(_ path: String) -> String {
-        guard let r = realpath(path, nil) else { return path }
-        defer { free(r) }
-        return String(cString: r)
-    }
-
-    static func folder(of path: String) -> String { URL(fileURLWithPath: resolved(path)).deletingLastPathComponent().path }
-    static func name(of path: String) -> String { URL(fileURLWithPath: resolved(path)).lastPathComponent }
+    static func folder(of path: String) -> String { URL(fileURLWithPath: Files.realPath(path) ?? path).deletingLastPathComponent().path }
+    static func name(of path: String) -> String { URL(fileURLWithPath: Files.realPath(path) ?? path).lastPathComponent }
 }

@@ -78,11 +78,7 @@ struct Settings {
                                configPath: String?) throws(LoadError) -> [String] {
         let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? "/"
         let expanded = files.map { $0.hasPrefix("~/") ? home + $0.dropFirst(1) : $0 }
-        func real(_ path: String) -> String {
-            guard let r = realpath(path, nil) else { return URL(fileURLWithPath: path).standardizedFileURL.path }
-            defer { free(r) }
-            return String(cString: r)
-        }
+        func real(_ path: String) -> String { Files.realPath(path) ?? URL(fileURLWithPath: path).standardizedFileURL.path }
         if let feed = paths.calendarFile, let own = expanded.first(where: { real($0) == real(feed) }) {
             throw .config(ConfigError(file: configPath ?? "<defaults>", line: 0, key: "schedule.busy",
                                       message: "\(own) is this plan's own feed; a plan never reads its own slots as busy"))

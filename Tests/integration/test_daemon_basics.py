@@ -47,6 +47,14 @@ def test_explicit_config_that_does_not_exist_exits_78(home, tmp_path):
     assert "nope.toml: cannot read the file" in r.stderr
 
 
+def test_a_fifo_as_config_is_refused_not_waited_on(home, tmp_path):
+    import os
+    os.mkfifo(tmp_path / "fifo.toml")
+    r = home.run("pgtrackd", "--config", str(tmp_path / "fifo.toml"), "--print-schedule", timeout=10)
+    assert r.returncode == 78
+    assert "fifo.toml: cannot read the file: it is a FIFO, not a regular file" in r.stderr
+
+
 def test_broken_plan_names_file_and_line(home, tmp_path):
     plan = tmp_path / "plan.md"
     plan.write_text("# My plan\n## Stage\n### Week 1\n- [ ] one\n### Week 3\n")

@@ -25,23 +25,23 @@ public struct FileError: Error, Equatable, CustomStringConvertible {
 /// pull in Foundation's file APIs (pgtrackctl, the zone reader, the daemon's /proc reads).
 /// Reads and writes are retried on EINTR by swift-system.
 public enum Files {
-    /// A whole file's bytes, or nil when it cannot be read or is larger than `limit`.
+    /// A whole regular file's bytes, or nil when it cannot be read, is not a regular
+    /// file (see `readRegular`), or is larger than `limit`.
     public static func read(_ path: String, limit: Int = 4 << 20) -> [UInt8]? {
-        guard let fd = try? FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec]) else { return nil }
-        defer { try? fd.close() }
-        var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16384)
-        while true {
-            guard let n = try? chunk.withUnsafeMutableBytes({ try fd.read(into: $0) }) else { return nil }
-            if n == 0 { return out }
-            out.append(contentsOf: chunk[0..<n])
-            if out.count > limit { return nil }
-        }
+        try? readRegular(path, limit: limit)
     }
 
-    /// A regular file's bytes, for files others write (busy calendars, the holidays
-    /// file). Opened without blocking and checked to be a regular file first, so that a
-    /// FIFO or a device named there is refused instead of holding the daemon.
+    /// The path with links and `.`/`..` resolved, if it exists.
+    public static func realPath(_ path: String) -> String? {
+        guard let r = realpath(path, nil) else { return nil }
+        defer { free(r) }
+        return String(cString: r)
+    }
+
+    /// A regular file's bytes: every file pgtrack reads (plan, zones, the vdir, busy
+    /// calendars, the holidays file, TLS keys) is one. Opened without blocking and checked
+    /// to be a regular file first, so that a FIFO or a device named there is refused
+    /// instead of holding the daemon.
     public static func readRegular(_ path: String, limit: Int) throws(FileError) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
         guard fd >= 0 else { throw FileError("cannot open it", Errno(rawValue: Glibc.errno)) }
