@@ -91,3 +91,12 @@ import Testing
         }
     }
 }
+
+/// Histories the property tests found, kept as fixed cases.
+@Suite struct PropertyRegressions {
+    /// A pause, then a reschedule within it, then a pause over the new time: the moved slot
+    /// came back on top of the next one (found by invariantsHoldWithSlide).
+    @Test func rescheduledSlotUnderALaterPause() throws {
+        PropertyTests.checkInvariants(try PropertyTests.run([802278, 995516, 442698], policy: .slide))
+    }
+}

@@ -329,13 +329,15 @@ struct BusyRule {
     /// The rescheduled slots' final times, sorted by start.
     private(set) var taken: [(start: Date, end: Date)] = []
 
-    var applies: Bool { !busy.isEmpty }
+    /// Busy events, or rescheduled slots that a slot generated later could land on: an
+    /// extension week that appears after a reschedule (a pause, a skip) can put a fresh
+    /// slot at the very time a slot was moved to (found by the property tests).
+    var applies: Bool { !busy.isEmpty || !taken.isEmpty }
 
     init(input: ScheduleInput, edits: [SlotID: SlotEdit], generator: SlotGenerator, pauses: [(from: LocalDate, to: LocalDate, reason: String?)]) {
         busy = input.busy
         zone = input.zone
         latest = input.settings.latest
-        guard !busy.isEmpty else { return }
         var moved: [Slot] = []
         for (id, edit) in edits {
             guard let start = edit.start, !edit.skipped,
