@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <microhttpd.h>
+#include <strings.h>
 
 /* libmicrohttpd's variadic entry points, behind fixed-argument wrappers (Swift makes no
  * variadic C calls). */
@@ -36,6 +37,28 @@ static inline struct MHD_Daemon *pgtrack_mhd_start(unsigned int flags, int liste
 static inline int pgtrack_mhd_epoll_fd(struct MHD_Daemon *daemon) {
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_EPOLL_FD);
     return info ? info->epoll_fd : -1;
+}
+
+/* How many connections the daemon has open now. */
+static inline unsigned int pgtrack_mhd_connections(struct MHD_Daemon *daemon) {
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+    return info ? info->num_connections : 0;
+}
+
+struct pgtrack_mhd_count { const char *name; unsigned int count; };
+
+static enum MHD_Result pgtrack_mhd_count_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+    (void)kind; (void)value;
+    struct pgtrack_mhd_count *c = cls;
+    if (key && strcasecmp(key, c->name) == 0) c->count++;
+    return MHD_YES;
+}
+
+/* How many times the request on `connection` carries the header `name` (any case). */
+static inline unsigned int pgtrack_mhd_header_count(struct MHD_Connection *connection, const char *name) {
+    struct pgtrack_mhd_count c = { name, 0 };
+    MHD_get_connection_values(connection, MHD_HEADER_KIND, pgtrack_mhd_count_header, &c);
+    return c.count;
 }
 
 /* A response holding its own copy of `size` bytes at `data`. */

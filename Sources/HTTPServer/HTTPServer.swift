@@ -243,7 +243,14 @@ public final class HTTPServer {
     /// connection's timeout); with no connection open, none.
     private func run() {
         guard let daemon else { return }
+        let before = pgtrack_mhd_connections(daemon)
         _ = MHD_run(daemon)
+        // At its connection limit libmicrohttpd takes the listening socket out of its epoll
+        // set, and puts it back only at the start of a run. When this run closed
+        // connections (timeouts, clients gone) and nothing else is due, no later run would
+        // come: the listen queue would fill and every new client wait for good. So one
+        // more run, now, re-arms the listener.
+        if pgtrack_mhd_connections(daemon) < before { _ = MHD_run(daemon) }
         var timeout: CUnsignedLongLong = 0
         if MHD_get_timeout(daemon, &timeout) == .YES {
             try? timer?.arm(at: Clock.monotonic.now + .milliseconds(UInt64(timeout)))
@@ -252,7 +259,14 @@ public final class HTTPServer {
         }
     }
 
+    /// RFC 9112 §3.2: a request with more than one Host is answered 400, whatever it asks.
+    private static let twoHosts = HTTPResponse(status: 400, headers: [("Content-Type", "text/plain; charset=utf-8")],
+                                               body: Array("more than one Host header\n".utf8))
+
     fileprivate func answer(_ connection: OpaquePointer, method: String, url: String) -> MHD_Result {
+        if pgtrack_mhd_header_count(connection, "Host") > 1, let response = Self.twoHosts.mhdResponse() {
+            return MHD_queue_response(connection, 400, response)
+        }
         let request = HTTPRequest(method: method, path: url, header: { name in
             MHD_lookup_connection_value(connection, .HEADER_KIND, name).map { String(cString: $0) }
         }, argument: { name in
