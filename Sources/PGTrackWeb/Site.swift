@@ -239,11 +239,16 @@ public enum HTTPDate {
     /// Parses an IMF-fixdate; nil for anything else (the obsolete forms are not sent by
     /// the clients that revalidate feeds).
     public static func parse(_ text: String) -> Date? {
+        // Fixed widths, digits only: `Int` alone would take `+2027`, `-1` and years whose
+        // day number overflows (a client's header must never trap the daemon).
+        func digits(_ s: Substring, _ count: Int) -> Int? {
+            s.utf8.count == count && s.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) } ? Int(s) : nil
+        }
         let f = text.split(separator: " ")
-        guard f.count == 6, f[5] == "GMT", let day = Int(f[1]), let month = months.firstIndex(of: String(f[2])),
-              let year = Int(f[3]) else { return nil }
+        guard f.count == 6, f[5] == "GMT", let day = digits(f[1], 2), let month = months.firstIndex(of: String(f[2])),
+              let year = digits(f[3], 4) else { return nil }
         let t = f[4].split(separator: ":")
-        guard t.count == 3, let h = Int(t[0]), let m = Int(t[1]), let s = Int(t[2]), (0..<24).contains(h), (0..<60).contains(m),
+        guard t.count == 3, let h = digits(t[0], 2), let m = digits(t[1], 2), let s = digits(t[2], 2), (0..<24).contains(h), (0..<60).contains(m),
               (0..<61).contains(s), (1...31).contains(day), day <= LocalDate.daysIn(month: month + 1, year: year) else { return nil }
         let n = LocalDate(year: year, month: month + 1, day: day).dayNumber
         return Date(timeIntervalSince1970: Double(n * 86400 + h * 3600 + m * 60 + s))

@@ -123,6 +123,16 @@ import Testing
         #expect(HTTPDate.parse(text) == Date(timeIntervalSince1970: seconds))
     }
 
+    /// A header from any client must never trap: years out of IMF-fixdate's four digits,
+    /// signs, overflowing numbers (issue 23: `300000000000` crashed pgtrackd).
+    @Test(arguments: ["Fri, 01 Jan 300000000000 00:00:00 GMT", "Fri, 01 Jan -300000000000 00:00:00 GMT",
+                      "Fri, 01 Jan -1 00:00:00 GMT", "Fri, 01 Jan +2027 00:00:00 GMT", "Fri, 01 Jan 9223372036854775807 00:00:00 GMT",
+                      "Fri, 99999999999999999999 Jan 2027 00:00:00 GMT", "Fri, 1 Jan 2027 00:00:00 GMT",
+                      "Fri, 01 Jan 2027 00:00:00000000000000000000 GMT", "Fri, 01 Jan 2027 -1:00:00 GMT"])
+    func absurdHTTPDatesAreNotDates(text: String) {
+        #expect(HTTPDate.parse(text) == nil)
+    }
+
     @Test func constantTimeComparison() {
         #expect(Site.constantTimeEqual(Array("abc".utf8), Array("abc".utf8)))
         #expect(!Site.constantTimeEqual(Array("abc".utf8), Array("abd".utf8)))
