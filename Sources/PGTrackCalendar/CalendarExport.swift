@@ -15,9 +15,13 @@ public struct CalendarExport {
     /// Published revisions by slot id; slots without one get sequence 0 and `fallbackModified`.
     public var revisions: [String: SlotRevision]
     public var fallbackModified: Date
+    /// The plan instance (`pgtrackd --plan NAME`); part of every UID but the default
+    /// plan's, so that two plans writing into one vdir never share a file.
+    public var instance: String?
 
     public init(schedule: Schedule, zone: Zone, settings: Config.CalendarSettings, start: LocalDate,
-                revisions: [String: SlotRevision] = [:], fallbackModified: Date) {
+                revisions: [String: SlotRevision] = [:], fallbackModified: Date, instance: String? = nil) {
+        self.instance = instance
         self.schedule = schedule
         self.zone = zone
         self.settings = settings
@@ -31,9 +35,12 @@ public struct CalendarExport {
         schedule.slots.filter { settings.cancelled == .keep || !$0.state.isCancelled }
     }
 
-    /// A slot's stable UID: `w03d2-20270104@pgtrack`.
-    public func uid(_ slot: Slot) -> String {
-        "\(slot.id)-\(String(start.description.filter(\.isNumber)))@pgtrack"
+    /// A slot's stable UID: `w03d2-20270104@pgtrack`, or `w03d2-20270104-go@pgtrack` in
+    /// the plan instance `go`.
+    public func uid(_ slot: Slot) -> String { Self.uid(slot.id, start: start, instance: instance) }
+
+    public static func uid(_ id: SlotID, start: LocalDate, instance: String?) -> String {
+        "\(id)-\(String(start.description.filter(\.isNumber)))\(instance.map { "-\($0)" } ?? "")@pgtrack"
     }
 
     public var calendarName: String { settings.name.isEmpty ? schedule.plan.title : settings.name }

@@ -16,8 +16,11 @@ public struct CalendarSource: Equatable {
     public var settings: Config.CalendarSettings
     /// The plan's first day (part of every UID).
     public var start: LocalDate
+    /// The plan instance, part of every UID but the default plan's.
+    public var instance: String?
 
-    public init(schedule: Schedule, zone: Zone, settings: Config.CalendarSettings, start: LocalDate) {
+    public init(schedule: Schedule, zone: Zone, settings: Config.CalendarSettings, start: LocalDate, instance: String? = nil) {
+        self.instance = instance
         self.schedule = schedule
         self.zone = zone
         self.settings = settings
@@ -25,7 +28,7 @@ public struct CalendarSource: Equatable {
     }
 
     public static func == (a: CalendarSource, b: CalendarSource) -> Bool {
-        a.zone.identifier == b.zone.identifier && a.start == b.start && a.settings == b.settings && a.schedule == b.schedule
+        a.zone.identifier == b.zone.identifier && a.start == b.start && a.instance == b.instance && a.settings == b.settings && a.schedule == b.schedule
     }
 }
 
@@ -52,7 +55,7 @@ public final class CalendarPublisher {
     /// in memory and nothing is written (the read-only `Export` call).
     public func export(_ source: CalendarSource, now: Date, record: Bool) throws -> CalendarExport {
         var export = CalendarExport(schedule: source.schedule, zone: source.zone, settings: source.settings,
-                                    start: source.start, fallbackModified: now)
+                                    start: source.start, fallbackModified: now, instance: source.instance)
         var known = try revisions ?? store.publishedRevisions()
         let changed = SlotRevision.revise(known, digests: export.digests(), now: now)
         if record, !changed.isEmpty { try store.savePublished(changed) }

@@ -18,13 +18,16 @@ public final class CalendarWriter {
     public let feedPath: String?
     public let vdirPath: String?
     public let mode: UInt32
+    /// The plan instance whose vdir files these are (see `CalendarExport.isOwnFile`).
+    public let instance: String?
     private var lastFeed: Data?
     private var lastVdir: [String: Data] = [:]
     private var vdirLoaded = false
     /// Counts the vdir files written and removed: a sync is due when it moved.
     public private(set) var vdirChanges = 0
 
-    public init(feedPath: String?, vdirPath: String?, mode: UInt32 = 0o600) {
+    public init(feedPath: String?, vdirPath: String?, mode: UInt32 = 0o600, instance: String? = nil) {
+        self.instance = instance
         self.feedPath = feedPath
         self.vdirPath = vdirPath
         self.mode = mode
@@ -43,14 +46,15 @@ public final class CalendarWriter {
     }
 
     /// Brings the vdir in line with `files` (name → content): writes new and changed
-    /// files, removes pgtrack's files that are no longer wanted, leaves others alone.
+    /// files, removes this plan's files that are no longer wanted, leaves others alone:
+    /// another plan's (two instances may share a vdir) and anything not named as a slot's.
     /// Returns how many files were written and removed.
     @discardableResult
     public func syncVdir(_ files: [String: String], name: String, color: String) throws(CalendarWriteError) -> (written: Int, removed: Int) {
         guard let dir = vdirPath else { return (0, 0) }
         if !vdirLoaded {
             try Self.makeFolder(dir)
-            for file in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where file.hasSuffix("@pgtrack.ics") {
+            for file in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where CalendarExport.isOwnFile(file, instance: instance) {
                 lastVdir[file] = Files.read(dir + "/" + file, limit: 1 << 20).map { Data($0) }
             }
             vdirLoaded = true

@@ -138,12 +138,34 @@ public enum CalendarEdit: Equatable, Sendable {
 }
 
 extension CalendarExport {
-    /// The slot a UID of this plan names (`w03d2-20270104@pgtrack` with this start); nil for
-    /// any other UID.
-    public static func slot(ofUID uid: String, start: LocalDate) -> SlotID? {
+    /// The slot a UID of this plan names (`w03d2-20270104@pgtrack` with this start and no
+    /// instance); nil for any other UID.
+    public static func slot(ofUID uid: String, start: LocalDate, instance: String? = nil) -> SlotID? {
+        guard let (id, date, tag) = parts(ofUID: uid), date == String(start.description.filter(\.isNumber)), tag == instance
+        else { return nil }
+        return id
+    }
+
+    /// Whether the vdir file `name` is one that this plan instance writes: a slot's file
+    /// of this instance, for any plan start (a start changed while pgtrackd was stopped
+    /// leaves the old start's files, which are the plan's own to remove). Files of other
+    /// instances, and anything else named `…@pgtrack.ics`, are not: pgtrackd neither
+    /// removes them nor reads them as edits.
+    public static func isOwnFile(_ name: String, instance: String?) -> Bool {
+        guard name.hasSuffix(".ics"), let (_, _, tag) = parts(ofUID: String(name.dropLast(4))) else { return false }
+        return tag == instance
+    }
+
+    /// `w03d2-20270104-go@pgtrack` → (w03d2, "20270104", "go"); nil unless the UID has
+    /// exactly that shape.
+    static func parts(ofUID uid: String) -> (SlotID, String, String?)? {
         guard uid.hasSuffix("@pgtrack") else { return nil }
-        let parts = uid.dropLast("@pgtrack".count).split(separator: "-")
-        guard parts.count == 2, parts[1] == String(start.description.filter(\.isNumber)) else { return nil }
-        return SlotID(String(parts[0]))
+        let parts = uid.dropLast("@pgtrack".count).split(separator: "-", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count >= 2, let id = SlotID(String(parts[0])), id.description == parts[0],
+              parts[1].utf8.count == 8, parts[1].utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) })
+        else { return nil }
+        let tag = parts.count == 3 ? String(parts[2]) : nil
+        if let tag, Paths.planNameProblem(tag) != nil { return nil }
+        return (id, String(parts[1]), tag)
     }
 }

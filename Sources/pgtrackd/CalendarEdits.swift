@@ -36,7 +36,7 @@ extension Manager {
     /// it wrote (its mtime) after writing it, and a write-back racing that would be
     /// recorded as its own download, and never uploaded.
     private func vdirChanged(_ name: String) {
-        guard name.hasSuffix("@pgtrack.ics") else { return }
+        guard CalendarExport.isOwnFile(name, instance: settings.paths.plan) else { return }
         if sync?.isRunning == true {
             editsDuringSync.insert(name)
         } else {
@@ -92,7 +92,7 @@ extension Manager {
         let schedule = tracker.schedule(now: now)
         // All read first: the first change publishes, which writes every file back.
         var edits: [(CalendarEdit, String, SlotID, Int)] = []
-        for name in names.sorted() where name.hasSuffix("@pgtrack.ics") {
+        for name in names.sorted() where CalendarExport.isOwnFile(name, instance: settings.paths.plan) {
             guard let (id, slot) = slot(ofFile: name, in: schedule), let revision = publisher.recordedRevision(id),
                   let bytes = Files.read(vdir + "/" + name, limit: 1 << 20), let event = try? event(bytes, file: name),
                   event.sequence >= revision.sequence else { continue }
@@ -111,7 +111,7 @@ extension Manager {
 
     /// The slot a vdir file of this plan is named after (`w03d2-20270104@pgtrack.ics`).
     private func slot(ofFile name: String, in schedule: Schedule) -> (SlotID, Slot)? {
-        guard let id = CalendarExport.slot(ofUID: String(name.dropLast(4)), start: tracker.startDate), let slot = schedule.slot(id)
+        guard let id = CalendarExport.slot(ofUID: String(name.dropLast(4)), start: tracker.startDate, instance: settings.paths.plan), let slot = schedule.slot(id)
         else { return nil }
         return (id, slot)
     }

@@ -72,7 +72,7 @@ final class Manager {
     static func makePublisher(_ settings: Settings, ledger: Ledger) -> CalendarPublisher {
         let vdir = settings.config.calendar.vdir
         return CalendarPublisher(writer: CalendarWriter(feedPath: settings.paths.calendarFile, vdirPath: vdir.isEmpty ? nil : vdir,
-                                                        mode: settings.config.calendar.mode),
+                                                        mode: settings.config.calendar.mode, instance: settings.paths.plan),
                                  store: ledger)
     }
 
@@ -283,7 +283,8 @@ final class Manager {
 
     /// What the calendar files show now.
     func calendarSource(now: Date) -> CalendarSource {
-        CalendarSource(schedule: tracker.schedule(now: now), zone: config.timeZone, settings: config.calendar, start: tracker.startDate)
+        CalendarSource(schedule: tracker.schedule(now: now), zone: config.timeZone, settings: config.calendar, start: tracker.startDate,
+                       instance: settings.paths.plan)
     }
 
     /// Writes the calendar files if they changed. A failure is logged once and retried
@@ -396,7 +397,7 @@ final class Manager {
         let input = ScheduleInput(plan: candidate.plan, settings: config.schedule, start: start, zone: config.timeZone,
                                   blackouts: candidate.holidays, events: events, busy: busy, now: now)
         let export = CalendarExport(schedule: Scheduler.compute(input), zone: config.timeZone, settings: config.calendar,
-                                    start: start, fallbackModified: now)
+                                    start: start, fallbackModified: now, instance: candidate.paths.plan)
         _ = export.feed()
     }
 }

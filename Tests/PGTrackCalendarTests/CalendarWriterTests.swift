@@ -96,17 +96,40 @@ import PGTrackCore
         try FileManager.default.createDirectory(atPath: vdir, withIntermediateDirectories: true)
         FileManager.default.createFile(atPath: vdir + "/someone-else.ics", contents: Data("x".utf8))
         let writer = CalendarWriter(feedPath: dir + "/f.ics", vdirPath: vdir)
-        var r = try writer.syncVdir(["a@pgtrack.ics": "A", "b@pgtrack.ics": "B"], name: "Plan", color: "#336791")
+        let (a, b) = ("w01d1-20270104@pgtrack.ics", "w01d2-20270104@pgtrack.ics")
+        var r = try writer.syncVdir([a: "A", b: "B"], name: "Plan", color: "#336791")
         #expect(r.written == 2 && r.removed == 0)
-        r = try writer.syncVdir(["a@pgtrack.ics": "A2"], name: "Plan", color: "#336791")
+        r = try writer.syncVdir([a: "A2"], name: "Plan", color: "#336791")
         #expect(r.written == 1 && r.removed == 1)
         let files = try FileManager.default.contentsOfDirectory(atPath: vdir).sorted()
-        #expect(files == ["a@pgtrack.ics", "color", "displayname", "someone-else.ics"])
+        #expect(files == ["color", "displayname", "someone-else.ics", a])
         #expect(try String(contentsOfFile: vdir + "/displayname", encoding: .utf8) == "Plan")
         // A restarted writer finds its stale files on disk too.
         let fresh = CalendarWriter(feedPath: dir + "/f.ics", vdirPath: vdir)
         r = try fresh.syncVdir([:], name: "Plan", color: "#336791")
         #expect(r.removed == 1)
+    }
+
+    /// Two plans may share a vdir (issue 23: the first publish of one deleted the other's
+    /// files, and the other read that as cancellations): a writer adopts, and so may
+    /// remove, only its own instance's slot files — any plan start, since a start changed
+    /// while pgtrackd was stopped leaves files that are still its own.
+    @Test func aRestartedWriterRemovesOnlyItsOwnInstancesFiles() throws {
+        let vdir = tempDir() + "/vdir"
+        try FileManager.default.createDirectory(atPath: vdir, withIntermediateDirectories: true)
+        let theirs = ["w01d1-20270104-go@pgtrack.ics", "w01d1-20270104-rust@pgtrack.ics", "junk1@pgtrack.ics",
+                      "w01d1@pgtrack.ics", "w01d1-2027010@pgtrack.ics", "w01d1-20270104-@pgtrack.ics", "x-w01d1-20270104@pgtrack.ics"]
+        let mine = ["w01d1-20270104@pgtrack.ics", "w09d3-20260105@pgtrack.ics"]
+        for name in theirs + mine { FileManager.default.createFile(atPath: vdir + "/" + name, contents: Data("x".utf8)) }
+        let writer = CalendarWriter(feedPath: nil, vdirPath: vdir)
+        let r = try writer.syncVdir([:], name: "Plan", color: "#336791")
+        #expect(r.removed == 2)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: vdir).filter { $0.hasSuffix(".ics") }.sorted() == theirs.sorted())
+        // The go instance's writer takes its own, and leaves the rest.
+        let go = CalendarWriter(feedPath: nil, vdirPath: vdir, instance: "go")
+        #expect(try go.syncVdir([:], name: "Go", color: "#336791").removed == 1)
+        #expect(!FileManager.default.fileExists(atPath: vdir + "/w01d1-20270104-go@pgtrack.ics"))
+        #expect(FileManager.default.fileExists(atPath: vdir + "/w01d1-20270104-rust@pgtrack.ics"))
     }
 
     @Test func holidaysFromAllDayEvents() throws {

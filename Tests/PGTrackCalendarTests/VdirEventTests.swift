@@ -19,6 +19,13 @@ import Testing
         #expect(CalendarExport.slot(ofUID: e.uid, start: F.start) == slot.id)
         #expect(CalendarExport.slot(ofUID: e.uid, start: F.start.adding(days: 7)) == nil) // another plan start
         #expect(CalendarExport.slot(ofUID: "w02d1-20270104@elsewhere", start: F.start) == nil)
+        // Another plan instance's UID is not this plan's, nor the reverse.
+        #expect(CalendarExport.slot(ofUID: "w02d1-20270104-go@pgtrack", start: F.start) == nil)
+        #expect(CalendarExport.slot(ofUID: "w02d1-20270104-go@pgtrack", start: F.start, instance: "go") == SlotID(week: 2, day: 1))
+        #expect(CalendarExport.slot(ofUID: e.uid, start: F.start, instance: "go") == nil)
+        var go = export
+        go.instance = "go"
+        #expect(go.uid(slot) == "w02d1-20270104-go@pgtrack")
     }
 
     @Test(arguments: [
