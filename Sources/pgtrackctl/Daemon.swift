@@ -15,15 +15,20 @@ struct Daemon {
 
     /// `--socket`, else `PGTRACK_SOCKET`, else the plan instance's socket (`--plan`, else
     /// `PGTRACK_PLAN`, else the default plan's).
-    static func socketPath(_ socket: String?, plan: String? = nil) -> String {
+    static func socketPath(_ socket: String?, plan: String? = nil) throws -> String {
         if let socket { return socket }
         if let s = environment("PGTRACK_SOCKET"), !s.isEmpty { return s }
-        return paths(plan: plan ?? instance).controlSocket
+        return paths(plan: try plan ?? instance).controlSocket
     }
 
-    /// `PGTRACK_PLAN`, when it names a plan.
+    /// `PGTRACK_PLAN`, unless empty. A value that names no plan is an error (exit 64), as
+    /// it is to pgtrackd: ignoring it would send the command to the default plan.
     static var instance: String? {
-        environment("PGTRACK_PLAN").flatMap { $0.isEmpty || Paths.planNameProblem($0) != nil ? nil : $0 }
+        get throws {
+            guard let name = environment("PGTRACK_PLAN"), !name.isEmpty else { return nil }
+            if let problem = Paths.planNameProblem(name) { throw Daemon.fail("PGTRACK_PLAN: \(problem)", status: 64) }
+            return name
+        }
     }
 
     static func paths(plan: String?) -> Paths {
@@ -36,8 +41,9 @@ struct Daemon {
     static func connect(_ options: GlobalOptions) throws -> Daemon { try connect(socket: options.socket, plan: options.plan) }
 
     static func connect(socket: String?, plan: String? = nil) throws -> Daemon {
-        let path = socketPath(socket, plan: plan)
-        let unit = (plan ?? instance).map { "pgtrackd@\($0)" } ?? "pgtrackd"
+        let path = try socketPath(socket, plan: plan)
+        let instance = try plan ?? Daemon.instance
+        let unit = instance.map { "pgtrackd@\($0)" } ?? "pgtrackd"
         let client: VarlinkClient
         do {
             client = try VarlinkClient(path: path)
@@ -45,7 +51,7 @@ struct Daemon {
             throw Daemon.fail("""
                 cannot reach pgtrackd at \(path) (\(error.errno))
                 Start it with: systemctl --user start \(unit).socket \(unit).service
-                           or: pgtrackd\((plan ?? instance).map { " --plan \($0)" } ?? "")   (in the foreground)
+                           or: pgtrackd\(instance.map { " --plan \($0)" } ?? "")   (in the foreground)
                 """, status: unavailable)
         }
         // Only the user's own daemon is believed: a socket another user made (in a

@@ -215,7 +215,7 @@ import PGTrackCore
         #expect(p.controlSocket == "/run/user/1000/pgtrack/go.sock")
         #expect(p.httpToken == "/home/u/.local/state/pgtrack/go.http-token")
         for good in ["go", "rust-2027", "a", String(repeating: "z", count: 32)] { #expect(Paths.planNameProblem(good) == nil, "\(good)") }
-        for bad in ["", "Go", "a_b", "a.b", "../x", String(repeating: "z", count: 33), "pgtrack", "control", "é"] {
+        for bad in ["", "Go", "a_b", "a.b", "../x", "-", "--", "-a", "Rust", String(repeating: "z", count: 33), "pgtrack", "control", "é"] {
             #expect(Paths.planNameProblem(bad) != nil, "\(bad)")
         }
     }

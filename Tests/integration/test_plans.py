@@ -64,3 +64,23 @@ def test_plan_names_are_checked(home):
     assert r.returncode == 64 and "a plan name is 1 to 32 of a-z, 0-9 and '-'" in r.stderr
     r = ctl(home, "status", "--plan", "nothere")
     assert r.returncode == 69 and "pgtrackd@nothere.socket" in r.stderr and "pgtrackd --plan nothere" in r.stderr
+
+
+def test_a_bad_plan_name_reaches_no_plan(home):
+    # Issue 23, finding 5: an invalid PGTRACK_PLAN was ignored by pgtrackctl, which then
+    # skipped in the default plan; and pgtrackd took `-`, `--` and `-a` for names.
+    default = Daemon(home)
+    try:
+        for bad in ("Rust", "../x", "-a"):
+            for args in (("skip", "w01d1"), ("status",), ()):
+                r = ctl(home, *args, env={"PGTRACK_PLAN": bad})
+                assert r.returncode == 64 and "PGTRACK_PLAN" in r.stderr, (bad, args, r.stderr)
+        assert all(s["state"] != "skipped" for s in json.loads(ctl(home, "agenda", "--all", "--json").stdout))
+        assert ctl(home, "status", env={"PGTRACK_PLAN": ""}).returncode == 0  # empty: the default plan
+    finally:
+        default.stop()
+    for bad in ("-", "--", "-a", "-x-"):
+        r = home.run("pgtrackd", "--plan=" + bad)
+        assert r.returncode == 64 and "starting with a letter or digit" in r.stderr, (bad, r.stderr)
+    state = Path(home.env["XDG_STATE_HOME"]) / "pgtrack"
+    assert not list(state.glob("-*"))

@@ -55,10 +55,13 @@ public struct Paths: Sendable, Equatable {
     }
 
     /// Why `name` cannot name a plan instance, or nil if it can: 1 to 32 of a-z, 0-9 and
-    /// `-`, and not the default instance's own file names.
+    /// `-`, starting with a letter or digit (`-a` and `--` read as options, and `--.sqlite`
+    /// is no file name to make), and not the default instance's own file names.
     public static func planNameProblem(_ name: String) -> String? {
-        guard (1...32).contains(name.utf8.count), name.utf8.allSatisfy({ ("a"..."z").contains(Character(UnicodeScalar($0))) || ("0"..."9").contains(Character(UnicodeScalar($0))) || $0 == UInt8(ascii: "-") })
-        else { return "a plan name is 1 to 32 of a-z, 0-9 and '-', found '\(name.prefix(40))'" }
+        func alphanumeric(_ c: UInt8) -> Bool { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(c) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c) }
+        guard (1...32).contains(name.utf8.count), name.utf8.allSatisfy({ alphanumeric($0) || $0 == UInt8(ascii: "-") }),
+              let first = name.utf8.first, alphanumeric(first)
+        else { return "a plan name is 1 to 32 of a-z, 0-9 and '-', starting with a letter or digit, found '\(name.prefix(40))'" }
         guard name != "pgtrack", name != "control" else { return "'\(name)' names the default plan's files; run without --plan for it" }
         return nil
     }
