@@ -25,6 +25,10 @@ public final class CalendarWriter {
     private var vdirLoaded = false
     /// Counts the vdir files written and removed: a sync is due when it moved.
     public private(set) var vdirChanges = 0
+    /// Slot files that cannot be written or removed, with why: something other than a
+    /// regular file stands at the name (a folder, a FIFO, a symlink). It is left alone
+    /// and the rest of the vdir is kept in step; the next sync tries it again.
+    public private(set) var blocked: [String: String] = [:]
 
     public init(feedPath: String?, vdirPath: String?, mode: UInt32 = 0o600, instance: String? = nil) {
         self.instance = instance
@@ -55,7 +59,7 @@ public final class CalendarWriter {
         if !vdirLoaded {
             try Self.makeFolder(dir)
             for file in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where CalendarExport.isOwnFile(file, instance: instance) {
-                lastVdir[file] = Files.read(dir + "/" + file, limit: 1 << 20).map { Data($0) }
+                lastVdir[file] = (try? Files.readRegular(dir + "/" + file, limit: 1 << 20, followLinks: false)).map { Data($0) } ?? Data()
             }
             vdirLoaded = true
         }
@@ -67,20 +71,32 @@ public final class CalendarWriter {
         }
         for (file, text) in files.sorted(by: { $0.key < $1.key }) {
             let data = Data(text.utf8)
-            if lastVdir[file] == data { continue }
+            if lastVdir[file] == data, blocked[file] == nil { continue }
+            if let kind = Files.kind(of: dir + "/" + file), kind != S_IFREG {
+                blocked[file] = "it is \(Files.describe(kind: kind)), not a regular file"
+                continue
+            }
             try atomicWrite(data, to: dir + "/" + file)
+            blocked[file] = nil
             lastVdir[file] = data
             written += 1
             vdirChanges += 1
         }
         for file in lastVdir.keys.sorted() where files[file] == nil {
+            // Only a regular file is pgtrack's to remove; whatever else stands there is left.
+            if let kind = Files.kind(of: dir + "/" + file), kind != S_IFREG {
+                blocked[file] = "it is \(Files.describe(kind: kind)), not a regular file"
+                continue
+            }
             if unlink(dir + "/" + file) != 0, errno != ENOENT {
                 throw CalendarWriteError(path: dir + "/" + file, message: String(cString: strerror(errno)))
             }
+            blocked[file] = nil
             lastVdir[file] = nil
             removed += 1
             vdirChanges += 1
         }
+        for file in blocked.keys where files[file] == nil && lastVdir[file] == nil { blocked[file] = nil }
         return (written, removed)
     }
 

@@ -64,7 +64,15 @@ extension Manager {
             edit = CalendarEdit.deleted(slot: slot, policy: config.sync.deleted)
             log.info("calendar: \(name) was deleted", metadata: ["slot": "\(id)"])
         } else {
-            guard let bytes = Files.read(path, limit: 1 << 20), Data(bytes) != expected else { return }
+            let bytes: [UInt8]
+            do {
+                bytes = try Files.readRegular(path, limit: 1 << 20, followLinks: false)
+            } catch {
+                // Not applied: a link could point anywhere, and an event is a few KB.
+                log.warning("calendar: ignoring \(name): \(error.message)", metadata: ["slot": "\(id)"])
+                return
+            }
+            guard Data(bytes) != expected else { return }
             do {
                 let event = try self.event(bytes, file: name)
                 edit = CalendarEdit.decide(event, slot: slot)
@@ -94,7 +102,7 @@ extension Manager {
         var edits: [(CalendarEdit, String, SlotID, Int)] = []
         for name in names.sorted() where CalendarExport.isOwnFile(name, instance: settings.paths.plan) {
             guard let (id, slot) = slot(ofFile: name, in: schedule), let revision = publisher.recordedRevision(id),
-                  let bytes = Files.read(vdir + "/" + name, limit: 1 << 20), let event = try? event(bytes, file: name),
+                  let bytes = try? Files.readRegular(vdir + "/" + name, limit: 1 << 20, followLinks: false), let event = try? event(bytes, file: name),
                   event.sequence >= revision.sequence else { continue }
             let recorded = revision.sequence
             if event.sequence == recorded,

@@ -45,6 +45,8 @@ final class Manager {
     private var http: HTTPFeed?
     /// The feed text the HTTP site serves now.
     private var servedText: String?
+    /// Vdir files reported as blocked (see `CalendarWriter.blocked`), so each is said once.
+    private var reportedBlocked: [String: String] = [:]
     private(set) var publisher: CalendarPublisher
     /// Armed only after a failed write, to try again.
     private var publishRetry: TimerSource?
@@ -299,6 +301,7 @@ final class Manager {
                 watchVdir()
             }
             if try publisher.publish(calendarSource(now: now), now: now) { log.debug("calendar written to \(settings.paths.calendarFile ?? "-")") }
+            reportBlockedVdirFiles()
             if publishRetryDelay > 0 { log.info("calendar files written again") }
             publishRetryDelay = 0
             publishRetry?.isEnabled = false
@@ -307,6 +310,18 @@ final class Manager {
             publishRetryDelay = min(max(5, publishRetryDelay * 2), 300)
             try? publishRetry?.arm(at: Clock.monotonic.now + .seconds(publishRetryDelay))
         }
+    }
+
+    /// Says once per file what stands in the way of a vdir file (and when it is clear again).
+    private func reportBlockedVdirFiles() {
+        let blocked = publisher.writer.blocked
+        for (name, why) in blocked.sorted(by: { $0.key < $1.key }) where reportedBlocked[name] != why {
+            log.warning("calendar: cannot write \(config.calendar.vdir)/\(name): \(why); leaving it alone, ignoring")
+        }
+        for name in reportedBlocked.keys where blocked[name] == nil {
+            log.info("calendar: \(config.calendar.vdir)/\(name) is written again")
+        }
+        reportedBlocked = blocked
     }
 
     /// Hands the HTTP site the feed as last published, when it changed.

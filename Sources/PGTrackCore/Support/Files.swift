@@ -41,10 +41,14 @@ public enum Files {
     /// A regular file's bytes: every file pgtrack reads (plan, zones, the vdir, busy
     /// calendars, the holidays file, TLS keys) is one. Opened without blocking and checked
     /// to be a regular file first, so that a FIFO or a device named there is refused
-    /// instead of holding the daemon.
-    public static func readRegular(_ path: String, limit: Int) throws(FileError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
-        guard fd >= 0 else { throw FileError("cannot open it", Errno(rawValue: Glibc.errno)) }
+    /// instead of holding the daemon. With `followLinks` false a symbolic link is refused
+    /// too (a vdir's files are the folder's own, never a link to a file elsewhere).
+    public static func readRegular(_ path: String, limit: Int, followLinks: Bool = true) throws(FileError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | (followLinks ? 0 : O_NOFOLLOW))
+        guard fd >= 0 else {
+            if !followLinks, Glibc.errno == ELOOP { throw FileError("it is a symbolic link, not a regular file", .tooManySymbolicLinkLevels, explained: true) }
+            throw FileError("cannot open it", Errno(rawValue: Glibc.errno))
+        }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw FileError("cannot stat it", Errno(rawValue: Glibc.errno)) }
