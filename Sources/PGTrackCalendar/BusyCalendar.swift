@@ -11,10 +11,10 @@ import PGTrackCore
 /// bounded whatever the file says: `maxSteps` steps of a recurrence, `maxEvents` busy
 /// times in all.
 public enum BusyCalendar {
-    /// Recurrence steps per file at most, all events together: a year of minutely
-    /// meetings, or 200 weekly ones going back 100 years. Past it the file is refused,
-    /// so that no file can keep the daemon busy for long.
-    public static let maxSteps = 1_000_000
+    /// Recurrence steps per file at most, all events together: 200 daily meetings for
+    /// three years, or 200 weekly ones going back 19 years. Past it the file is refused,
+    /// so that no file can keep the daemon busy for long (a million steps took 1.2 s).
+    public static let maxSteps = 200_000
     /// Busy times in the window at most (a year of a very busy work calendar is ~2,000).
     public static let maxEvents = 50_000
     /// A summary is cut to this many characters: it is shown as "after …".
@@ -55,6 +55,7 @@ public enum BusyCalendar {
         guard upper.hasSuffix(upper.hasPrefix("BEGIN:VCALENDAR") ? "END:VCALENDAR" : "END:VEVENT") else {
             throw ReadError("incomplete: it does not end with END:VCALENDAR")
         }
+        if let refusal = ICalComponent.refusal(text) { throw ReadError(refusal) }
         guard let root = ICalComponent.parse(text) else { throw ReadError("not iCalendar") }
         let events = root.kind == ICAL_VEVENT_COMPONENT ? [ICalChild(pointer: root.pointer, parent: root)] : root.children(ICAL_VEVENT_COMPONENT)
         // Instances moved or cancelled by a RECURRENCE-ID component, by UID.

@@ -22,6 +22,9 @@ public enum Holidays {
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw ConfigError(file: path, line: 0, key: "schedule.holidays", message: "cannot read the holidays file: not UTF-8 text")
         }
+        if let refusal = ICalComponent.refusal(text) {
+            throw ConfigError(file: path, line: 0, key: "schedule.holidays", message: "cannot read the holidays file: \(refusal)")
+        }
         guard let cal = ICalComponent.parse(text) else {
             throw ConfigError(file: path, line: 0, key: "schedule.holidays", message: "expected an iCalendar file (BEGIN:VCALENDAR or BEGIN:VEVENT)")
         }

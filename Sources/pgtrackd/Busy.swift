@@ -8,7 +8,15 @@ import Systemd
 /// one is written. Each file's folder is watched with inotify (close-write, and renames
 /// in and out, so an editor's or a sync's write-and-rename is seen too); there is no
 /// polling. A file that cannot be read keeps its last good events and says so in status.
+///
+/// A change is read after a short quiet time, and never sooner after the last read than
+/// ten times what that read cost: a tool rewriting a file a hundred times a second, or a
+/// file that costs a quarter of a second to expand, takes a bounded share of the loop,
+/// and the schedule and feed follow the last version, not every one.
 final class BusyCalendars {
+    /// How long a file must be left alone before it is read (and the least time between reads).
+    static let quiet = Microseconds.milliseconds(300)
+
     struct File {
         /// As configured, `~/` expanded.
         var path: String
@@ -21,6 +29,11 @@ final class BusyCalendars {
 
     private(set) var files: [File] = []
     private var watches: [String: EventSource] = [:]
+    /// Files changed on disk and not read since; the timer reads them.
+    private var pending: Set<Int> = []
+    private var timer: TimerSource?
+    /// No read before this (monotonic): the last one's cost, ten times over.
+    private var notBefore = Microseconds(rawValue: 0)
     private let loop: EventLoop
     private var log: Logger
     private var zone: Zone
@@ -46,6 +59,7 @@ final class BusyCalendars {
         window = BusyCalendar.window(start: start, weeks: weeks, zone: zone)
         let old = Dictionary(files.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
         files = paths.map { old[$0] ?? File(path: $0) }
+        pending = []
         for i in files.indices { read(i) }
         merge()
         watch()
@@ -70,6 +84,11 @@ final class BusyCalendars {
     @discardableResult
     private func read(_ i: Int) -> Bool {
         let before = files[i]
+        let began = Clock.monotonic.now
+        defer {
+            let cost = Clock.monotonic.now.rawValue &- began.rawValue
+            notBefore = Microseconds(rawValue: Clock.monotonic.now.rawValue &+ 10 &* cost)
+        }
         do {
             let events = try BusyCalendar.load(path: files[i].path, zone: zone, from: window.from, until: window.until)
             files[i].events = events
@@ -115,8 +134,31 @@ final class BusyCalendars {
     }
 
     private func fileChanged(folder: String, name: String) {
-        var touched: [File] = []
+        let before = pending.count
         for i in files.indices where Self.folder(of: files[i].path) == folder && Self.name(of: files[i].path) == name {
+            pending.insert(i)
+        }
+        guard pending.count != before else { return }
+        // A quiet time from the change (restarted by none: a storm is read every `quiet`
+        // at most), and not before the last read's cost allows.
+        let at = max(Clock.monotonic.now + Self.quiet, notBefore)
+        if timer == nil {
+            timer = try? loop.addTimer(.monotonic, at: .infinity, accuracy: .milliseconds(50), description: "busy-read") {
+                [unowned self] _ in self.readPending()
+            }
+        }
+        if let timer, !timer.isEnabled {
+            do { try timer.arm(at: at) } catch { readPending() }
+        } else if timer == nil {
+            readPending()
+        }
+    }
+
+    private func readPending() {
+        let due = pending.sorted()
+        pending = []
+        var touched: [File] = []
+        for i in due where files.indices.contains(i) {
             if read(i) { touched.append(files[i]) }
         }
         guard !touched.isEmpty else { return }
