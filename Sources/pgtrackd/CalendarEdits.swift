@@ -78,8 +78,12 @@ extension Manager {
                 edit = CalendarEdit.decide(event, slot: slot)
                 theirs = event.sequence
             } catch {
+                // Written back above whatever SEQUENCE the file has (an event of another
+                // slot's UID still has one): a calendar takes the plan's event back only
+                // with a SEQUENCE not below its own.
+                let sequence = (try? VdirEvent.read(String(decoding: bytes, as: UTF8.self), zone: config.timeZone))?.sequence ?? 0
                 log.warning("calendar: cannot read the edit of \(name) (\(error)); writing the plan's back")
-                return writeBack(name, slot: id, above: 0, now: now)
+                return writeBack(name, slot: id, above: sequence, now: now)
             }
         }
         take(edit, name: name, slot: id, theirs: theirs, now: now)

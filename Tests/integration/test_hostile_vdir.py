@@ -133,3 +133,22 @@ def test_odd_entries_at_slot_names_stall_nothing(home):
         assert log.count(f"cannot write {vdir}/{name}") == 1, log
     assert f"ignoring {link}: it is a symbolic link" in log, log
     assert f"ignoring {big}: it is larger than 1 MiB" in log, log
+
+
+def test_an_edit_holding_another_slots_event_is_written_back_above_its_sequence(home):
+    # Issue 23, finding 10: the write-back used SEQUENCE 1, below the phone's 50, so the
+    # calendar kept the wrong event.
+    vdir = home.root / "vdir"
+    vdir.mkdir()
+    daemon = Daemon(home, with_vdir(FUTURE, vdir))
+    try:
+        wait_until(lambda: len(list(vdir.glob("w*@pgtrack.ics"))) == 100, what="the vdir")
+        time.sleep(1)  # past the first publish, after which the vdir is watched
+        target = vdir / "w01d2-20300107@pgtrack.ics"
+        replace(target, lambda t: t.write_bytes(event_file("w01d3-20300107@pgtrack").encode()))
+        wait_until(lambda: b"UID:w01d2-20300107@pgtrack" in target.read_bytes(), timeout=5, what="the plan's event written back")
+        sequence = int(target.read_bytes().decode().split("SEQUENCE:")[1].split("\r\n")[0])
+        assert sequence > 50, sequence
+        assert skipped(home) == []
+    finally:
+        daemon.stop()
