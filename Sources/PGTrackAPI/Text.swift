@@ -29,7 +29,10 @@ public struct Style: Sendable {
 
 /// Text that came from the daemon or the plan, made safe to print: control characters
 /// (ESC, BEL, the C1 range, DEL) are replaced, so a plan or a reply cannot move the
-/// cursor, retitle the terminal or ring the bell. Tabs become spaces.
+/// cursor, retitle the terminal or ring the bell. So are the bidirectional embeddings,
+/// overrides and isolates (U+202A–U+202E, U+2066–U+2069): a U+202E in a task title or a
+/// busy summary would reverse the rest of the line as the terminal shows it. Tabs
+/// become spaces.
 public func printable(_ text: String) -> String {
     guard text.unicodeScalars.contains(where: isControl) else { return text }
     var out = String.UnicodeScalarView()
@@ -40,7 +43,7 @@ public func printable(_ text: String) -> String {
 }
 
 private func isControl(_ s: Unicode.Scalar) -> Bool {
-    s.value < 0x20 || (0x7F...0x9F).contains(s.value)
+    s.value < 0x20 || (0x7F...0x9F).contains(s.value) || (0x202A...0x202E).contains(s.value) || (0x2066...0x2069).contains(s.value)
 }
 
 /// How the CLI shows slots: one line, or a table row.

@@ -228,3 +228,10 @@ enum APIFixture {
         .deletingLastPathComponent().appendingPathComponent("interfaces/io.pgtrack.Tracker.varlink")
     #expect(try String(contentsOf: file, encoding: .utf8) == TrackerInterface.text)
 }
+
+/// Issue 23, finding 10: bidi overrides from a plan or a busy summary were printed raw.
+@Test(arguments: [("a\u{202E}txt.exe", "a\u{FFFD}txt.exe"), ("\u{2066}x\u{2069}", "\u{FFFD}x\u{FFFD}"),
+                  ("\u{1B}]0;title\u{07}", "\u{FFFD}]0;title\u{FFFD}"), ("tab\there", "tab here"), ("עברית ok", "עברית ok")])
+func printableTextHasNoControls(text: String, shown: String) {
+    #expect(printable(text) == shown)
+}
