@@ -17,6 +17,8 @@ public enum BusyCalendar {
     public static let maxSteps = 200_000
     /// Busy times in the window at most (a year of a very busy work calendar is ~2,000).
     public static let maxEvents = 50_000
+    /// An event longer than this (31 days) is not read as busy time, and counted.
+    public static let maxLength: TimeInterval = 31 * 86400
     /// A summary is cut to this many characters: it is shown as "after …".
     public static let maxSummary = 80
 
@@ -34,6 +36,12 @@ public enum BusyCalendar {
 
     /// The file at `path`, read whole (a regular file of at most 16 MiB).
     public static func load(path: String, zone: Zone, from: Date, until: Date) throws(ReadError) -> [BusyEvent] {
+        var ignored = 0
+        return try load(path: path, zone: zone, from: from, until: until, ignoredLong: &ignored)
+    }
+
+    /// As `load`, counting the events too long to be busy time (see `maxLength`).
+    public static func load(path: String, zone: Zone, from: Date, until: Date, ignoredLong: inout Int) throws(ReadError) -> [BusyEvent] {
         let bytes: [UInt8]
         do {
             bytes = try Files.readRegular(path, limit: 16 << 20)
@@ -41,11 +49,17 @@ public enum BusyCalendar {
             throw ReadError(error.message)
         }
         guard let text = String(validating: bytes, as: UTF8.self) else { throw ReadError("not UTF-8 text") }
-        return try read(text, zone: zone, from: from, until: until)
+        return try read(text, zone: zone, from: from, until: until, ignoredLong: &ignoredLong)
     }
 
     /// The busy times of `text` that overlap `from..<until`, in no particular order.
     public static func read(_ text: String, zone: Zone, from: Date, until: Date) throws(ReadError) -> [BusyEvent] {
+        var ignored = 0
+        return try read(text, zone: zone, from: from, until: until, ignoredLong: &ignored)
+    }
+
+    /// As `read`, counting in `ignoredLong` the events too long to be busy time.
+    public static func read(_ text: String, zone: Zone, from: Date, until: Date, ignoredLong: inout Int) throws(ReadError) -> [BusyEvent] {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         let upper = trimmed.uppercased()
         guard upper.hasPrefix("BEGIN:VCALENDAR") || upper.hasPrefix("BEGIN:VEVENT") else {
@@ -70,7 +84,7 @@ public enum BusyCalendar {
         for event in events {
             try add(event, root: root, zone: zone, from: from, until: until,
                     skipping: event.property(ICAL_RECURRENCEID_PROPERTY) == nil ? overridden[event.uid ?? ""] ?? [] : [],
-                    steps: &steps, to: &out)
+                    steps: &steps, ignoredLong: &ignoredLong, to: &out)
             guard out.count <= maxEvents else {
                 throw ReadError("more than \(maxEvents) busy times in the plan's window")
             }
@@ -108,7 +122,7 @@ public enum BusyCalendar {
     }
 
     private static func add(_ event: ICalChild, root: ICalComponent, zone: Zone, from: Date, until: Date,
-                            skipping: Set<Date>, steps: inout Int, to out: inout [BusyEvent]) throws(ReadError) {
+                            skipping: Set<Date>, steps: inout Int, ignoredLong: inout Int, to out: inout [BusyEvent]) throws(ReadError) {
         if let p = event.property(ICAL_TRANSP_PROPERTY), icalproperty_get_transp(p) == ICAL_TRANSP_TRANSPARENT { return }
         if let p = event.property(ICAL_STATUS_PROPERTY), icalproperty_get_status(p) == ICAL_STATUS_CANCELLED { return }
         guard let startProperty = event.property(ICAL_DTSTART_PROPERTY) else {
@@ -133,6 +147,12 @@ public enum BusyCalendar {
             if allDay { days = seconds / 86400 } else { length = TimeInterval(seconds) }
         }
         guard allDay ? days > 0 : length > 0 else { return } // blocks no time
+        // Longer than a month is no meeting (an all-day event from the year 1 to 9999 gave
+        // up every slot there is); a long absence is a pause (`pgtrackctl pause`).
+        guard (allDay ? Double(days) * 86400 : length) <= maxLength else {
+            ignoredLong += 1
+            return
+        }
         let summary = summary(event)
         func occurrence(_ t: icaltimetype, at begin: Date) -> BusyEvent {
             if allDay {

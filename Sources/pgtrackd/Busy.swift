@@ -25,6 +25,8 @@ final class BusyCalendars {
         var loaded: Date?
         /// Why the last read failed; nil after a good one.
         var problem: String?
+        /// Events in the version in use too long to count as busy (over 31 days).
+        var ignoredLong = 0
     }
 
     private(set) var files: [File] = []
@@ -74,6 +76,7 @@ final class BusyCalendars {
         return files.map { f in
             let name = URL(fileURLWithPath: f.path).lastPathComponent
             let count = "\(f.events.count) busy time\(f.events.count == 1 ? "" : "s")"
+                + (f.ignoredLong > 0 ? " (\(f.ignoredLong) event\(f.ignoredLong == 1 ? "" : "s") longer than 31 days ignored)" : "")
             guard let problem = f.problem else { return "\(name): \(count)" }
             guard let loaded = f.loaded else { return "\(name): cannot use it (\(problem))" }
             return "\(name): cannot use it (\(problem)); \(count) read \(loaded.formatted(in: zone)) still in use"
@@ -90,7 +93,12 @@ final class BusyCalendars {
             notBefore = Microseconds(rawValue: Clock.monotonic.now.rawValue &+ 10 &* cost)
         }
         do {
-            let events = try BusyCalendar.load(path: files[i].path, zone: zone, from: window.from, until: window.until)
+            var ignored = 0
+            let events = try BusyCalendar.load(path: files[i].path, zone: zone, from: window.from, until: window.until, ignoredLong: &ignored)
+            if ignored > 0, ignored != before.ignoredLong {
+                log.warning("busy calendar \(files[i].path): ignoring \(ignored) event\(ignored == 1 ? "" : "s") longer than 31 days (pause the plan for a long absence)")
+            }
+            files[i].ignoredLong = ignored
             files[i].events = events
             files[i].loaded = Date()
             files[i].problem = nil
@@ -101,7 +109,7 @@ final class BusyCalendars {
                 log.warning("busy calendar \(files[i].path): \(error.description); \(before.loaded == nil ? "not used" : "keeping its last good version")")
             }
         }
-        return files[i].events != before.events || files[i].problem != before.problem
+        return files[i].events != before.events || files[i].problem != before.problem || files[i].ignoredLong != before.ignoredLong
     }
 
     private func merge() {

@@ -204,3 +204,18 @@ import Testing
         }
     }
 }
+
+extension BusyCalendarTests {
+    /// Issue 23, finding 10: an all-day event from the year 1 to 9999 gave up 2,700 slots
+    /// while status said "on track". An event over 31 days is no meeting: it is counted, not read.
+    @Test func eventsLongerThanAMonthAreCountedNotRead() throws {
+        var ignored = 0
+        let e = try BusyCalendar.read(Self.calendar(
+            "UID:forever\r\nSUMMARY:Forever\r\nDTSTART;VALUE=DATE:00010101\r\nDTEND;VALUE=DATE:99991231\r\n",
+            "UID:long\r\nSUMMARY:Long\r\nDTSTART:20270105T000000Z\r\nDTEND:20270301T000000Z\r\n",
+            "UID:month\r\nSUMMARY:Month\r\nDTSTART;VALUE=DATE:20270201\r\nDTEND;VALUE=DATE:20270301\r\n"),
+            zone: Self.berlin, from: Self.window.from, until: Self.window.until, ignoredLong: &ignored)
+        #expect(ignored == 2)
+        #expect(e.map(\.summary) == ["Month"])
+    }
+}
