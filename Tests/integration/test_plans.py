@@ -84,3 +84,26 @@ def test_a_bad_plan_name_reaches_no_plan(home):
         assert r.returncode == 64 and "starting with a letter or digit" in r.stderr, (bad, r.stderr)
     state = Path(home.env["XDG_STATE_HOME"]) / "pgtrack"
     assert not list(state.glob("-*"))
+
+
+def test_global_options_before_the_subcommand(home):
+    # Issue 22: the README's `pgtrackctl --plan rust status` exited 64.
+    plan = home.root / "go.md"
+    plan.write_text(GO_PLAN)
+    config_dir = Path(home.env["XDG_CONFIG_HOME"]) / "pgtrack"
+    config_dir.mkdir(parents=True, exist_ok=True)
+    (config_dir / "go.toml").write_text(FUTURE.replace('[plan]\n', f'[plan]\nfile = "{plan}"\n'))
+    runtime = Path(home.env["XDG_RUNTIME_DIR"]) / "pgtrack"
+    go = Daemon(home, FUTURE, args=("--plan", "go"), socket=runtime / "go.sock")
+    try:
+        for args in (("--plan", "go", "status", "--json"), ("--plan=go", "--json", "status"), ("--json", "--plan", "go"),
+                     ("--socket", str(runtime / "go.sock"), "--json", "status")):
+            r = ctl(home, *args)
+            assert r.returncode == 0 and json.loads(r.stdout)["plan"] == "Learn Go", (args, r.stderr)
+        r = ctl(home, "--plan", "go", "skip", "w01d1")
+        assert r.returncode == 0, r.stderr
+        assert json.loads(ctl(home, "--plan", "go", "--json", "agenda", "--week", "1").stdout)[0]["state"] == "skipped"
+        r = ctl(home, "--plan", "Go", "status")
+        assert r.returncode == 64, r.stderr
+    finally:
+        go.stop()
