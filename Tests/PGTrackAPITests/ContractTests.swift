@@ -4,6 +4,7 @@ import PGTrackAPI
 import PGTrackCore
 import PGTrackStore
 import Varlink
+import PGTrackTestSupport
 
 /// A backend over a real tracker and ledger, as the daemon's Manager is.
 final class TestBackend: TrackerBackend {
@@ -13,8 +14,7 @@ final class TestBackend: TrackerBackend {
     var syncFailure: SyncError?
 
     init() throws {
-        let dir = NSTemporaryDirectory() + "pgtrack-api-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = TemporaryFolder.make("api")
         var config = Config()
         config.schedule.timezone = "Europe/Berlin"
         config.plan.start = APIFixture.start

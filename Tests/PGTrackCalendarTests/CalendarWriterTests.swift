@@ -3,12 +3,11 @@ import Glibc
 import Testing
 @testable import PGTrackCalendar
 import PGTrackCore
+import PGTrackTestSupport
 
 @Suite struct CalendarWriterTests {
     func tempDir() -> String {
-        let dir = NSTemporaryDirectory() + "pgtrack-cal-" + UUID().uuidString
-        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
+        TemporaryFolder.make("cal")
     }
 
     func inode(_ path: String) -> UInt64 {
@@ -159,7 +158,7 @@ import PGTrackCore
         END:VCALENDAR\r
 
         """
-        try ics.write(toFile: path, atomically: true, encoding: .utf8)
+        try ics.write(toFile: path, atomically: false, encoding: .utf8)
         let dates = try Holidays.load(path: path, from: LocalDate(year: 2026, month: 1, day: 1), until: LocalDate(year: 2027, month: 12, day: 31))
         let expected: Set<LocalDate> = [LocalDate(year: 2027, month: 1, day: 6),
                                         LocalDate(year: 2026, month: 12, day: 24), LocalDate(year: 2026, month: 12, day: 25),
@@ -172,7 +171,7 @@ import PGTrackCore
     @Test func aSingleEventHolidaysFile() throws {
         let path = tempDir() + "/one.ics"
         try "BEGIN:VEVENT\r\nUID:x\r\nDTSTART;VALUE=DATE:20270325\r\nDTEND;VALUE=DATE:20270327\r\nSUMMARY:Trip\r\nEND:VEVENT\r\n"
-            .write(toFile: path, atomically: true, encoding: .utf8)
+            .write(toFile: path, atomically: false, encoding: .utf8)
         #expect(try Holidays.load(path: path, from: LocalDate(year: 2027, month: 1, day: 4), until: LocalDate(year: 2027, month: 12, day: 31))
                 == [LocalDate(year: 2027, month: 3, day: 25), LocalDate(year: 2027, month: 3, day: 26)])
     }
@@ -182,7 +181,7 @@ import PGTrackCore
     @Test func aHolidayBombYieldsTheWindowOnly() throws {
         let path = tempDir() + "/bomb.ics"
         try "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:b\r\nDTSTART;VALUE=DATE:19000101\r\nDTEND;VALUE=DATE:29991231\r\nRRULE:FREQ=DAILY\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
-            .write(toFile: path, atomically: true, encoding: .utf8)
+            .write(toFile: path, atomically: false, encoding: .utf8)
         let from = LocalDate(year: 2027, month: 1, day: 4), until = LocalDate(year: 2028, month: 6, day: 1)
         let dates = try Holidays.load(path: path, from: from, until: until)
         #expect(dates.count == until.dayNumber - from.dayNumber + 1)
