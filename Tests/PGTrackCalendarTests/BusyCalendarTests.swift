@@ -219,3 +219,12 @@ extension BusyCalendarTests {
         #expect(e.map(\.summary) == ["Month"])
     }
 }
+
+extension BusyCalendarTests {
+    /// RDATE adds occurrences to a busy event as RRULE does (the one reader, issue 22).
+    @Test func rdatesAddOccurrences() throws {
+        let e = try Self.read(Self.calendar(
+            "UID:r\r\nSUMMARY:Extra\r\nDTSTART:20270105T170000Z\r\nDTEND:20270105T180000Z\r\nRDATE:20270112T170000Z,20270119T170000Z\r\nEXDATE:20270112T170000Z\r\n"))
+        #expect(e.map(\.start) == [Date(timeIntervalSince1970: 1_799_168_400), Date(timeIntervalSince1970: 1_800_378_000)])
+    }
+}

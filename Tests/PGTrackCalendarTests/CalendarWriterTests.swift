@@ -188,6 +188,23 @@ import PGTrackTestSupport
         #expect(dates.min() == from && dates.max() == until)
     }
 
+    /// Issue 22: the holidays reader ignored EXDATE, RECURRENCE-ID and STATUS (a weekly
+    /// all-day event with an EXDATE still blacked out the excluded day). Holidays are now
+    /// read by the busy calendars' reader, ICalEvents, with the same rules.
+    @Test func holidaysHonourExceptionsCancellationsAndRdates() throws {
+        let path = tempDir() + "/exceptions.ics"
+        let event = { (body: String) in "BEGIN:VEVENT\r\nDTSTAMP:20270101T000000Z\r\n\(body)END:VEVENT\r\n" }
+        try ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\n"
+             + event("UID:w\r\nDTSTART;VALUE=DATE:20270106\r\nDTEND;VALUE=DATE:20270107\r\nRRULE:FREQ=WEEKLY;COUNT=4\r\nEXDATE;VALUE=DATE:20270113\r\n")
+             + event("UID:w\r\nRECURRENCE-ID;VALUE=DATE:20270120\r\nDTSTART;VALUE=DATE:20270120\r\nDTEND;VALUE=DATE:20270121\r\nSTATUS:CANCELLED\r\n")
+             + event("UID:c\r\nDTSTART;VALUE=DATE:20270301\r\nDTEND;VALUE=DATE:20270302\r\nSTATUS:CANCELLED\r\n")
+             + event("UID:r\r\nDTSTART;VALUE=DATE:20270401\r\nDTEND;VALUE=DATE:20270402\r\nRDATE;VALUE=DATE:20270415,20270501\r\nTRANSP:TRANSPARENT\r\n")
+             + "END:VCALENDAR\r\n").write(toFile: path, atomically: false, encoding: .utf8)
+        let dates = try Holidays.load(path: path, from: LocalDate(year: 2027, month: 1, day: 4), until: LocalDate(year: 2027, month: 12, day: 31))
+        #expect(dates == [LocalDate(year: 2027, month: 1, day: 6), LocalDate(year: 2027, month: 1, day: 27),
+                          LocalDate(year: 2027, month: 4, day: 1), LocalDate(year: 2027, month: 4, day: 15), LocalDate(year: 2027, month: 5, day: 1)])
+    }
+
     @Test func holidaysFileErrorsNameTheFileAndKey() throws {
         let path = tempDir() + "/nope.ics"
         let from = LocalDate(year: 2026, month: 1, day: 1), until = LocalDate(year: 2027, month: 1, day: 1)
