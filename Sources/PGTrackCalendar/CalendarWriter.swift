@@ -110,20 +110,12 @@ public final class CalendarWriter {
         if lastVdir[name] != nil { lastVdir[name] = Data() }
     }
 
-    /// Creates `dir` and its missing parents with mode 0700; an existing folder is left as
-    /// it is. Something other than a folder at `dir` is an error.
+    /// Creates `dir` and its missing parents with mode 0700 (`Files.makeFolders`).
     static func makeFolder(_ dir: String) throws(CalendarWriteError) {
-        if let kind = Files.kind(of: dir) {
-            if kind == S_IFDIR { return }
-            var st = stat()
-            // A symlink to a folder is the user's own arrangement; anything else is not a folder.
-            if kind == S_IFLNK, stat(dir, &st) == 0, st.st_mode & S_IFMT == S_IFDIR { return }
-            throw CalendarWriteError(path: dir, message: "is \(Files.describe(kind: kind)), not a folder")
-        }
-        let parent = (dir as NSString).deletingLastPathComponent
-        if !parent.isEmpty, parent != dir { try makeFolder(parent) }
-        if mkdir(dir, 0o700) != 0, errno != EEXIST {
-            throw CalendarWriteError(path: dir, message: "cannot create the folder (\(String(cString: strerror(errno))))")
+        do {
+            try Files.makeFolders(dir)
+        } catch {
+            throw CalendarWriteError(path: dir, message: error.message)
         }
     }
 

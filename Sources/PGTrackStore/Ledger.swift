@@ -31,10 +31,9 @@ public final class Ledger {
         self.path = path
         let folder = (path as NSString).deletingLastPathComponent
         do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
+            try Files.makeFolders(folder, mode: 0o700)
         } catch {
-            throw LedgerError(path: path, message: "cannot create the folder \(folder) (\(error.localizedDescription))")
+            throw LedgerError(path: path, message: "cannot create the folder \(folder) (\(error.message))")
         }
         try Ledger.keepPrivate(folder: folder, database: path)
         var config = Configuration()

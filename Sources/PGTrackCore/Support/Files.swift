@@ -69,12 +69,26 @@ public enum Files {
         }
     }
 
-    /// Creates `path` and its missing parents with `mode`; existing folders are left as they are.
+    /// Creates `path` and its missing parents with `mode`; existing folders are left as
+    /// they are. Something other than a folder at `path` (see `isFolder`) is an error.
     public static func makeFolders(_ path: String, mode: mode_t = 0o700) throws(FileError) {
-        guard !path.isEmpty, kind(of: path) == nil else { return }
+        guard !path.isEmpty else { return }
+        if let kind = kind(of: path) {
+            guard isFolder(path) else { throw FileError("\(path) is \(describe(kind: kind)), not a folder", .notDirectory, explained: true) }
+            return
+        }
         let parent = FilePath(path).removingLastComponent().string
         if parent != path, !parent.isEmpty { try makeFolders(parent, mode: mode) }
         if mkdir(path, mode) != 0, Glibc.errno != EEXIST { throw FileError("cannot create \(path)", Errno(rawValue: Glibc.errno)) }
+    }
+
+    /// Whether `path` is a folder, or a symlink to one: a link to a folder is the user's
+    /// own arrangement (a vdir on another disk), anything else there is not a folder.
+    public static func isFolder(_ path: String) -> Bool {
+        guard let kind = kind(of: path) else { return false }
+        if kind == S_IFDIR { return true }
+        var st = stat()
+        return kind == S_IFLNK && stat(path, &st) == 0 && st.st_mode & S_IFMT == S_IFDIR
     }
 
     /// What is at `path`, not following a final symlink: nil when nothing is.
