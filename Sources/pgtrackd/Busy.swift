@@ -30,7 +30,7 @@ final class BusyCalendars {
     }
 
     private(set) var files: [File] = []
-    private var watches: [String: EventSource] = [:]
+    private var watches: [String: FolderWatch] = [:]
     /// Files changed on disk and not read since; the timer reads them.
     private var pending: Set<Int> = []
     private var timer: TimerSource?
@@ -124,16 +124,13 @@ final class BusyCalendars {
             folders[Self.folder(of: f.path), default: []].append(i)
         }
         for (folder, _) in watches where folders[folder] == nil { watches[folder] = nil }
-        let mask = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM | IN_ONLYDIR)
         for folder in folders.keys where watches[folder] == nil {
             do {
-                watches[folder] = try loop.addInotify(path: folder, mask: mask, description: "busy") { [unowned self] mask, name in
-                    if mask & UInt32(IN_IGNORED) != 0 {
-                        self.watches[folder] = nil
-                        self.log.warning("the folder \(folder) of a busy calendar went away; it is watched again at the next reload")
-                        return
-                    }
+                watches[folder] = try FolderWatch(loop: loop, folder: folder, description: "busy") { [unowned self] name in
                     self.fileChanged(folder: folder, name: name)
+                } gone: { [unowned self] in
+                    self.watches[folder] = nil
+                    self.log.warning("the folder \(folder) of a busy calendar went away; it is watched again at the next reload")
                 }
             } catch {
                 log.warning("cannot watch \(folder) for changes of a busy calendar: \(error); it is read again at reload only")

@@ -12,20 +12,12 @@ extension Manager {
     /// after each publish; it does nothing while the watch stands.
     func watchVdir() {
         let vdir = config.calendar.vdir
-        if vdir == watchedVdir, vdirWatch != nil { return }
+        if let vdirWatch, vdirWatch.folder == vdir, vdirWatch.isWatching { return }
         vdirWatch = nil
-        watchedVdir = vdir
         guard !vdir.isEmpty else { return }
-        let mask = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM | IN_ONLYDIR)
         do {
-            vdirWatch = try loop.addInotify(path: vdir, mask: mask, description: "vdir") { [unowned self] mask, name in
-                if mask & UInt32(IN_IGNORED) != 0 {
-                    // The folder went away; the next publish makes it and watches again.
-                    self.vdirWatch = nil
-                    return
-                }
-                self.vdirChanged(name)
-            }
+            // If the folder goes away, the next publish makes it and watches again.
+            vdirWatch = try FolderWatch(loop: loop, folder: vdir, description: "vdir") { [unowned self] name in self.vdirChanged(name) }
         } catch {
             log.warning("cannot watch the vdir \(vdir) for edits from the calendar: \(error)")
         }

@@ -37,8 +37,7 @@ final class Manager {
     /// The busy calendars (`schedule.busy`); nil until `startBusy`.
     private(set) var busy: BusyCalendars?
     /// The vdir watched for edits that a sync pulled in (CalendarEdits.swift).
-    var vdirWatch: EventSource?
-    var watchedVdir = ""
+    var vdirWatch: FolderWatch?
     /// vdir files changed while the sync command ran, read when it is over.
     var editsDuringSync = Set<String>()
     /// The feed over HTTP; nil with `http.enabled = false`.
