@@ -32,8 +32,15 @@ HARDENING := -Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now
 build: deps
 	$(SWIFT) build -c release --static-swift-stdlib $(SWIFTFLAGS) $(HARDENING)
 
-# Runs the daemon in the foreground on the built-in plan (Ctrl-C stops it).
-run: build
+# Runs the daemon in the foreground on the built-in plan (Ctrl-C stops it). Builds only
+# the two programs (not the benchmark tool or the plugins).
+run: deps
+	$(SWIFT) build -c release --static-swift-stdlib $(SWIFTFLAGS) $(HARDENING) --product pgtrackd
+	$(SWIFT) build -c release --static-swift-stdlib $(SWIFTFLAGS) $(HARDENING) --product pgtrackctl
+	@echo
+	@echo "pgtrackctl is $(RELEASE)/pgtrackctl (make install puts both programs in $(PREFIX)/bin)."
+	@echo "Starting pgtrackd in the foreground; in another terminal: $(RELEASE)/pgtrackctl status"
+	@echo
 	$(RELEASE)/pgtrackd
 
 test-deps: deps

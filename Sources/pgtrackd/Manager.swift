@@ -55,6 +55,8 @@ final class Manager {
     /// Seconds until the next retry of a failed calendar write; 0 while writes succeed.
     private var publishRetryDelay = 0.0
     private(set) var listenFD: Int32 = -1
+    /// The control socket pgtrackd made itself (not passed by systemd), removed at exit.
+    private var createdSocket: (path: String, inode: ino_t)?
     /// The last instant the schedule was looked at; transitions after it are reported.
     private var lastTick: Date
 
@@ -136,6 +138,9 @@ final class Manager {
         } else {
             if let warning = settings.paths.runtimeWarning { log.warning("\(warning)") }
             listenFD = try UnixSocket.listen(path: settings.paths.controlSocket)
+            // The path's own inode (fstat on the descriptor gives the socket's, in sockfs).
+            var st = stat()
+            if lstat(settings.paths.controlSocket, &st) == 0 { createdSocket = (settings.paths.controlSocket, st.st_ino) }
             log.info("control socket \(settings.paths.controlSocket)")
         }
         let control = Control(manager: self)
@@ -158,7 +163,10 @@ final class Manager {
         let feed = try HTTPFeed(loop: loop, settings: config.http, passed: passed, tokenPath: settings.paths.httpToken, log: log)
         feed.site.renderPage = { [unowned self] in self.service.progressPage(now: Date()).render(.live) }
         http = feed
-        for a in feed.addresses { log.info("feed served on \(feed.tls ? "https" : "http")://\(a)/") }
+        // The URLs carry a secret token, kept out of the journal: say where to get them.
+        for a in feed.addresses {
+            log.info("feed and progress page served on \(feed.tls ? "https" : "http")://\(a)/ under a secret path; `pgtrackctl feed` gives their URLs")
+        }
     }
 
     /// The calendar sync service; it idles until `sync.enabled`.
@@ -206,6 +214,13 @@ final class Manager {
         tick(reason: "start")
         ServiceManager.ready(status: statusLine())
         log.info("ready: \(statusLine())")
+        defer { removeCreatedSocket() }
+        if !ServiceManager.stderrIsJournal, isatty(2) == 1 {
+            // In a terminal (make run), what to do next; the journal needs no such help.
+            let plan = settings.paths.plan.map { " --plan \($0)" } ?? ""
+            writeStandardError("pgtrackd is running; Ctrl-C stops it. In another terminal: pgtrackctl\(plan) status · "
+                               + "pgtrackctl\(plan) feed (the calendar and the progress page) · pgtrackctl --help\n")
+        }
         return try loop.run()
     }
 
@@ -222,7 +237,8 @@ final class Manager {
         } catch let error as LedgerError {
             throw StorageError(error.description)
         }
-        log.info("\(event.kind.rawValue) \(event.slot?.description ?? "") from \(origin)", metadata: event.slot.map { ["slot": "\($0)"] })
+        log.info("\(([event.kind.rawValue] + (event.slot.map { [$0.description] } ?? [])).joined(separator: " ")) from \(origin)",
+                 metadata: event.slot.map { ["slot": "\($0)"] })
         return event
     }
 
@@ -349,6 +365,15 @@ final class Manager {
     }
 
     // MARK: - Signals and reload
+
+    /// Removes the control socket pgtrackd made, if it is still that socket: a later
+    /// client then hears "not running" at once instead of a refused connection.
+    private func removeCreatedSocket() {
+        guard let (path, inode) = createdSocket else { return }
+        var st = stat()
+        if lstat(path, &st) == 0, st.st_mode & S_IFMT == S_IFSOCK, st.st_ino == inode { unlink(path) }
+        createdSocket = nil
+    }
 
     func stop() {
         ServiceManager.stopping()

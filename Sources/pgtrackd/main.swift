@@ -30,7 +30,7 @@ struct Options: ParsableArguments {
 }
 
 func fail(_ message: String, status: Int32) -> Never {
-    FileHandle.standardError.write(Data("pgtrackd: \(message)\n".utf8))
+    writeStandardError("pgtrackd: \(message)\n")
     exit(status)
 }
 
@@ -52,7 +52,7 @@ sigprocmask(SIG_BLOCK, &blocked, nil)
 let toJournal = ServiceManager.stderrIsJournal
 LoggingSystem.bootstrap { label in
     toJournal ? JournalLogHandler(identifier: "pgtrackd", fieldPrefix: "PGTRACK_") as any LogHandler
-              : StreamLogHandler.standardError(label: label)
+              : StderrLogHandler()
 }
 var log = Logger(label: "pgtrackd")
 log.logLevel = options.debug ? .debug : .info

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BIN, ROOT, Daemon, require_tool
+from datetime import datetime, timedelta, timezone
+from conftest import BIN, ROOT, Daemon, require_tool, varlink_call
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("PGTRACK_UPDATE_GOLDEN") == "1"
@@ -107,6 +108,11 @@ def test_done_undone_snooze_export_reload(daemon, tmp_path):
     r = daemon.ctl("done", "w01d1")
     assert r.returncode == 1 and "is done" in r.stderr
     assert daemon.ctl_json("undone", "w01d1")["state"] == "scheduled"
+    # Nothing runs or starts within the hour (the plan starts in 2030): snooze refuses.
+    far = daemon.ctl("snooze", "15m")
+    assert far.returncode == 1 and "nothing to snooze" in far.stderr and "the next is w01d1" in far.stderr
+    soon = (datetime.now(timezone.utc) + timedelta(minutes=30)).replace(microsecond=0).isoformat()
+    assert "error" not in varlink_call(daemon.socket, "Reschedule", slot="w01d1", start=soon)
     snoozed = daemon.ctl_json("snooze", "15m")
     assert snoozed["id"] == "w01d1"
     ics = tmp_path / "out.ics"
