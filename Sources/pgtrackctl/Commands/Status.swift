@@ -2,6 +2,7 @@ import ArgumentParser
 import FoundationEssentials
 import Glibc
 import PGTrackAPI
+import PGTrackCore
 import Varlink
 
 struct Status: ParsableCommand {
@@ -19,6 +20,6 @@ struct Status: ParsableCommand {
         let daemon = try Daemon.connect(socket: socket, plan: plan)
         let status = try daemon.status()
         if json { return printJSON(status.wire) }
-        print(status.text(style: .current), terminator: "")
+        print(status.text(style: .current, today: LocalDate(Date(), in: status.zone)), terminator: "")
     }
 }
