@@ -38,7 +38,7 @@ def test_status_json_field_by_field(daemon):
     assert s["plan"].startswith("PostgreSQL Mastery Tracker")
     assert s["timezone"] == "Europe/Berlin"
     assert s["start"] == "2030-01-07"
-    assert (s["week"], s["done"], s["total"], s["behind"]) == (1, 0, 90, 0)
+    assert (s["week"], s["weeks"], s["done"], s["total"], s["due"], s["behind"]) == (0, 20, 0, 90, 0, 0)  # before the start
     assert s["current"] is None
     assert s["next"]["id"] == "w01d1"
     assert s["next"]["start"] == "2030-01-07T18:00:00+01:00"
