@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """pgtrack's benchmarks, each side by side with its anchors measured in the same run.
 
-    python3 bench/run.py [SECTION ...]     # sections: export idle api cli reminders memory hostile http page sync pauses leaks crash doors
+    python3 bench/run.py [SECTION ...]     # sections: export idle api cli reminders memory hostile http page sync pauses leaks crash doors follow
 
 Each section writes bench/results/SECTION.json (figures, machine, date);
 bench/RESULTS.md is then rewritten from every results file. `make bench` runs all.
@@ -1126,9 +1126,70 @@ def bench_doors():
                      "after 300 ms of quiet and never sooner than ten times the last read's cost."}
 
 
+def bench_follow():
+    """The status-bar follower (`pgtrackctl status --follow`): from a change's call to the
+    follower's line on its stdout, beside the Monitor stream's reply for the same change
+    (the follower reads that stream, then asks Status on a second connection)."""
+    import select
+    home = Home('[plan]\nstart = "2030-01-07"\n[schedule]\ntimezone = "Europe/Berlin"\n[reminders]\nenabled = false\n')
+    daemon = home.start()
+    env = dict(home.env, PGTRACK_SOCKET=str(home.socket))
+    follower = subprocess.Popen([str(BIN / "pgtrackctl"), "status", "--follow", "--format", "waybar"], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        out = follower.stdout
+        ready, _, _ = select.select([out], [], [], 5)
+        assert ready, "no first line"
+        os.read(out.fileno(), 1 << 16)
+        monitor = monitor_connect(home.socket)
+        time.sleep(0.3)
+        monitor.recv(1 << 16)  # "subscribed"
+        monitor.setblocking(False)
+        follow_ms, mon_ms = [], []
+        changes = 200
+        for i in range(changes):
+            method = "Complete" if i % 2 == 0 else "Reopen"
+            c = socket.socket(socket.AF_UNIX)
+            c.connect(str(home.socket))
+            sent = time.monotonic()
+            c.sendall(json.dumps({"method": "io.pgtrack.Tracker." + method, "parameters": {"slot": "w01d1"}}).encode() + b"\0")
+            got = {}
+            deadline = sent + 5
+            while len(got) < 2 and time.monotonic() < deadline:
+                ready, _, _ = select.select([out, monitor], [], [], 0.5)
+                for r in ready:
+                    at = time.monotonic()
+                    if r is out:
+                        os.read(out.fileno(), 1 << 16)
+                        got.setdefault("follow", at)
+                    else:
+                        monitor.recv(1 << 16)
+                        got.setdefault("monitor", at)
+            c.close()
+            assert len(got) == 2, f"{method}: heard only {list(got)}"
+            follow_ms.append((got["follow"] - sent) * 1000)
+            mon_ms.append((got["monitor"] - sent) * 1000)
+        idle_calls, _ = strace_count(follower.pid, 10)
+    finally:
+        follower.terminate()
+        follower.wait(timeout=5)
+        daemon.terminate()
+        daemon.wait(timeout=10)
+        home.cleanup()
+    f50, f99 = percentiles(follow_ms)
+    m50, m99 = percentiles(mon_ms)
+    return {"title": "Status-bar follower: change to line, beside the Monitor stream",
+            "columns": ["measure", "follower (waybar line)", "Monitor reply", "ratio"],
+            "rows": [["change → line, p50", f"{f50:.2f} ms", f"{m50:.2f} ms", f"{f50 / m50:.1f}×"],
+                     ["change → line, p99", f"{f99:.2f} ms", f"{m99:.2f} ms", f"{f99 / m99:.1f}×"],
+                     ["system calls while idle, 10 s", str(idle_calls), "–", "–"]],
+            "notes": f"{changes} changes (done and undone of w01d1, one at a time) on the default plan. The follower's "
+                     "line comes after the Monitor reply it reads plus a Status call on a fresh connection and the render."}
+
+
 SECTIONS = {"export": bench_export, "idle": bench_idle, "api": bench_api, "cli": bench_cli,
             "reminders": bench_reminders, "memory": bench_memory, "hostile": bench_hostile, "http": bench_http, "page": bench_page, "sync": bench_sync, "pauses": bench_pauses, "leaks": bench_leaks,
-            "crash": bench_crash, "doors": bench_doors}
+            "crash": bench_crash, "doors": bench_doors, "follow": bench_follow}
 
 
 def render():

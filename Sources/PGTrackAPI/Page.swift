@@ -64,23 +64,26 @@ public struct ProgressPage {
     // MARK: - Sections
 
     private func header(zone: Zone) -> String {
-        let weeks = slots.filter { $0.task != nil }.map(\.week).max() ?? overview.week
+        let week = overview.standing.weekLine(today: LocalDate(now, in: zone))
         return "<header><h1>\(esc(plain(overview.plan)))</h1>"
-            + "<p>\(esc(plain(overview.stage))) · week \(overview.week) of \(weeks) · started \(esc(overview.start))</p></header>\n"
+            + "<p>\(esc(plain(overview.stage))) · \(esc(week))</p></header>\n"
     }
 
     private func summary(zone: Zone, streaks: Streaks) -> String {
         let text = SlotText(zone: zone, style: .plain)
-        let percent = overview.done * 100 / max(1, overview.total)
-        var rows: [(String, String)] = [
-            ("Progress", "\(overview.done)/\(overview.total) tasks (\(percent)%)"),
-            ("Behind", overview.behind == 0 ? "on track" : "\(overview.behind) slot\(overview.behind == 1 ? "" : "s") behind the plan"),
-            ("Finish", overview.finishText),
-            ("Streak", streaks.text),
-        ]
+        let standing = overview.standing
+        var rows: [(String, String)] = []
+        if let finished = standing.finishedText { rows.append(("Finished", esc(finished))) }
+        rows.append(("Progress", standing.progressText))
+        if !standing.isFinished {
+            rows.append(("Behind", esc(standing.behindText)))
+            rows.append(("Finish", esc(standing.finishText)))
+        }
+        if let paused = standing.pausedText { rows.append(("Paused", esc(paused))) }
+        rows.append(("Streak", streaks.text))
         if let current = overview.current { rows.append(("Now", esc(text.line(current)))) }
         if let next = overview.next { rows.append(("Next", esc(text.line(next)))) }
-        return "<section aria-label=\"Summary\"><dl class=\"facts\">"
+        return "<section aria-label=\"Summary\"\(standing.isFinished ? " class=\"finished\"" : "")><dl class=\"facts\">"
             + rows.map { "<dt>\($0.0)</dt><dd>\($0.1)</dd>" }.joined() + "</dl></section>\n"
     }
 

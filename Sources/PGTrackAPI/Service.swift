@@ -185,7 +185,7 @@ public final class TrackerService {
     public func event(kind: String, slot: SlotID?, now: Date) -> API.Event {
         let zone = backend.zone
         return API.Event(kind: kind, slot: slot?.description, at: now.rfc3339(in: zone),
-                         summary: backend.schedule(now: now).statusLine(now: now, zone: zone))
+                         summary: backend.schedule(now: now).statusLine(now: now, start: backend.startDate, zone: zone))
     }
 
     // MARK: - Status
@@ -210,8 +210,9 @@ public final class TrackerService {
         var value = API.Overview(schedule, start: backend.startDate, zone: zone, notifications: stamp.notifications, now: now)
         value.sync = stamp.sync
         value.busy = stamp.busy.map { $0 + schedule.busyEffect }
-        statusCache = StatusCache(stamp: stamp, from: now, until: schedule.viewStableUntil(after: now, zone: zone, grace: backend.grace),
-                                  value: value)
+        let until = schedule.viewStableUntil(after: now, zone: zone, grace: backend.grace)
+        value.until = until < .distantFuture ? until.rfc3339(in: zone) : nil
+        statusCache = StatusCache(stamp: stamp, from: now, until: until, value: value)
         return value
     }
 

@@ -294,7 +294,7 @@ final class Manager {
         // Open pages hear first; the files' writes (with their fsyncs) follow.
         if let http, http.site.pageChanged(reason: reason) { http.servers.forEach { $0.flush() } }
         publish(now: now)
-        ServiceManager.status(schedule.statusLine(now: now, zone: config.timeZone))
+        ServiceManager.status(schedule.statusLine(now: now, start: tracker.startDate, zone: config.timeZone))
         log.debug("\(reason): next deadline \(next.map { $0.formatted(in: config.timeZone) } ?? "none")")
     }
 
@@ -361,7 +361,7 @@ final class Manager {
 
     func statusLine() -> String {
         let now = Date()
-        return tracker.schedule(now: now).statusLine(now: now, zone: config.timeZone)
+        return tracker.schedule(now: now).statusLine(now: now, start: tracker.startDate, zone: config.timeZone)
     }
 
     // MARK: - Signals and reload

@@ -39,7 +39,7 @@ def test_status_json_field_by_field(daemon):
     assert s["plan"].startswith("PostgreSQL Mastery Tracker")
     assert s["timezone"] == "Europe/Berlin"
     assert s["start"] == "2030-01-07"
-    assert (s["week"], s["done"], s["total"], s["behind"]) == (1, 0, 90, 0)
+    assert (s["week"], s["weeks"], s["done"], s["total"], s["due"], s["behind"]) == (0, 20, 0, 90, 0, 0)  # before the start
     assert s["current"] is None
     assert s["next"]["id"] == "w01d1"
     assert s["next"]["start"] == "2030-01-07T18:00:00+01:00"
@@ -50,6 +50,10 @@ def test_status_json_field_by_field(daemon):
     assert [(x["number"], x["done"], x["total"]) for x in s["stages"]] == [(1, 0, 25), (2, 0, 20), (3, 0, 25), (4, 0, 20)]
     assert s["stage"] == "📦 Stage 1: Foundations (Weeks 1–5)"
     check_slot(s["next"])
+    # `until` is the next instant the answer can change with time alone: here, midnight.
+    import datetime
+    assert datetime.datetime.fromisoformat(s["until"]) > datetime.datetime.now(datetime.timezone.utc)
+    s["until"] = "(the next midnight)"
     golden("status.json", json.dumps(s, indent=2, ensure_ascii=False) + "\n")
 
 
