@@ -48,8 +48,14 @@ test-deps: deps
 	@[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
 	@$(VENV)/bin/pip install -q --disable-pip-version-check $(PYTHON_TEST_PACKAGES)
 
+# The project's own sources build with no warning: a fresh build's log (CI's) is checked
+# for warnings in Sources/ (an incremental build recompiles, and so reports, only what
+# changed).
 unit: deps
-	$(SWIFT) build --build-tests $(SWIFTFLAGS)
+	@mkdir -p .build
+	set -o pipefail; $(SWIFT) build --build-tests $(SWIFTFLAGS) 2>&1 | tee .build/unit-build.log
+	@if grep -E '^$(CURDIR)/Sources/.*: warning:' .build/unit-build.log; then \
+	  echo "make: warnings in Sources/ (above); the project's own code builds without one" >&2; exit 1; fi
 	$(SWIFT) test $(SWIFTFLAGS)
 
 integration: build test-deps man

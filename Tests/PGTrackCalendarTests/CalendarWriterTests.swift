@@ -93,7 +93,7 @@ import PGTrackTestSupport
         let dir = tempDir()
         let vdir = dir + "/vdir"
         try FileManager.default.createDirectory(atPath: vdir, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: vdir + "/someone-else.ics", contents: Data("x".utf8))
+        _ = FileManager.default.createFile(atPath: vdir + "/someone-else.ics", contents: Data("x".utf8))
         let writer = CalendarWriter(feedPath: dir + "/f.ics", vdirPath: vdir)
         let (a, b) = ("w01d1-20270104@pgtrack.ics", "w01d2-20270104@pgtrack.ics")
         var r = try writer.syncVdir([a: "A", b: "B"], name: "Plan", color: "#336791")

@@ -134,7 +134,7 @@ import PGTrackTestSupport
             names.append(name)
             loop.exit()
         }
-        FileManager.default.createFile(atPath: dir + "/localtime", contents: Data("x".utf8))
+        _ = FileManager.default.createFile(atPath: dir + "/localtime", contents: Data("x".utf8))
         try loop.runBounded()
         #expect(names == ["localtime"])
         _ = watch
