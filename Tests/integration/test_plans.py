@@ -16,13 +16,18 @@ def ctl(home, *args, env=None):
     return subprocess.run([str(BIN / "pgtrackctl"), *args], env=e, capture_output=True, text=True, timeout=30)
 
 
-def test_two_instances_side_by_side(home):
+def go_plan_config(home):
+    """The go plan's file and config (NAME.toml); returns the runtime folder of the sockets."""
     plan = home.root / "go.md"
     plan.write_text(GO_PLAN)
     config_dir = Path(home.env["XDG_CONFIG_HOME"]) / "pgtrack"
     config_dir.mkdir(parents=True, exist_ok=True)
     (config_dir / "go.toml").write_text(FUTURE.replace('[plan]\n', f'[plan]\nfile = "{plan}"\n'))
-    runtime = Path(home.env["XDG_RUNTIME_DIR"]) / "pgtrack"
+    return Path(home.env["XDG_RUNTIME_DIR"]) / "pgtrack"
+
+
+def test_two_instances_side_by_side(home):
+    runtime = go_plan_config(home)
     default = Daemon(home)
     go = Daemon(home, FUTURE, args=("--plan", "go"), socket=runtime / "go.sock")
     try:
@@ -88,12 +93,7 @@ def test_a_bad_plan_name_reaches_no_plan(home):
 
 def test_global_options_before_the_subcommand(home):
     # Issue 22: the README's `pgtrackctl --plan rust status` exited 64.
-    plan = home.root / "go.md"
-    plan.write_text(GO_PLAN)
-    config_dir = Path(home.env["XDG_CONFIG_HOME"]) / "pgtrack"
-    config_dir.mkdir(parents=True, exist_ok=True)
-    (config_dir / "go.toml").write_text(FUTURE.replace('[plan]\n', f'[plan]\nfile = "{plan}"\n'))
-    runtime = Path(home.env["XDG_RUNTIME_DIR"]) / "pgtrack"
+    runtime = go_plan_config(home)
     go = Daemon(home, FUTURE, args=("--plan", "go"), socket=runtime / "go.sock")
     try:
         for args in (("--plan", "go", "status", "--json"), ("--plan=go", "--json", "status"), ("--json", "--plan", "go"),
