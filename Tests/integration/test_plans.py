@@ -49,7 +49,7 @@ def test_two_instances_side_by_side(home):
         # pgtrackctl plans: both, running, with their status lines.
         plans = json.loads(ctl(home, "plans", "--json").stdout)
         assert [(p["plan"], p["running"]) for p in plans] == [(None, True), ("go", True)]
-        assert plans[1]["socket"] == str(runtime / "go.sock") and plans[1]["config"] == str(config_dir / "go.toml")
+        assert plans[1]["socket"] == str(runtime / "go.sock") and plans[1]["config"] == str(Path(home.env["XDG_CONFIG_HOME"]) / "pgtrack" / "go.toml")
         text = ctl(home, "plans").stdout
         assert "(default)" in text and "go" in text and "running" in text
         go.stop()
