@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from conftest import ROOT, Daemon
+from conftest import ROOT, Daemon, varlink_call
 from varlink_types import Interface
 
 
@@ -79,6 +79,10 @@ def test_every_command_json_fits_the_interface(daemon, interface):
     interface.check(daemon.ctl_json("skip", "w01d2", "--reason", "busy"), slot, "skip")
     interface.check_reply("Undo", daemon.ctl_json("undo"))
     interface.check(daemon.ctl_json("reschedule", "w01d3", "+1h"), slot, "reschedule")
+    # Snooze acts on a slot that runs or starts within the hour: move one there first.
+    from datetime import datetime, timedelta, timezone
+    soon = (datetime.now(timezone.utc) + timedelta(minutes=30)).replace(microsecond=0).isoformat()
+    assert "error" not in varlink_call(daemon.socket, "Reschedule", slot="w01d4", start=soon)
     interface.check(daemon.ctl_json("snooze", "5m"), slot, "snooze")
     interface.check(daemon.ctl_json("done", "w01d1"), slot, "done")
     interface.check(daemon.ctl_json("undone", "w01d1"), slot, "undone")
