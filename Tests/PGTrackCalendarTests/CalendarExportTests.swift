@@ -171,3 +171,27 @@ import PGTrackCore
         return input
     }
 }
+
+extension CalendarExportTests {
+    /// Once every task is done, the spare catch-up slots after the last done leave the feed
+    /// and the vdir (issue 24; DECISIONS says why); before that, every slot is there.
+    @Test func aFinishedPlanDropsItsSpareSlotsAfterTheFinish() throws {
+        var input = CalendarFixture.input()
+        let open = CalendarFixture.export(input)
+        #expect(open.publishedSlots.count == open.schedule.slots.count)
+        // Every task done in its own slot, one change at a time as the daemon applies them.
+        for slot in Scheduler.compute(input).slots where slot.task != nil {
+            var event = try input.event(for: .complete(slot.id))
+            event.id = Int64(input.events.count + 1)
+            input.events.append(event)
+        }
+        let finished = CalendarFixture.export(input)
+        // The plan is finished at its last done (here, all marked the day before the start).
+        let finishedAt = try #require(finished.schedule.slots.compactMap(\.doneAt).max())
+        let spare = finished.schedule.slots.filter { $0.state == .catchUp && $0.start > finishedAt }
+        #expect(!spare.isEmpty)
+        #expect(finished.publishedSlots.count == finished.schedule.slots.count - spare.count)
+        #expect(finished.feed().components(separatedBy: "BEGIN:VEVENT").count - 1 == finished.publishedSlots.count)
+        #expect(Set(finished.vdirFiles().keys).isDisjoint(with: spare.map { finished.uid($0) + ".ics" }))
+    }
+}
