@@ -39,14 +39,14 @@ let package = Package(
         // What pgtrack serves over HTTP (the feed, the progress page and its event stream), as functions of a request.
         .target(name: "PGTrackWeb", dependencies: ["HTTPServer", "PGTrackAPI", "PGTrackCore"]),
         // iCalendar on libical; what it published is kept by a RevisionStore it is given.
-        .target(name: "PGTrackCalendar", dependencies: ["CLibical", "PGTrackCore"]),
+        .target(name: "PGTrackCalendar", dependencies: ["CLibical", "PGTrackCore", .product(name: "SystemPackage", package: "swift-system")]),
         // Core has no dependency but FoundationEssentials and swift-system, so that pgtrackctl, which needs only its
         // value types, does not link SQLite and toml++: a smaller binary starts faster.
         .target(name: "PGTrackCore", dependencies: [.product(name: "SystemPackage", package: "swift-system")], exclude: ["Plan/Resources"]),
         // The wire contract of io.pgtrack.Tracker: value types built from the schedule, the
         // interface text, the errors, and their renderings; shared by the daemon and the CLI.
         .target(name: "PGTrackAPI", dependencies: ["PGTrackCore", "Varlink"]),
-        .target(name: "PGTrackStore", dependencies: ["PGTrackCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "PGTrackStore", dependencies: ["PGTrackCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "SystemPackage", package: "swift-system")]),
         .target(name: "PGTrackConfig", dependencies: ["PGTrackCore", .product(name: "TOMLKit", package: "TOMLKit")]),
         .executableTarget(
             name: "pgtrackd",

@@ -1,5 +1,6 @@
 import CLibical
-import Foundation
+import FoundationEssentials
+import Glibc
 import PGTrackCore
 
 /// Reads a busy calendar (`schedule.busy`): the times of its events that block a study
@@ -46,7 +47,7 @@ public enum BusyCalendar {
 
     /// The busy times of `text` that overlap `from..<until`, in no particular order.
     public static func read(_ text: String, zone: Zone, from: Date, until: Date) throws(ReadError) -> [BusyEvent] {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = text.trimmingSpaces()
         let upper = trimmed.uppercased()
         guard upper.hasPrefix("BEGIN:VCALENDAR") || upper.hasPrefix("BEGIN:VEVENT") else {
             throw ReadError("not iCalendar (expected BEGIN:VCALENDAR)")
@@ -101,7 +102,7 @@ public enum BusyCalendar {
                 out.append(s)
             }
         }
-        let text = String(out).trimmingCharacters(in: .whitespaces)
+        let text = String(out).trimmingSpaces()
         if text.isEmpty { return "busy" }
         return text.count > maxSummary ? String(text.prefix(maxSummary - 1)) + "…" : text
     }

@@ -1,6 +1,7 @@
-import Foundation
+import FoundationEssentials
 import Glibc
 import PGTrackCore
+import SystemPackage
 
 /// A calendar file that could not be written; nothing on disk was changed.
 public struct CalendarWriteError: Error, CustomStringConvertible {
@@ -104,7 +105,7 @@ public final class CalendarWriter {
             if kind == S_IFLNK, stat(dir, &st) == 0, st.st_mode & S_IFMT == S_IFDIR { return }
             throw CalendarWriteError(path: dir, message: "is \(Files.describe(kind: kind)), not a folder")
         }
-        let parent = (dir as NSString).deletingLastPathComponent
+        let parent = FilePath(dir).removingLastComponent().string
         if !parent.isEmpty, parent != dir { try makeFolder(parent) }
         if mkdir(dir, 0o700) != 0, errno != EEXIST {
             throw CalendarWriteError(path: dir, message: "cannot create the folder (\(String(cString: strerror(errno))))")
@@ -114,7 +115,7 @@ public final class CalendarWriter {
     /// Write to a temporary file beside the target, fsync, rename over the target, fsync
     /// the folder: a reader sees the old file or the new one, never a part.
     func atomicWrite(_ data: Data, to path: String) throws(CalendarWriteError) {
-        try Self.makeFolder((path as NSString).deletingLastPathComponent)
+        try Self.makeFolder(FilePath(path).removingLastComponent().string)
         do {
             try Files.writeAtomically(data, to: path, mode: mode_t(mode))
         } catch {

@@ -1,6 +1,8 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import PGTrackCore
 import GRDB
+import SystemPackage
 
 /// The state database could not be used. It is never replaced or recreated silently.
 public struct LedgerError: Error, CustomStringConvertible {
@@ -24,7 +26,7 @@ public final class Ledger {
     /// A file that is not a pgtrack database is reported, not replaced.
     public init(path: String) throws(LedgerError) {
         self.path = path
-        let folder = (path as NSString).deletingLastPathComponent
+        let folder = FilePath(path).removingLastComponent().string
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])

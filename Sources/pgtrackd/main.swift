@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import Logging
 import PGTrackCalendar
 import PGTrackConfig
@@ -30,7 +31,7 @@ struct Options: ParsableArguments {
 }
 
 func fail(_ message: String, status: Int32) -> Never {
-    FileHandle.standardError.write(Data("pgtrackd: \(message)\n".utf8))
+    _ = try? FileDescriptor.standardError.writeAll("pgtrackd: \(message)\n".utf8)
     exit(status)
 }
 
