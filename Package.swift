@@ -74,7 +74,17 @@ let package = Package(
                 "Varlink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
-            ]
+            ],
+            // A short-lived client starts like a C program: the little of the C++ runtime the
+            // Swift runtime uses is linked in (libstdc++.a through scripts/static-libstdc++,
+            // libgcc's unwinder through -static-libgcc), so no libstdc++.so.6 or libgcc_s.so.1
+            // is loaded and initialised at each start; and no symbol is exported. PIE and full
+            // RELRO stay (the Makefile's HARDENING). Measured in docs/DECISIONS.md.
+            linkerSettings: [.unsafeFlags([
+                "-Xclang-linker", "-static-libgcc",
+                "-Xclang-linker", "-L\(Context.packageDirectory)/scripts/static-libstdc++",
+                "-Xlinker", "--no-export-dynamic",
+            ])]
         ),
         .executableTarget(
             name: "pgtrack-bench",
