@@ -18,7 +18,7 @@ VENV := .venv
 
 # What the build needs, and what the tests need on top.
 BUILD_PACKAGES := libsystemd-dev libical-dev libsqlite3-dev libmicrohttpd-dev pkg-config
-TEST_PACKAGES := python3-venv python3-pip systemd khal calcurse vdirsyncer dunst xvfb dbus python3-dbus python3-gi libglib2.0-bin util-linux bsdutils man-db gcc strace binutils openssl evolution-data-server gir1.2-ecal-2.0 gir1.2-edataserver-1.2 chromium
+TEST_PACKAGES := python3-venv python3-pip systemd khal calcurse vdirsyncer dunst xvfb dbus python3-dbus python3-gi libglib2.0-bin util-linux bsdutils man-db gcc strace binutils openssl evolution-data-server gir1.2-ecal-2.0 gir1.2-edataserver-1.2 chromium dpkg-dev debhelper lintian fakeroot
 PYTHON_TEST_PACKAGES := pytest==9.0.3 icalendar==7.3.2 varlink==31.0.0 vobject==0.9.9 ics==0.7.3 recurring-ical-events==3.8.2 playwright==1.65.2 radicale==3.9.0 caldav==3.6.0
 
 .PHONY: all run test build deps test-deps unit integration install install-files uninstall clean embed man bench fuzz leaks screenshot deb deb-deps tarball
@@ -73,6 +73,8 @@ screenshot: build test-deps
 	cp .build/artifacts/progress.png docs/progress.png
 
 # Every benchmark, each beside its anchors in the same run; rewrites bench/RESULTS.md.
+# The package section compares with an earlier build when PGTRACK_BEFORE_BIN names its
+# release folder (bench/run.py package runs that section alone).
 BENCH_PACKAGES := remind calcurse redis-server redis-tools hyperfine strace wrk lighttpd binutils
 bench: build test-deps
 	@scripts/apt-ensure $(BENCH_PACKAGES)
