@@ -162,8 +162,9 @@ deb-deps:
 
 deb: deps deb-deps
 	scripts/debian-changelog "$(VERSION)" > debian/changelog
+	debian/rules clean
 	mkdir -p $(DIST)
-	rm -f $(DIST)/pgtrack_*.deb $(DIST)/pgtrack-dbgsym_*.ddeb
+	rm -f $(DIST)/pgtrack_*.deb $(DIST)/pgtrack-dbgsym_*.deb
 	PGTRACK_BUILD_DIR=$(BUILD_DIR) PGTRACK_DIST=$(CURDIR)/$(DIST) debian/rules build
 	PGTRACK_BUILD_DIR=$(BUILD_DIR) PGTRACK_DIST=$(CURDIR)/$(DIST) fakeroot debian/rules binary
 	lintian --fail-on error $(DIST)/pgtrack_$(VERSION)_$(ARCH).deb
@@ -192,4 +193,5 @@ tarball: build man
 	@echo "$(DIST)/pgtrack-$(VERSION)-$(ARCH).tar.gz"
 
 clean:
+	[ ! -f debian/changelog ] || debian/rules clean
 	rm -rf $(BUILD_DIR) $(VENV) dist debian/changelog
