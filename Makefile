@@ -38,8 +38,15 @@ HARDENING := -Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now
 build: deps
 	$(SWIFT) build $(SWIFTPM) -c release --static-swift-stdlib --disable-local-rpath $(SWIFTFLAGS) $(HARDENING)
 
-# Runs the daemon in the foreground on the built-in plan (Ctrl-C stops it).
-run: build
+# Runs the daemon in the foreground on the built-in plan (Ctrl-C stops it). Builds only
+# the two programs (not the benchmark tool or the plugins).
+run: deps
+	$(SWIFT) build $(SWIFTPM) -c release --static-swift-stdlib --disable-local-rpath $(SWIFTFLAGS) $(HARDENING) --product pgtrackd
+	$(SWIFT) build $(SWIFTPM) -c release --static-swift-stdlib --disable-local-rpath $(SWIFTFLAGS) $(HARDENING) --product pgtrackctl
+	@echo
+	@echo "pgtrackctl is $(RELEASE)/pgtrackctl (make install puts both programs in $(PREFIX)/bin)."
+	@echo "Starting pgtrackd in the foreground; in another terminal: $(RELEASE)/pgtrackctl status"
+	@echo
 	$(RELEASE)/pgtrackd
 
 test-deps: deps
@@ -47,8 +54,14 @@ test-deps: deps
 	@[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
 	@$(VENV)/bin/pip install -q --disable-pip-version-check $(PYTHON_TEST_PACKAGES)
 
+# The project's own sources build with no warning: a fresh build's log (CI's) is checked
+# for warnings in Sources/ (an incremental build recompiles, and so reports, only what
+# changed).
 unit: deps
-	$(SWIFT) build $(SWIFTPM) --build-tests $(SWIFTFLAGS)
+	@mkdir -p $(BUILD_DIR)
+	set -o pipefail; $(SWIFT) build $(SWIFTPM) --build-tests $(SWIFTFLAGS) 2>&1 | tee $(BUILD_DIR)/unit-build.log
+	@if grep -E '^$(CURDIR)/Sources/.*: warning:' $(BUILD_DIR)/unit-build.log; then \
+	  echo "make: warnings in Sources/ (above); the project's own code builds without one" >&2; exit 1; fi
 	$(SWIFT) test $(SWIFTPM) $(SWIFTFLAGS)
 
 integration: build test-deps man

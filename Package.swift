@@ -16,7 +16,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
@@ -91,17 +91,20 @@ let package = Package(
             dependencies: ["PGTrackAPI", "PGTrackCore", "PGTrackCalendar", "Varlink"],
             path: "bench/Sources/pgtrack-bench"
         ),
-        .testTarget(name: "SystemdTests", dependencies: ["Systemd", .product(name: "SystemPackage", package: "swift-system")]),
-        .testTarget(name: "VarlinkTests", dependencies: ["Varlink", "VarlinkServer", "Systemd", .product(name: "SystemPackage", package: "swift-system")]),
-        .testTarget(name: "PGTrackCalendarTests", dependencies: ["PGTrackCalendar", "CLibical", "PGTrackCore"]),
+        // Shared by the test targets: temporary folders removed when the test process exits.
+        .target(name: "PGTrackTestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "SystemdTests", dependencies: ["PGTrackTestSupport", "Systemd", .product(name: "SystemPackage", package: "swift-system")]),
+        .testTarget(name: "VarlinkTests", dependencies: ["PGTrackTestSupport", "Varlink", "VarlinkServer", "Systemd", .product(name: "SystemPackage", package: "swift-system")]),
+        .testTarget(name: "PGTrackCalendarTests", dependencies: ["PGTrackTestSupport", "PGTrackCalendar", "CLibical", "PGTrackCore"]),
         .testTarget(name: "PGTrackWebTests", dependencies: ["PGTrackWeb", "HTTPServer", "PGTrackAPI", "PGTrackCore"]),
-        .testTarget(name: "PGTrackAPITests", dependencies: ["PGTrackAPI", "PGTrackCore", "PGTrackStore", "Varlink"]),
-        .testTarget(name: "PGTrackStoreTests", dependencies: ["PGTrackStore", "PGTrackCore"]),
+        .testTarget(name: "PGTrackAPITests", dependencies: ["PGTrackTestSupport", "PGTrackAPI", "PGTrackCore", "PGTrackStore", "Varlink"]),
+        .testTarget(name: "PGTrackStoreTests", dependencies: ["PGTrackTestSupport", "PGTrackStore", "PGTrackCore"]),
         .testTarget(name: "PGTrackConfigTests", dependencies: ["PGTrackConfig", "PGTrackCore"]),
         .testTarget(
             name: "PGTrackCoreTests",
             dependencies: [
                 "PGTrackCore",
+                "PGTrackTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),

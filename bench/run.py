@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """pgtrack's benchmarks, each side by side with its anchors measured in the same run.
 
-    python3 bench/run.py [SECTION ...]     # sections: export idle api cli reminders memory hostile http page sync pauses leaks crash package
+    python3 bench/run.py [SECTION ...]     # sections: export idle api cli reminders memory hostile http page sync pauses leaks crash doors follow package
 
 Each section writes bench/results/SECTION.json (figures, machine, date);
 bench/RESULTS.md is then rewritten from every results file. `make bench` runs all.
@@ -1183,9 +1183,172 @@ def bench_package():
                      "PIE with full RELRO. Memory is smaps_rollup after a sync, 2 s after a status call; remind and the "
                      "hello are measured in the same run."}
 
+def cpu_seconds(pid):
+    """User and system CPU time of a process so far, from /proc/PID/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def doors_trials(bin_dir):
+    """Idle, 33 idle HTTP connections left to time out, and a busy-file storm (100
+    rewrites a second for 10 s), on one daemon: CPU share and Private_Dirty of each, and
+    whether the feed is still served after the connections closed."""
+    import http.client
+    from urllib.parse import urlsplit
+    config = ("[plan]\nstart = \"2030-01-07\"\n[schedule]\ntimezone = \"Europe/Berlin\"\nbusy = [\"~/work.ics\"]\n"
+              "[http]\nlisten = \"127.0.0.1:0\"\ntimeout = \"2s\"\n")
+    home = Home(config)
+    work = home.root / "work.ics"
+    head, tail = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//b//EN\r\n", "END:VCALENDAR\r\n"
+    work.write_text(head + tail)
+    global BIN
+    saved, BIN = BIN, Path(bin_dir)
+    try:
+        daemon = home.start()
+    finally:
+        BIN = saved
+    pid = daemon.pid
+    out = {}
+    try:
+        env = dict(home.env, PGTRACK_SOCKET=str(home.socket))
+        url = json.loads(subprocess.run([str(Path(bin_dir) / "pgtrackctl"), "feed", "--json"], env=env,
+                                        capture_output=True, text=True).stdout)["url"]
+        u = urlsplit(url)
+
+        def trial(seconds, action=None):
+            c0, t0 = cpu_seconds(pid), time.monotonic()
+            if action:
+                action(seconds)
+            else:
+                time.sleep(seconds)
+            return (cpu_seconds(pid) - c0) / (time.monotonic() - t0), smaps_kb(pid)["private_dirty"]
+
+        time.sleep(1)
+        out["idle"] = trial(5)
+
+        def connections(seconds):
+            idle = [socket.create_connection((u.hostname, u.port), timeout=2) for _ in range(33)]
+            time.sleep(seconds)
+            for c in idle:
+                c.close()
+        out["http"] = trial(4, connections)
+        try:
+            c = http.client.HTTPConnection(u.hostname, u.port, timeout=3)
+            c.request("GET", u.path)
+            out["served"] = c.getresponse().status == 200
+        except OSError:
+            out["served"] = False
+
+        pad = "X-PAD:" + "\r\n ".join(["x" * 70] * 700) + "\r\n"
+
+        def storm(seconds):
+            end = time.monotonic() + seconds
+            i = 0
+            while time.monotonic() < end:
+                m = 10 + i % 150
+                event = (f"BEGIN:VEVENT\r\nUID:s@b\r\nDTSTAMP:20300101T000000Z\r\nDTSTART;TZID=Europe/Berlin:20300108T173000\r\n"
+                         f"DTEND;TZID=Europe/Berlin:20300108T{18 + m // 60:02d}{m % 60:02d}00\r\nSUMMARY:Storm {i}\r\n{pad}END:VEVENT\r\n")
+                tmp = home.root / ".work.tmp"
+                tmp.write_text(head + event + tail)
+                os.replace(tmp, work)
+                i += 1
+                time.sleep(0.01)
+            out["writes"] = i
+        out["storm"] = trial(10, storm)
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait()
+        home.cleanup()
+    return out
+
+
+def bench_doors():
+    """Issue 23's trials: CPU and Private_Dirty while idle, under 33 idle HTTP connections
+    and under a busy-file storm; with PGTRACK_BASE_BIN, the code before the fixes beside."""
+    now = doors_trials(BIN)
+    base_dir = os.environ.get("PGTRACK_BASE_BIN")
+    before = doors_trials(base_dir) if base_dir else None
+    pct = lambda t: f"{t[0] * 100:.1f} % CPU, {mb(t[1])} Private_Dirty"
+    rows = [["idle, 5 s", pct(now["idle"]), "", pct(before["idle"]) if before else "", ""],
+            ["33 idle HTTP connections, left to time out (2 s)", pct(now["http"]), "",
+             pct(before["http"]) if before else "", ""],
+            ["… the feed served after they closed", "yes" if now["served"] else "NO (wedged)", "",
+             ("yes" if before["served"] else "no (wedged)") if before else "", ""],
+            [f"busy-file storm: {now['writes']} rewrites of 51 KB in 10 s", pct(now["storm"]), "idle: " + pct(now["idle"]),
+             pct(before["storm"]) if before else "",
+             f"{now['storm'][0] / before['storm'][0]:.2f}× the CPU before" if before and before["storm"][0] else ""]]
+    return {"title": "Doors under hostile input (issue 23)", "rows": rows,
+            "columns": ["trial", "pgtrack now", "anchor", "before the fixes (same run)", "ratio"],
+            "notes": "CPU is the daemon's user+system time over the trial's wall time; Private_Dirty from "
+                     "smaps_rollup after each trial. The storm rewrites the busy file (renamed over) every 10 ms; "
+                     "each version moves a slot. Before: each write was read and re-flowed; now a change is read "
+                     "after 300 ms of quiet and never sooner than ten times the last read's cost."}
+
+
+def bench_follow():
+    """The status-bar follower (`pgtrackctl status --follow`): from a change's call to the
+    follower's line on its stdout, beside the Monitor stream's reply for the same change
+    (the follower reads that stream, then asks Status on a second connection)."""
+    import select
+    home = Home('[plan]\nstart = "2030-01-07"\n[schedule]\ntimezone = "Europe/Berlin"\n[reminders]\nenabled = false\n')
+    daemon = home.start()
+    env = dict(home.env, PGTRACK_SOCKET=str(home.socket))
+    follower = subprocess.Popen([str(BIN / "pgtrackctl"), "status", "--follow", "--format", "waybar"], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        out = follower.stdout
+        ready, _, _ = select.select([out], [], [], 5)
+        assert ready, "no first line"
+        os.read(out.fileno(), 1 << 16)
+        monitor = monitor_connect(home.socket)
+        time.sleep(0.3)
+        monitor.recv(1 << 16)  # "subscribed"
+        monitor.setblocking(False)
+        follow_ms, mon_ms = [], []
+        changes = 200
+        for i in range(changes):
+            method = "Complete" if i % 2 == 0 else "Reopen"
+            c = socket.socket(socket.AF_UNIX)
+            c.connect(str(home.socket))
+            sent = time.monotonic()
+            c.sendall(json.dumps({"method": "io.pgtrack.Tracker." + method, "parameters": {"slot": "w01d1"}}).encode() + b"\0")
+            got = {}
+            deadline = sent + 5
+            while len(got) < 2 and time.monotonic() < deadline:
+                ready, _, _ = select.select([out, monitor], [], [], 0.5)
+                for r in ready:
+                    at = time.monotonic()
+                    if r is out:
+                        os.read(out.fileno(), 1 << 16)
+                        got.setdefault("follow", at)
+                    else:
+                        monitor.recv(1 << 16)
+                        got.setdefault("monitor", at)
+            c.close()
+            assert len(got) == 2, f"{method}: heard only {list(got)}"
+            follow_ms.append((got["follow"] - sent) * 1000)
+            mon_ms.append((got["monitor"] - sent) * 1000)
+        idle_calls, _ = strace_count(follower.pid, 10)
+    finally:
+        follower.terminate()
+        follower.wait(timeout=5)
+        daemon.terminate()
+        daemon.wait(timeout=10)
+        home.cleanup()
+    f50, f99 = percentiles(follow_ms)
+    m50, m99 = percentiles(mon_ms)
+    return {"title": "Status-bar follower: change to line, beside the Monitor stream",
+            "columns": ["measure", "follower (waybar line)", "Monitor reply", "ratio"],
+            "rows": [["change → line, p50", f"{f50:.2f} ms", f"{m50:.2f} ms", f"{f50 / m50:.1f}×"],
+                     ["change → line, p99", f"{f99:.2f} ms", f"{m99:.2f} ms", f"{f99 / m99:.1f}×"],
+                     ["system calls while idle, 10 s", str(idle_calls), "–", "–"]],
+            "notes": f"{changes} changes (done and undone of w01d1, one at a time) on the default plan. The follower's "
+                     "line comes after the Monitor reply it reads plus a Status call on a fresh connection and the render."}
+
+
 SECTIONS = {"export": bench_export, "idle": bench_idle, "api": bench_api, "cli": bench_cli,
             "reminders": bench_reminders, "memory": bench_memory, "hostile": bench_hostile, "http": bench_http, "page": bench_page, "sync": bench_sync, "pauses": bench_pauses, "leaks": bench_leaks,
-            "crash": bench_crash, "package": bench_package}
+            "crash": bench_crash, "doors": bench_doors, "follow": bench_follow, "package": bench_package}
 
 
 def render():

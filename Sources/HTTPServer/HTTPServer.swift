@@ -184,6 +184,8 @@ public final class HTTPServer {
     private var timer: TimerSource?
     /// Runs libmicrohttpd at the loop's next iteration, after a stream was resumed.
     private var wake: DeferSource?
+    /// Runs in a row that found work due at once (see `run`).
+    private var immediate = 0
     private let handler: Handler
 
     /// Serves on the listening socket `listenFD` (which it then owns). With `tls`
@@ -252,7 +254,15 @@ public final class HTTPServer {
         // more run, now, re-arms the listener.
         if pgtrack_mhd_connections(daemon) < before { _ = MHD_run(daemon) }
         var timeout: CUnsignedLongLong = 0
-        if MHD_get_timeout(daemon, &timeout) == .YES {
+        let due = MHD_get_timeout(daemon, &timeout) == .YES
+        immediate = due && timeout == 0 ? immediate + 1 : 0
+        if due, timeout == 0, immediate <= 16 {
+            // Work is ready now (the next of pipelined requests): at the loop's next
+            // iteration, not at a timer whose 10 ms accuracy spaced the answers 10 ms apart.
+            // Sixteen such runs in a row at most, then the timer again: never a busy loop.
+            timer?.isEnabled = false
+            runSoon()
+        } else if due {
             try? timer?.arm(at: Clock.monotonic.now + .milliseconds(UInt64(timeout)))
         } else {
             timer?.isEnabled = false

@@ -41,7 +41,8 @@ public struct ProgressPage {
     public func render(_ mode: Mode) -> Rendered {
         let zone = overview.zone
         let streaks = Streaks(slots: slots, now: now)
-        var body = header(zone: zone) + summary(zone: zone, streaks: streaks) + stagesSection() + burndownSection()
+        var body = header(zone: zone) + summary(zone: zone, streaks: streaks) + comingWeekSection(zone: zone) + stagesSection()
+            + burndownSection()
             + heatmapSection(streaks: streaks) + gridSection(zone: zone)
         if case .standalone(let at) = mode {
             body += "<p class=\"foot\">Exported \(esc(at.formatted(in: zone))) by pgtrack; the live page updates by itself.</p>\n"
@@ -64,23 +65,48 @@ public struct ProgressPage {
     // MARK: - Sections
 
     private func header(zone: Zone) -> String {
-        let weeks = slots.filter { $0.task != nil }.map(\.week).max() ?? overview.week
+        let week = overview.standing.weekLine(today: LocalDate(now, in: zone))
+        // The stage without its leading emoji: a browser without an emoji font draws a box.
+        let stage = String(plain(overview.stage).drop { !$0.isLetter && !$0.isNumber })
         return "<header><h1>\(esc(plain(overview.plan)))</h1>"
-            + "<p>\(esc(plain(overview.stage))) · week \(overview.week) of \(weeks) · started \(esc(overview.start))</p></header>\n"
+            + "<p>\(esc(stage)) · \(esc(week))</p></header>\n"
+    }
+
+    /// The next seven days as text: date, time, task and state, readable without hovering.
+    private func comingWeekSection(zone: Zone) -> String {
+        let text = SlotText(zone: zone, style: .plain)
+        let today = LocalDate(now, in: zone)
+        let from = zone.instant(today, TimeOfDay(hour: 0, minute: 0)), to = zone.instant(today.adding(days: 7), TimeOfDay(hour: 0, minute: 0))
+        let coming = slots.filter { $0.startDate >= from && $0.startDate < to }
+        var out = "<section><h2>The coming week</h2>"
+        guard !coming.isEmpty else {
+            let next = slots.first { $0.startDate >= to && ($0.state == .scheduled || $0.state == .catchUp) }
+            return out + "<p>No study slot in the next seven days" + (next.map { "; the next is \(esc(text.when($0)))" } ?? "") + ".</p></section>\n"
+        }
+        out += "<table class=\"coming\"><tr><th scope=\"col\">When</th><th scope=\"col\">Task</th><th scope=\"col\">State</th></tr>"
+        for s in coming {
+            let task = s.task.map { "\($0.id) \(text.title(s))" } ?? "catch-up slot"
+            out += "<tr data-coming=\"\(s.id)\"><td>\(esc(text.when(s)))</td><td>\(esc(task))\(s.note.map { " <small>(\(esc($0)))</small>" } ?? "")</td>"
+                + "<td>\(Self.mark(s.state).word)</td></tr>"
+        }
+        return out + "</table></section>\n"
     }
 
     private func summary(zone: Zone, streaks: Streaks) -> String {
         let text = SlotText(zone: zone, style: .plain)
-        let percent = overview.done * 100 / max(1, overview.total)
-        var rows: [(String, String)] = [
-            ("Progress", "\(overview.done)/\(overview.total) tasks (\(percent)%)"),
-            ("Behind", overview.behind == 0 ? "on track" : "\(overview.behind) slot\(overview.behind == 1 ? "" : "s") behind the plan"),
-            ("Finish", overview.finishText),
-            ("Streak", streaks.text),
-        ]
+        let standing = overview.standing
+        var rows: [(String, String)] = []
+        if let finished = standing.finishedText { rows.append(("Finished", esc(finished))) }
+        rows.append(("Progress", standing.progressText))
+        if !standing.isFinished {
+            rows.append(("Behind", esc(standing.behindText)))
+            rows.append(("Finish", esc(standing.finishText)))
+        }
+        if let paused = standing.pausedText { rows.append(("Paused", esc(paused))) }
+        rows.append(("Streak", streaks.text))
         if let current = overview.current { rows.append(("Now", esc(text.line(current)))) }
         if let next = overview.next { rows.append(("Next", esc(text.line(next)))) }
-        return "<section aria-label=\"Summary\"><dl class=\"facts\">"
+        return "<section aria-label=\"Summary\"\(standing.isFinished ? " class=\"finished\"" : "")><dl class=\"facts\">"
             + rows.map { "<dt>\($0.0)</dt><dd>\($0.1)</dd>" }.joined() + "</dl></section>\n"
     }
 
@@ -238,7 +264,7 @@ public struct ProgressPage {
         main{max-width:760px;margin:0 auto;padding:1rem}h1{font-size:1.4rem;margin:0}h2{font-size:1.1rem;margin:1.4rem 0 .4rem}\
         header p,.legend,.foot{color:var(--mute)}.facts{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}\
         .facts dt{font-weight:600}.facts dd{margin:0}table{border-collapse:collapse}th{text-align:left;font-weight:600}\
-        .stages td,.stages th{padding:.15rem .5rem .15rem 0}progress{width:14rem;accent-color:var(--done)}\
+        .stages td,.stages th,.coming td,.coming th{padding:.15rem .6rem .15rem 0;text-align:left}progress{width:14rem;accent-color:var(--done)}\
         svg text{fill:var(--mute);font-size:11px}.axis{fill:none;stroke:var(--line)}.now{stroke:var(--line);stroke-dasharray:2 3}\
         polyline{fill:none;stroke-width:2.5}.planned{stroke:var(--plan);stroke-dasharray:6 4}.actual{stroke:var(--done)}\
         .projected{stroke:var(--spare);stroke-dasharray:2 3}.burndown{width:100%;height:auto}\

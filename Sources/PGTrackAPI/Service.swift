@@ -58,6 +58,10 @@ public enum Request: Equatable, Sendable {
     case sync
     case monitor
 
+    /// The times a call may name: 1970-01-01 to 9999-12-31 UTC.
+    static let earliest = Date(timeIntervalSince1970: 0)
+    static let latest = Date(timeIntervalSince1970: 253_402_300_799)
+
     /// Reads a call. The server has already checked the parameters' types against the
     /// interface; this reads their meaning (slot ids, times).
     public init(method: String, parameters p: JSON) throws {
@@ -69,6 +73,11 @@ public enum Request: Equatable, Sendable {
         func optionalTime(_ key: String) throws(ScheduleError) -> Date? {
             guard let text = p[key]?.string else { return nil }
             guard let d = Date(rfc3339: text) else { throw .invalidTime("\(key) '\(text)' is not an RFC 3339 time") }
+            // Refused here, in the client's own words: a time in the year 1 would otherwise
+            // be echoed back (and logged) in the zone's local mean time, +00:53 in Berlin.
+            guard (Self.earliest...Self.latest).contains(d) else {
+                throw .invalidTime("\(key) '\(text.prefix(40))' is outside the years 1970 to 9999")
+            }
             return d
         }
         func time(_ key: String) throws(ScheduleError) -> Date {
@@ -176,7 +185,7 @@ public final class TrackerService {
     public func event(kind: String, slot: SlotID?, now: Date) -> API.Event {
         let zone = backend.zone
         return API.Event(kind: kind, slot: slot?.description, at: now.rfc3339(in: zone),
-                         summary: backend.schedule(now: now).statusLine(now: now, zone: zone))
+                         summary: backend.schedule(now: now).statusLine(now: now, start: backend.startDate, zone: zone))
     }
 
     // MARK: - Status
@@ -201,8 +210,9 @@ public final class TrackerService {
         var value = API.Overview(schedule, start: backend.startDate, zone: zone, notifications: stamp.notifications, now: now)
         value.sync = stamp.sync
         value.busy = stamp.busy.map { $0 + schedule.busyEffect }
-        statusCache = StatusCache(stamp: stamp, from: now, until: schedule.viewStableUntil(after: now, zone: zone, grace: backend.grace),
-                                  value: value)
+        let until = schedule.viewStableUntil(after: now, zone: zone, grace: backend.grace)
+        value.until = until < .distantFuture ? until.rfc3339(in: zone) : nil
+        statusCache = StatusCache(stamp: stamp, from: now, until: until, value: value)
         return value
     }
 

@@ -29,7 +29,10 @@ public struct Style: Sendable {
 
 /// Text that came from the daemon or the plan, made safe to print: control characters
 /// (ESC, BEL, the C1 range, DEL) are replaced, so a plan or a reply cannot move the
-/// cursor, retitle the terminal or ring the bell. Tabs become spaces.
+/// cursor, retitle the terminal or ring the bell. So are the bidirectional embeddings,
+/// overrides and isolates (U+202A–U+202E, U+2066–U+2069): a U+202E in a task title or a
+/// busy summary would reverse the rest of the line as the terminal shows it. Tabs
+/// become spaces.
 public func printable(_ text: String) -> String {
     guard text.unicodeScalars.contains(where: isControl) else { return text }
     var out = String.UnicodeScalarView()
@@ -40,7 +43,7 @@ public func printable(_ text: String) -> String {
 }
 
 private func isControl(_ s: Unicode.Scalar) -> Bool {
-    s.value < 0x20 || (0x7F...0x9F).contains(s.value)
+    s.value < 0x20 || (0x7F...0x9F).contains(s.value) || (0x202A...0x202E).contains(s.value) || (0x2066...0x2069).contains(s.value)
 }
 
 /// How the CLI shows slots: one line, or a table row.
@@ -92,21 +95,24 @@ public struct SlotText {
 }
 
 extension API.Overview {
-    /// What `pgtrackctl status` prints.
-    public func text(style: Style) -> String {
+    /// What `pgtrackctl status` prints; `today` is the plan's local date now.
+    public func text(style: Style, today: LocalDate) -> String {
         let zone = self.zone
+        let standing = self.standing
         let slots = SlotText(zone: zone, style: style)
-        var rows: [(String, String)] = [
+        var rows: [(String, String)] = []
+        if let finished = standing.finishedText { rows.append(("Finished", style.green(finished))) }
+        rows += [
             ("Stage", printable(stage)),
-            ("Week", "\(week) · started \(start)"),
-            ("Progress", "\(done)/\(total) tasks (\(done * 100 / max(1, total))%)"),
+            ("Week", standing.weekText(today: today)),
+            ("Progress", standing.progressText),
         ]
         if let current { rows.append(("Now", slots.line(current))) }
         if let next { rows.append(("Next", slots.line(next))) }
-        rows.append(("Behind", behind == 0 ? "on track" : style.yellow("\(behind) slot\(behind == 1 ? "" : "s") behind the original plan")))
-        if let finish = finish.flatMap({ Date(rfc3339: $0) }) {
-            let day = LocalDate(finish, in: zone)
-            rows.append(("Finish", "\(day.weekday.shortName.capitalized) \(day) (projected)"))
+        if let paused = standing.pausedText { rows.append(("Paused", paused)) }
+        if !standing.isFinished {
+            rows.append(("Behind", standing.behind > 0 ? style.yellow(standing.behindText) : standing.behindText))
+            rows.append(("Finish", standing.finishText))
         }
         rows.append(("Reminders", printable(notifications)))
         if let sync { rows.append(("Sync", printable(sync))) }
@@ -118,20 +124,6 @@ extension API.Overview {
             out += String(repeating: " ", count: width - label.count + 4) + "\(label): \(value)\n"
         }
         return out
-    }
-}
-
-extension API.Overview {
-    /// `Thu 2030-05-23 projected · Wed 2030-05-22 planned (1 day late)`.
-    public var finishText: String {
-        let zone = self.zone
-        func day(_ text: String?) -> LocalDate? { text.flatMap { Date(rfc3339: $0) }.map { LocalDate($0, in: zone) } }
-        func show(_ d: LocalDate) -> String { "\(d.weekday.shortName.capitalized) \(d)" }
-        guard let projected = day(finish) else { return "nothing left to schedule" }
-        guard let planned = day(planned) else { return "\(show(projected)) projected" }
-        let late = projected.dayNumber - planned.dayNumber
-        let delta = late == 0 ? "on time" : "\(abs(late)) day\(abs(late) == 1 ? "" : "s") \(late > 0 ? "late" : "early")"
-        return "\(show(projected)) projected · \(show(planned)) planned (\(delta))"
     }
 }
 
@@ -153,7 +145,7 @@ public func progressText(status: API.Overview, slots: [API.Slot], now: Date, sty
         let bar = style.green(String(repeating: "█", count: filled)) + style.dim(String(repeating: "░", count: 20 - filled))
         out += title + String(repeating: " ", count: width - title.count + 2) + bar + " \(stage.done)/\(stage.total)\n"
     }
-    out += "\nFinish: \(status.finishText)\nStreak: \(Streaks(slots: slots, now: now).text)\n\n"
+    out += "\nFinish: \(status.standing.finishText)\nStreak: \(Streaks(slots: slots, now: now).text)\n\n"
     // One row a week, one column a study day.
     let days = max(1, slots.map(\.day).max() ?? 5)
     let weeks = slots.map(\.week).max() ?? 0

@@ -28,8 +28,17 @@ type Slot (
 
 type StageProgress (number: int, title: string, done: int, total: int)
 
-# finish: when the last open task is now due (projected); planned: when the untouched
-# plan would have finished. Both null when no task is left to place. sync: the calendar
+# Where the plan stands (docs/DECISIONS.md, "True figures", defines each figure).
+# week: the plan week of today, 0 before the start, above weeks (the plan file's) in an
+# extension week; once finished it stays at the week of the last slot with a task.
+# behind: tasks behind the untouched plan, negative when ahead (0: on track); due: the
+# tasks the untouched plan has late by now (its slot ended more than the grace ago).
+# finish: when the last open task is now due (projected, never in the past); planned:
+# when the untouched plan finishes; finish is null once finished, and finished is then
+# when the last task was marked done. oldest: the first open task, when it is late.
+# paused: the last day of a pause before the next study slot (YYYY-MM-DD). until: the
+# first instant at which this answer can change with time alone (a slot starts or ends,
+# a task falls due, the date turns); a change comes through Monitor. sync: the calendar
 # sync's last run and next one, null when sync is off. busy: what each busy calendar
 # holds, or why it could not be read (its last good version stays in use); null for none.
 type Overview (
@@ -37,14 +46,20 @@ type Overview (
   timezone: string,
   start: string,
   week: int,
+  weeks: int,
   stage: string,
   done: int,
   total: int,
+  due: int,
   behind: int,
   current: ?Slot,
   next: ?Slot,
   finish: ?string,
   planned: ?string,
+  finished: ?string,
+  oldest: ?string,
+  paused: ?string,
+  until: ?string,
   stages: []StageProgress,
   notifications: string,
   sync: ?string,

@@ -98,22 +98,38 @@ extension API {
         }
     }
 
-    /// `type Overview`: where the plan stands (the reply of `Status`).
+    /// `type Overview`: where the plan stands (the reply of `Status`). Its figures are a
+    /// `Standing`'s (see `standing`), defined once in PGTrackCore.
     public struct Overview: WireValue {
         public var plan: String
         public var timezone: String
         /// The first study day, `YYYY-MM-DD`.
         public var start: String
+        /// The plan week of today: 0 before the start, above `weeks` in an extension week.
         public var week: Int
+        /// Weeks in the plan file.
+        public var weeks: Int
         public var stage: String
         public var done: Int
         public var total: Int
+        /// Tasks the untouched plan has late by now.
+        public var due: Int
+        /// Tasks behind the untouched plan; negative: ahead.
         public var behind: Int
         public var current: Slot?
         public var next: Slot?
+        /// The projected finish; nil once finished.
         public var finish: String?
         /// When the untouched plan would have finished.
         public var planned: String?
+        /// When the last task was marked done, once every task is.
+        public var finished: String?
+        /// The first open task (`W.N`), when it is late.
+        public var oldest: String?
+        /// The last day of a pause before the next study slot, `YYYY-MM-DD`.
+        public var paused: String?
+        /// The first instant at which this answer can change with time alone.
+        public var until: String?
         public var stages: [StageProgress]
         public var notifications: String
         /// The calendar sync's last and next run; nil when sync is off.
@@ -122,21 +138,28 @@ extension API {
         public var busy: String?
         public var summary: String
 
-        public init(plan: String, timezone: String, start: String, week: Int, stage: String, done: Int, total: Int, behind: Int,
-                    current: Slot?, next: Slot?, finish: String?, planned: String?, stages: [StageProgress], notifications: String,
+        public init(plan: String, timezone: String, start: String, week: Int, weeks: Int, stage: String, done: Int, total: Int,
+                    due: Int, behind: Int, current: Slot?, next: Slot?, finish: String?, planned: String?, finished: String? = nil,
+                    oldest: String? = nil, paused: String? = nil, until: String? = nil, stages: [StageProgress], notifications: String,
                     sync: String? = nil, busy: String? = nil, summary: String) {
             self.plan = plan
             self.timezone = timezone
             self.start = start
             self.week = week
+            self.weeks = weeks
             self.stage = stage
             self.done = done
             self.total = total
+            self.due = due
             self.behind = behind
             self.current = current
             self.next = next
             self.finish = finish
             self.planned = planned
+            self.finished = finished
+            self.oldest = oldest
+            self.paused = paused
+            self.until = until
             self.stages = stages
             self.notifications = notifications
             self.sync = sync
@@ -146,29 +169,46 @@ extension API {
 
         public init(wire json: JSON, path: String) throws(WireError) {
             let f = try Fields(json, path: path)
-            let finish = try f.optionalString("finish"), planned = try f.optionalString("planned")
-            if let finish, Date(rfc3339: finish) == nil { throw WireError(path: f.at("finish"), "expected an RFC 3339 time") }
-            if let planned, Date(rfc3339: planned) == nil { throw WireError(path: f.at("planned"), "expected an RFC 3339 time") }
+            func time(_ key: String) throws(WireError) -> String? {
+                let text = try f.optionalString(key)
+                if let text, Date(rfc3339: text) == nil { throw WireError(path: f.at(key), "expected an RFC 3339 time") }
+                return text
+            }
+            let paused = try f.optionalString("paused"), oldest = try f.optionalString("oldest")
+            if let paused, LocalDate(paused) == nil { throw WireError(path: f.at("paused"), "expected a date (YYYY-MM-DD)") }
+            if let oldest, TaskID(oldest) == nil { throw WireError(path: f.at("oldest"), "expected a task id (W.N)") }
             self.init(plan: try f.string("plan"), timezone: try f.string("timezone"), start: try f.string("start"),
-                      week: try f.int("week"), stage: try f.string("stage"), done: try f.int("done"), total: try f.int("total"),
-                      behind: try f.int("behind"), current: try f.optional("current"), next: try f.optional("next"),
-                      finish: finish, planned: planned, stages: try f.array("stages"), notifications: try f.string("notifications"),
+                      week: try f.int("week"), weeks: try f.int("weeks"), stage: try f.string("stage"), done: try f.int("done"),
+                      total: try f.int("total"), due: try f.int("due"), behind: try f.int("behind"), current: try f.optional("current"),
+                      next: try f.optional("next"), finish: try time("finish"), planned: try time("planned"),
+                      finished: try time("finished"), oldest: oldest, paused: paused, until: try time("until"),
+                      stages: try f.array("stages"), notifications: try f.string("notifications"),
                       sync: try f.optionalString("sync"), busy: try f.optionalString("busy"), summary: try f.string("summary"))
         }
 
         public var wire: JSON {
-            .object([
+            func opt(_ s: String?) -> JSON { s.map(JSON.string) ?? .null }
+            return .object([
                 ("plan", .string(plan)), ("timezone", .string(timezone)), ("start", .string(start)), ("week", .int(Int64(week))),
-                ("stage", .string(stage)), ("done", .int(Int64(done))), ("total", .int(Int64(total))),
-                ("behind", .int(Int64(behind))), ("current", current?.wire ?? .null), ("next", next?.wire ?? .null),
-                ("finish", finish.map(JSON.string) ?? .null), ("planned", planned.map(JSON.string) ?? .null), ("stages", .array(stages.map(\.wire))),
-                ("notifications", .string(notifications)), ("sync", sync.map(JSON.string) ?? .null),
-                     ("busy", busy.map(JSON.string) ?? .null), ("summary", .string(summary)),
+                ("weeks", .int(Int64(weeks))), ("stage", .string(stage)), ("done", .int(Int64(done))), ("total", .int(Int64(total))),
+                ("due", .int(Int64(due))), ("behind", .int(Int64(behind))), ("current", current?.wire ?? .null),
+                ("next", next?.wire ?? .null), ("finish", opt(finish)), ("planned", opt(planned)), ("finished", opt(finished)),
+                ("oldest", opt(oldest)), ("paused", opt(paused)), ("until", opt(until)), ("stages", .array(stages.map(\.wire))),
+                ("notifications", .string(notifications)), ("sync", opt(sync)), ("busy", opt(busy)), ("summary", .string(summary)),
             ])
         }
 
         /// The plan's zone, for reading and showing times (the system's if unknown here).
         public var zone: Zone { Zone(identifier: timezone) ?? .current }
+
+        /// The figures as PGTrackCore defines them, for its texts.
+        public var standing: Standing {
+            Standing(total: total, done: done, due: due, behind: behind, weeks: weeks, week: week,
+                     start: LocalDate(start) ?? LocalDate(dayNumber: 0), zone: zone,
+                     projected: finish.flatMap { Date(rfc3339: $0) }, planned: planned.flatMap { Date(rfc3339: $0) },
+                     finished: finished.flatMap { Date(rfc3339: $0) }, oldestOpen: oldest.flatMap { TaskID($0) },
+                     pausedThrough: paused.flatMap { LocalDate($0) })
+        }
     }
 
     /// The reply of `Undo`: what was reverted, and the slot it touched.

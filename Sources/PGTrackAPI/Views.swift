@@ -28,18 +28,19 @@ extension API.StageProgress {
 }
 
 extension API.Overview {
-    /// Where the plan stands at `now`.
+    /// Where the plan stands at `now`: `Schedule.standing` on the wire.
     public init(_ schedule: Schedule, start: LocalDate, zone: Zone, notifications: String, now: Date) {
         let plan = schedule.plan
-        let week = schedule.week(at: now, start: start, zone: zone)
+        let s = schedule.standing(at: now, start: start, zone: zone)
         let slot = { (s: PGTrackCore.Slot) in API.Slot(s, in: schedule, zone: zone) }
-        self.init(plan: plan.title, timezone: zone.identifier, start: start.description, week: week,
-                  stage: plan.stage(ofWeek: min(week, plan.weeks.count))?.title ?? "", done: schedule.doneCount,
-                  total: plan.tasks.count, behind: schedule.behind, current: schedule.current(at: now).map(slot),
-                  next: schedule.next(after: now).map(slot), finish: schedule.projectedFinish.map { $0.rfc3339(in: zone) },
-                  planned: schedule.plannedFinish.map { $0.rfc3339(in: zone) },
+        let time = { (d: Date) in d.rfc3339(in: zone) }
+        self.init(plan: plan.title, timezone: zone.identifier, start: start.description, week: s.week, weeks: s.weeks,
+                  stage: plan.stage(ofWeek: max(1, min(s.week, plan.weeks.count)))?.title ?? "", done: s.done,
+                  total: s.total, due: s.due, behind: s.behind, current: schedule.current(at: now).map(slot),
+                  next: schedule.next(after: now).map(slot), finish: s.projected.map(time), planned: s.planned.map(time),
+                  finished: s.finished.map(time), oldest: s.oldestOpen?.description, paused: s.pausedThrough?.description,
                   stages: API.StageProgress.all(schedule), notifications: notifications,
-                  summary: schedule.statusLine(now: now, zone: zone))
+                  summary: schedule.statusLine(now: now, start: start, zone: zone))
     }
 }
 
@@ -55,12 +56,6 @@ extension Schedule {
     public var busyEffect: String {
         let moved = slots.filter { $0.note != nil }.count, lost = lostToBusy.count
         return " · \(moved) slot\(moved == 1 ? "" : "s") moved, \(lost) given up"
-    }
-
-    /// The plan week `now` falls in: 1 before the start, the last week past the end.
-    public func week(at now: Date, start: LocalDate, zone: Zone) -> Int {
-        let days = LocalDate(now, in: zone).dayNumber - start.dayNumber
-        return max(1, min(days.floorDivided(by: 7) + 1, slots.last?.week ?? 1))
     }
 
     /// The plan as a Markdown checklist with progress: done tasks checked, each task

@@ -32,8 +32,24 @@ public struct CalendarExport {
     }
 
     /// The slots that appear in the files (skipped ones only with `cancelled = "keep"`).
+    /// Once every task is done, the spare catch-up slots after the last done leave the
+    /// files: a finished plan has nothing left to keep time for (docs/DECISIONS.md).
     public var publishedSlots: [Slot] {
-        schedule.slots.filter { settings.cancelled == .keep || !$0.state.isCancelled }
+        let finished = standing.finished ?? .distantFuture
+        return schedule.slots.filter {
+            (settings.cancelled == .keep || !$0.state.isCancelled) && !($0.state == .catchUp && $0.start > finished)
+        }
+    }
+
+    /// The figures the files show: those that do not depend on the clock (progress, the
+    /// finish), so that the bytes change only when the schedule does.
+    var standing: Standing { schedule.standing(at: .distantPast, start: start, zone: zone) }
+
+    /// The calendar's description: `PostgreSQL … — 34/90 tasks (37%) · Thu 2027-04-15
+    /// projected · Thu 2027-04-15 planned (on time)`.
+    var calendarDescription: String {
+        let s = standing
+        return "\(schedule.plan.title) — \(s.progressText) · \(s.finishText)"
     }
 
     /// A slot's stable UID: `w03d2-20270104@pgtrack`, or `w03d2-20270104-go@pgtrack` in
@@ -151,8 +167,8 @@ public struct CalendarExport {
         cal.add(icalproperty_new_calscale("GREGORIAN"))
         cal.add(icalproperty_new_name(calendarName))
         cal.addX("X-WR-CALNAME", calendarName)
-        cal.add(icalproperty_new_description(schedule.plan.title))
-        cal.addX("X-WR-CALDESC", schedule.plan.title)
+        cal.add(icalproperty_new_description(calendarDescription))
+        cal.addX("X-WR-CALDESC", calendarDescription)
         cal.addX("X-WR-TIMEZONE", zone.identifier)
         cal.add(icalproperty_new_color(settings.color))
         if let refresh = icalproperty_new_refreshinterval(icaldurationtype_from_int(Int32(clamping: settings.refresh.seconds))) {

@@ -26,6 +26,10 @@ public final class CalendarWriter {
     private var vdirLoaded = false
     /// Counts the vdir files written and removed: a sync is due when it moved.
     public private(set) var vdirChanges = 0
+    /// Slot files that cannot be written or removed, with why: something other than a
+    /// regular file stands at the name (a folder, a FIFO, a symlink). It is left alone
+    /// and the rest of the vdir is kept in step; the next sync tries it again.
+    public private(set) var blocked: [String: String] = [:]
 
     public init(feedPath: String?, vdirPath: String?, mode: UInt32 = 0o600, instance: String? = nil) {
         self.instance = instance
@@ -56,7 +60,7 @@ public final class CalendarWriter {
         if !vdirLoaded {
             try Self.makeFolder(dir)
             for file in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where CalendarExport.isOwnFile(file, instance: instance) {
-                lastVdir[file] = Files.read(dir + "/" + file, limit: 1 << 20).map { Data($0) }
+                lastVdir[file] = (try? Files.readRegular(dir + "/" + file, limit: 1 << 20, followLinks: false)).map { Data($0) } ?? Data()
             }
             vdirLoaded = true
         }
@@ -68,20 +72,32 @@ public final class CalendarWriter {
         }
         for (file, text) in files.sorted(by: { $0.key < $1.key }) {
             let data = Data(text.utf8)
-            if lastVdir[file] == data { continue }
+            if lastVdir[file] == data, blocked[file] == nil { continue }
+            if let kind = Files.kind(of: dir + "/" + file), kind != S_IFREG {
+                blocked[file] = "it is \(Files.describe(kind: kind)), not a regular file"
+                continue
+            }
             try atomicWrite(data, to: dir + "/" + file)
+            blocked[file] = nil
             lastVdir[file] = data
             written += 1
             vdirChanges += 1
         }
         for file in lastVdir.keys.sorted() where files[file] == nil {
+            // Only a regular file is pgtrack's to remove; whatever else stands there is left.
+            if let kind = Files.kind(of: dir + "/" + file), kind != S_IFREG {
+                blocked[file] = "it is \(Files.describe(kind: kind)), not a regular file"
+                continue
+            }
             if unlink(dir + "/" + file) != 0, errno != ENOENT {
                 throw CalendarWriteError(path: dir + "/" + file, message: String(cString: strerror(errno)))
             }
+            blocked[file] = nil
             lastVdir[file] = nil
             removed += 1
             vdirChanges += 1
         }
+        for file in blocked.keys where files[file] == nil && lastVdir[file] == nil { blocked[file] = nil }
         return (written, removed)
     }
 
@@ -95,20 +111,12 @@ public final class CalendarWriter {
         if lastVdir[name] != nil { lastVdir[name] = Data() }
     }
 
-    /// Creates `dir` and its missing parents with mode 0700; an existing folder is left as
-    /// it is. Something other than a folder at `dir` is an error.
+    /// Creates `dir` and its missing parents with mode 0700 (`Files.makeFolders`).
     static func makeFolder(_ dir: String) throws(CalendarWriteError) {
-        if let kind = Files.kind(of: dir) {
-            if kind == S_IFDIR { return }
-            var st = stat()
-            // A symlink to a folder is the user's own arrangement; anything else is not a folder.
-            if kind == S_IFLNK, stat(dir, &st) == 0, st.st_mode & S_IFMT == S_IFDIR { return }
-            throw CalendarWriteError(path: dir, message: "is \(Files.describe(kind: kind)), not a folder")
-        }
-        let parent = FilePath(dir).removingLastComponent().string
-        if !parent.isEmpty, parent != dir { try makeFolder(parent) }
-        if mkdir(dir, 0o700) != 0, errno != EEXIST {
-            throw CalendarWriteError(path: dir, message: "cannot create the folder (\(String(cString: strerror(errno))))")
+        do {
+            try Files.makeFolders(dir)
+        } catch {
+            throw CalendarWriteError(path: dir, message: error.message)
         }
     }
 

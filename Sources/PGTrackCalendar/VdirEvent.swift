@@ -35,6 +35,7 @@ public struct VdirEvent: Equatable, Sendable {
     /// name, also with libical's `/freeassociation.sourceforge.net/` prefix; else the
     /// file's own VTIMEZONE), UTC times as UTC, floating times in `zone`.
     public static func read(_ text: String, zone: Zone) throws(ReadError) -> VdirEvent {
+        if let refusal = ICalComponent.refusal(text) { throw ReadError(refusal) }
         guard let root = ICalComponent.parse(text) else { throw ReadError("not iCalendar") }
         let event: ICalChild
         if root.kind == ICAL_VEVENT_COMPONENT {

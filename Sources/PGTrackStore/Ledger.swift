@@ -23,16 +23,21 @@ public final class Ledger {
 
     /// Opens (or creates) the ledger at `path`, creating its folder with mode 0700.
     ///
+    /// Skip and pause reasons are the user's own words: the folder is kept 0700 and the
+    /// database, its `-wal` and `-shm` 0600, whatever the umask, and an existing folder or
+    /// file that others could read is tightened (SQLite gives its journal files the
+    /// database's mode, so a 0600 database keeps them 0600 too).
+    ///
     /// A file that is not a pgtrack database is reported, not replaced.
     public init(path: String) throws(LedgerError) {
         self.path = path
         let folder = FilePath(path).removingLastComponent().string
         do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
+            try Files.makeFolders(folder, mode: 0o700)
         } catch {
-            throw LedgerError(path: path, message: "cannot create the folder \(folder) (\(error.localizedDescription))")
+            throw LedgerError(path: path, message: "cannot create the folder \(folder) (\(error.message))")
         }
+        try Ledger.keepPrivate(folder: folder, database: path)
         var config = Configuration()
         config.label = "pgtrack.ledger"
         config.prepareDatabase { db in
@@ -45,6 +50,25 @@ public final class Ledger {
         } catch {
             throw LedgerError(path: path, message: "cannot open the state database (\(Ledger.describe(error))); "
                 + "it was left untouched: move it away to start afresh")
+        }
+    }
+
+    /// Tightens the folder to 0700 and the database files to 0600, creating the database
+    /// 0600 if it is missing. Only what the user owns is touched, and links are not followed.
+    static func keepPrivate(folder: String, database: String) throws(LedgerError) {
+        var st = stat()
+        if lstat(folder, &st) == 0, st.st_mode & S_IFMT == S_IFDIR, st.st_uid == geteuid(), st.st_mode & 0o077 != 0 {
+            guard chmod(folder, 0o700) == 0 else {
+                throw LedgerError(path: database, message: "cannot make the folder \(folder) private (\(String(cString: strerror(errno))))")
+            }
+        }
+        let fd = open(database, O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0o600)
+        if fd >= 0 { close(fd) }
+        for file in [database, database + "-wal", database + "-shm"] {
+            guard lstat(file, &st) == 0, st.st_mode & S_IFMT == S_IFREG, st.st_uid == geteuid(), st.st_mode & 0o077 != 0 else { continue }
+            guard chmod(file, 0o600) == 0 else {
+                throw LedgerError(path: database, message: "cannot make \(file) private (\(String(cString: strerror(errno))))")
+            }
         }
     }
 

@@ -76,16 +76,36 @@ public final class DesktopNotifications {
         }
     }
 
-    /// Sends a notification; `completion` gets the server's id for it, or the error.
+    /// `text` as plain text for a server with `body-markup`, which reads the body as a
+    /// subset of XML: a `<a href=…>` from a plan's title or a CalDAV server's error must
+    /// show as those characters, never become a link (the summary is never markup).
+    public static func escapeMarkup(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") }) else { return text }
+        var out = ""
+        out.reserveCapacity(text.utf8.count + 16)
+        for c in text.unicodeScalars {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            default: out.unicodeScalars.append(c)
+            }
+        }
+        return out
+    }
+
+    /// Sends a notification; `completion` gets the server's id for it, or the error. The
+    /// body is plain text, escaped for a server that reads markup.
     public func notify(_ n: Notification, completion: @escaping (Result<UInt32, BusError>) -> Void) throws(SystemError) {
         let actions = capabilities.contains("actions") ? n.actions.flatMap { [$0.0, $0.1] } : []
+        let body = capabilities.contains("body-markup") ? Self.escapeMarkup(n.body) : n.body
         try bus.callAsync(destination: Self.name, path: Self.path, interface: Self.name, member: "Notify",
                           build: { m throws(SystemError) in
                               try m.append(n.appName)
                               try m.append(n.replacesID)
                               try m.append(n.icon)
                               try m.append(n.summary)
-                              try m.append(n.body)
+                              try m.append(body)
                               try m.append(strings: actions)
                               try m.append(variants: n.hints)
                               try m.append(n.timeout)

@@ -41,6 +41,11 @@ public struct JournalLogHandler: LogHandler {
         prefix + String(key.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" })
     }
 
+    public func log(event: LogEvent) {
+        log(level: event.level, message: event.message, metadata: event.metadata, source: event.source, file: event.file,
+            function: event.function, line: event.line)
+    }
+
     public func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?,
                     source: String, file: String, function: String, line: UInt) {
         var fields = [

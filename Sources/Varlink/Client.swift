@@ -40,6 +40,28 @@ public final class VarlinkClient {
         }
     }
 
+    /// Starts a call with `more`, whose replies `nextReply(within:)` reads one at a time:
+    /// for a caller that waits on the stream and on its own deadlines at once.
+    public func begin(_ method: String, _ parameters: JSON = [:]) throws {
+        try send(Call(method: method, parameters: parameters, more: true))
+    }
+
+    /// The next reply of the call `begin` started, or nil when `seconds` pass first (nil:
+    /// wait for it however long). Waits in one `poll`: no system call until then. A
+    /// Varlink error is thrown; so is the service closing the connection.
+    public func nextReply(within seconds: Double?) throws -> (parameters: JSON, continues: Bool)? {
+        if pending.isEmpty {
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let ms = seconds.map { Int32(clamping: Int(max(0, ($0 * 1000).rounded(.up)))) } ?? -1
+            var r: Int32
+            repeat { r = poll(&p, 1, ms) } while r < 0 && errno == EINTR
+            if r == 0 { return nil }
+        }
+        let reply = try receive()
+        if let error = reply.error { throw VarlinkError(error, reply.parameters) }
+        return (reply.parameters, reply.continues)
+    }
+
     /// Clears the receive timeout, for streams that wait for events indefinitely.
     public func waitForever() {
         var tv = timeval(tv_sec: 0, tv_usec: 0)

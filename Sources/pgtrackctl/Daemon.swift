@@ -48,6 +48,18 @@ struct Daemon {
         do {
             client = try VarlinkClient(path: path)
         } catch {
+            // A daemon started without XDG_RUNTIME_DIR listens in /tmp/pgtrack-UID; a
+            // shell that has it looks elsewhere. Say where the daemon is, if it is there.
+            var fallbackEnv = ["HOME": environment("HOME") ?? "/"]
+            fallbackEnv["XDG_RUNTIME_DIR"] = nil
+            let fallback = Paths(environment: fallbackEnv, uid: getuid(), plan: instance).controlSocket
+            var st = stat()
+            if socket == nil, environment("PGTRACK_SOCKET") == nil, fallback != path, lstat(fallback, &st) == 0, st.st_mode & S_IFMT == S_IFSOCK {
+                throw Daemon.fail("""
+                    cannot reach pgtrackd at \(path) (\(error.errno)), but a pgtrackd is listening at \(fallback): it was started without XDG_RUNTIME_DIR
+                    Talk to it with: pgtrackctl --socket \(fallback) …   (or start pgtrackd with XDG_RUNTIME_DIR set, as systemd does)
+                    """, status: unavailable)
+            }
             throw Daemon.fail("""
                 cannot reach pgtrackd at \(path) (\(error.errno))
                 Start it with: systemctl --user start \(unit).socket \(unit).service
@@ -118,8 +130,13 @@ struct Daemon {
         return try slots(["from": .string(from.rfc3339(in: zone)), "to": .string(to.rfc3339(in: zone))])
     }
 
-    /// Resolves `today`, `next` and `current` to a slot id.
-    func resolve(_ reference: SlotReference, status: API.Overview) throws -> SlotID {
+    /// What `pgtrackctl VERB next` does, for a refusal that names the way forward.
+    static let aheadOfTime = ["done": "marks it done ahead of time", "skip": "skips it", "reschedule": "moves it",
+                              "snooze": "snoozes it"]
+
+    /// Resolves `today`, `next` and `current` to a slot id. `verb` (the subcommand) lets
+    /// a refusal say what to do instead.
+    func resolve(_ reference: SlotReference, status: API.Overview, verb: String? = nil) throws -> SlotID {
         switch reference {
         case .id(let id): return id
         case .next:
@@ -131,16 +148,19 @@ struct Daemon {
         case .today:
             let zone = status.zone
             guard let id = try slots(on: LocalDate(Date(), in: zone), zone: zone).first?.slotID else {
-                throw Daemon.fail("no slot today", status: 1)
+                guard let next = status.next else { throw Daemon.fail("no slot today, and none to come", status: 1) }
+                let hint = verb.flatMap { v in Daemon.aheadOfTime[v].map { " (`pgtrackctl \(v) next` \($0))" } } ?? ""
+                throw Daemon.fail("no slot today; the next is \(next.id) on \(SlotText(zone: zone, style: .plain).when(next))\(hint)",
+                                  status: 1)
             }
             return id
         }
     }
 
     /// The slot a command means when none is given: the running one, else `fallback`.
-    func defaultSlot(status: API.Overview, fallback: SlotReference) throws -> SlotID {
+    func defaultSlot(status: API.Overview, fallback: SlotReference, verb: String? = nil) throws -> SlotID {
         if let id = status.current?.slotID { return id }
-        return try resolve(fallback, status: status)
+        return try resolve(fallback, status: status, verb: verb)
     }
 
     func slot(_ id: SlotID) throws -> API.Slot {

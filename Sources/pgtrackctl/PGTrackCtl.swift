@@ -28,15 +28,40 @@ struct PGTrackCtl: ParsableCommand {
     /// included, goes through ArgumentParser, and an integration test checks that both
     /// ways print the same. Exit codes are the parser path's.
     static func main() {
-        let args = Array(CommandLine.arguments.dropFirst())
+        let args = globalOptionsAfterTheSubcommand(Array(CommandLine.arguments.dropFirst()))
         guard args.isEmpty || args == ["status"] || args == ["status", "--json"] else {
-            return main(nil)
+            return main(args)
         }
         do {
             try Status.show(json: args.count == 2, socket: nil)
         } catch {
             exit(withError: error)
         }
+    }
+}
+
+extension PGTrackCtl {
+    /// The global options (`--plan NAME`, `--socket PATH`, `--json`) are accepted before
+    /// the subcommand too, as systemctl takes its options anywhere: `pgtrackctl --plan go
+    /// status` is read as `pgtrackctl status --plan go`. ArgumentParser knows them only
+    /// as each subcommand's options, so they are moved behind the subcommand's name.
+    static func globalOptionsAfterTheSubcommand(_ args: [String]) -> [String] {
+        var globals: [String] = []
+        var i = 0
+        while i < args.count {
+            let a = args[i]
+            if a == "--json" || a.hasPrefix("--plan=") || a.hasPrefix("--socket=") {
+                globals.append(a)
+                i += 1
+            } else if a == "--plan" || a == "--socket", i + 1 < args.count {
+                globals += [a, args[i + 1]]
+                i += 2
+            } else {
+                break
+            }
+        }
+        guard !globals.isEmpty, i < args.count, !args[i].hasPrefix("-") else { return args }
+        return [args[i]] + globals + args[(i + 1)...]
     }
 }
 

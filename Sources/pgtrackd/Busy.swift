@@ -9,7 +9,15 @@ import Systemd
 /// one is written. Each file's folder is watched with inotify (close-write, and renames
 /// in and out, so an editor's or a sync's write-and-rename is seen too); there is no
 /// polling. A file that cannot be read keeps its last good events and says so in status.
+///
+/// A change is read after a short quiet time, and never sooner after the last read than
+/// ten times what that read cost: a tool rewriting a file a hundred times a second, or a
+/// file that costs a quarter of a second to expand, takes a bounded share of the loop,
+/// and the schedule and feed follow the last version, not every one.
 final class BusyCalendars {
+    /// How long a file must be left alone before it is read (and the least time between reads).
+    static let quiet = Microseconds.milliseconds(300)
+
     struct File {
         /// As configured, `~/` expanded.
         var path: String
@@ -18,10 +26,17 @@ final class BusyCalendars {
         var loaded: Date?
         /// Why the last read failed; nil after a good one.
         var problem: String?
+        /// Events in the version in use too long to count as busy (over 31 days).
+        var ignoredLong = 0
     }
 
     private(set) var files: [File] = []
-    private var watches: [String: EventSource] = [:]
+    private var watches: [String: FolderWatch] = [:]
+    /// Files changed on disk and not read since; the timer reads them.
+    private var pending: Set<Int> = []
+    private var timer: TimerSource?
+    /// No read before this (monotonic): the last one's cost, ten times over.
+    private var notBefore = Microseconds(rawValue: 0)
     private let loop: EventLoop
     private var log: Logger
     private var zone: Zone
@@ -47,6 +62,7 @@ final class BusyCalendars {
         window = BusyCalendar.window(start: start, weeks: weeks, zone: zone)
         let old = Dictionary(files.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
         files = paths.map { old[$0] ?? File(path: $0) }
+        pending = []
         for i in files.indices { read(i) }
         merge()
         watch()
@@ -61,6 +77,7 @@ final class BusyCalendars {
         return files.map { f in
             let name = URL(fileURLWithPath: f.path).lastPathComponent
             let count = "\(f.events.count) busy time\(f.events.count == 1 ? "" : "s")"
+                + (f.ignoredLong > 0 ? " (\(f.ignoredLong) event\(f.ignoredLong == 1 ? "" : "s") longer than 31 days ignored)" : "")
             guard let problem = f.problem else { return "\(name): \(count)" }
             guard let loaded = f.loaded else { return "\(name): cannot use it (\(problem))" }
             return "\(name): cannot use it (\(problem)); \(count) read \(loaded.formatted(in: zone)) still in use"
@@ -71,8 +88,18 @@ final class BusyCalendars {
     @discardableResult
     private func read(_ i: Int) -> Bool {
         let before = files[i]
+        let began = Clock.monotonic.now
+        defer {
+            let cost = Clock.monotonic.now.rawValue &- began.rawValue
+            notBefore = Microseconds(rawValue: Clock.monotonic.now.rawValue &+ 10 &* cost)
+        }
         do {
-            let events = try BusyCalendar.load(path: files[i].path, zone: zone, from: window.from, until: window.until)
+            var ignored = 0
+            let events = try BusyCalendar.load(path: files[i].path, zone: zone, from: window.from, until: window.until, ignoredLong: &ignored)
+            if ignored > 0, ignored != before.ignoredLong {
+                log.warning("busy calendar \(files[i].path): ignoring \(ignored) event\(ignored == 1 ? "" : "s") longer than 31 days (pause the plan for a long absence)")
+            }
+            files[i].ignoredLong = ignored
             files[i].events = events
             files[i].loaded = Date()
             files[i].problem = nil
@@ -83,7 +110,7 @@ final class BusyCalendars {
                 log.warning("busy calendar \(files[i].path): \(error.description); \(before.loaded == nil ? "not used" : "keeping its last good version")")
             }
         }
-        return files[i].events != before.events || files[i].problem != before.problem
+        return files[i].events != before.events || files[i].problem != before.problem || files[i].ignoredLong != before.ignoredLong
     }
 
     private func merge() {
@@ -98,16 +125,13 @@ final class BusyCalendars {
             folders[Self.folder(of: f.path), default: []].append(i)
         }
         for (folder, _) in watches where folders[folder] == nil { watches[folder] = nil }
-        let mask = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM | IN_ONLYDIR)
         for folder in folders.keys where watches[folder] == nil {
             do {
-                watches[folder] = try loop.addInotify(path: folder, mask: mask, description: "busy") { [unowned self] mask, name in
-                    if mask & UInt32(IN_IGNORED) != 0 {
-                        self.watches[folder] = nil
-                        self.log.warning("the folder \(folder) of a busy calendar went away; it is watched again at the next reload")
-                        return
-                    }
+                watches[folder] = try FolderWatch(loop: loop, folder: folder, description: "busy") { [unowned self] name in
                     self.fileChanged(folder: folder, name: name)
+                } gone: { [unowned self] in
+                    self.watches[folder] = nil
+                    self.log.warning("the folder \(folder) of a busy calendar went away; it is watched again at the next reload")
                 }
             } catch {
                 log.warning("cannot watch \(folder) for changes of a busy calendar: \(error); it is read again at reload only")
@@ -116,8 +140,31 @@ final class BusyCalendars {
     }
 
     private func fileChanged(folder: String, name: String) {
-        var touched: [File] = []
+        let before = pending.count
         for i in files.indices where Self.folder(of: files[i].path) == folder && Self.name(of: files[i].path) == name {
+            pending.insert(i)
+        }
+        guard pending.count != before else { return }
+        // A quiet time from the change (restarted by none: a storm is read every `quiet`
+        // at most), and not before the last read's cost allows.
+        let at = max(Clock.monotonic.now + Self.quiet, notBefore)
+        if timer == nil {
+            timer = try? loop.addTimer(.monotonic, at: .infinity, accuracy: .milliseconds(50), description: "busy-read") {
+                [unowned self] _ in self.readPending()
+            }
+        }
+        if let timer, !timer.isEnabled {
+            do { try timer.arm(at: at) } catch { readPending() }
+        } else if timer == nil {
+            readPending()
+        }
+    }
+
+    private func readPending() {
+        let due = pending.sorted()
+        pending = []
+        var touched: [File] = []
+        for i in due where files.indices.contains(i) {
             if read(i) { touched.append(files[i]) }
         }
         guard !touched.isEmpty else { return }

@@ -13,20 +13,12 @@ extension Manager {
     /// after each publish; it does nothing while the watch stands.
     func watchVdir() {
         let vdir = config.calendar.vdir
-        if vdir == watchedVdir, vdirWatch != nil { return }
+        if let vdirWatch, vdirWatch.folder == vdir, vdirWatch.isWatching { return }
         vdirWatch = nil
-        watchedVdir = vdir
         guard !vdir.isEmpty else { return }
-        let mask = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM | IN_ONLYDIR)
         do {
-            vdirWatch = try loop.addInotify(path: vdir, mask: mask, description: "vdir") { [unowned self] mask, name in
-                if mask & UInt32(IN_IGNORED) != 0 {
-                    // The folder went away; the next publish makes it and watches again.
-                    self.vdirWatch = nil
-                    return
-                }
-                self.vdirChanged(name)
-            }
+            // If the folder goes away, the next publish makes it and watches again.
+            vdirWatch = try FolderWatch(loop: loop, folder: vdir, description: "vdir") { [unowned self] name in self.vdirChanged(name) }
         } catch {
             log.warning("cannot watch the vdir \(vdir) for edits from the calendar: \(error)")
         }
@@ -65,14 +57,26 @@ extension Manager {
             edit = CalendarEdit.deleted(slot: slot, policy: config.sync.deleted)
             log.info("calendar: \(name) was deleted", metadata: ["slot": "\(id)"])
         } else {
-            guard let bytes = Files.read(path, limit: 1 << 20), Data(bytes) != expected else { return }
+            let bytes: [UInt8]
+            do {
+                bytes = try Files.readRegular(path, limit: 1 << 20, followLinks: false)
+            } catch {
+                // Not applied: a link could point anywhere, and an event is a few KB.
+                log.warning("calendar: ignoring \(name): \(error.message)", metadata: ["slot": "\(id)"])
+                return
+            }
+            guard Data(bytes) != expected else { return }
             do {
                 let event = try self.event(bytes, file: name)
                 edit = CalendarEdit.decide(event, slot: slot)
                 theirs = event.sequence
             } catch {
+                // Written back above whatever SEQUENCE the file has (an event of another
+                // slot's UID still has one): a calendar takes the plan's event back only
+                // with a SEQUENCE not below its own.
+                let sequence = (try? VdirEvent.read(String(decoding: bytes, as: UTF8.self), zone: config.timeZone))?.sequence ?? 0
                 log.warning("calendar: cannot read the edit of \(name) (\(error)); writing the plan's back")
-                return writeBack(name, slot: id, above: 0, now: now)
+                return writeBack(name, slot: id, above: sequence, now: now)
             }
         }
         take(edit, name: name, slot: id, theirs: theirs, now: now)
@@ -95,7 +99,7 @@ extension Manager {
         var edits: [(CalendarEdit, String, SlotID, Int)] = []
         for name in names.sorted() where CalendarExport.isOwnFile(name, instance: settings.paths.plan) {
             guard let (id, slot) = slot(ofFile: name, in: schedule), let revision = publisher.recordedRevision(id),
-                  let bytes = Files.read(vdir + "/" + name, limit: 1 << 20), let event = try? event(bytes, file: name),
+                  let bytes = try? Files.readRegular(vdir + "/" + name, limit: 1 << 20, followLinks: false), let event = try? event(bytes, file: name),
                   event.sequence >= revision.sequence else { continue }
             let recorded = revision.sequence
             if event.sequence == recorded,

@@ -38,14 +38,15 @@ final class Manager {
     /// The busy calendars (`schedule.busy`); nil until `startBusy`.
     private(set) var busy: BusyCalendars?
     /// The vdir watched for edits that a sync pulled in (CalendarEdits.swift).
-    var vdirWatch: EventSource?
-    var watchedVdir = ""
+    var vdirWatch: FolderWatch?
     /// vdir files changed while the sync command ran, read when it is over.
     var editsDuringSync = Set<String>()
     /// The feed over HTTP; nil with `http.enabled = false`.
     private var http: HTTPFeed?
     /// The feed text the HTTP site serves now.
     private var servedText: String?
+    /// Vdir files reported as blocked (see `CalendarWriter.blocked`), so each is said once.
+    private var reportedBlocked: [String: String] = [:]
     private(set) var publisher: CalendarPublisher
     /// Armed only after a failed write, to try again.
     private var publishRetry: TimerSource?
@@ -55,6 +56,8 @@ final class Manager {
     /// Seconds until the next retry of a failed calendar write; 0 while writes succeed.
     private var publishRetryDelay = 0.0
     private(set) var listenFD: Int32 = -1
+    /// The control socket pgtrackd made itself (not passed by systemd), removed at exit.
+    private var createdSocket: (path: String, inode: ino_t)?
     /// The last instant the schedule was looked at; transitions after it are reported.
     private var lastTick: Date
 
@@ -136,6 +139,9 @@ final class Manager {
         } else {
             if let warning = settings.paths.runtimeWarning { log.warning("\(warning)") }
             listenFD = try UnixSocket.listen(path: settings.paths.controlSocket)
+            // The path's own inode (fstat on the descriptor gives the socket's, in sockfs).
+            var st = stat()
+            if lstat(settings.paths.controlSocket, &st) == 0 { createdSocket = (settings.paths.controlSocket, st.st_ino) }
             log.info("control socket \(settings.paths.controlSocket)")
         }
         let control = Control(manager: self)
@@ -158,7 +164,10 @@ final class Manager {
         let feed = try HTTPFeed(loop: loop, settings: config.http, passed: passed, tokenPath: settings.paths.httpToken, log: log)
         feed.site.renderPage = { [unowned self] in self.service.progressPage(now: Date()).render(.live) }
         http = feed
-        for a in feed.addresses { log.info("feed served on \(feed.tls ? "https" : "http")://\(a)/") }
+        // The URLs carry a secret token, kept out of the journal: say where to get them.
+        for a in feed.addresses {
+            log.info("feed and progress page served on \(feed.tls ? "https" : "http")://\(a)/ under a secret path; `pgtrackctl feed` gives their URLs")
+        }
     }
 
     /// The calendar sync service; it idles until `sync.enabled`.
@@ -206,6 +215,13 @@ final class Manager {
         tick(reason: "start")
         ServiceManager.ready(status: statusLine())
         log.info("ready: \(statusLine())")
+        defer { removeCreatedSocket() }
+        if !ServiceManager.stderrIsJournal, isatty(2) == 1 {
+            // In a terminal (make run), what to do next; the journal needs no such help.
+            let plan = settings.paths.plan.map { " --plan \($0)" } ?? ""
+            writeStandardError("pgtrackd is running; Ctrl-C stops it. In another terminal: pgtrackctl\(plan) status · "
+                               + "pgtrackctl\(plan) feed (the calendar and the progress page) · pgtrackctl --help\n")
+        }
         return try loop.run()
     }
 
@@ -222,7 +238,8 @@ final class Manager {
         } catch let error as LedgerError {
             throw StorageError(error.description)
         }
-        log.info("\(event.kind.rawValue) \(event.slot?.description ?? "") from \(origin)", metadata: event.slot.map { ["slot": "\($0)"] })
+        log.info("\(([event.kind.rawValue] + (event.slot.map { [$0.description] } ?? [])).joined(separator: " ")) from \(origin)",
+                 metadata: event.slot.map { ["slot": "\($0)"] })
         return event
     }
 
@@ -278,7 +295,7 @@ final class Manager {
         // Open pages hear first; the files' writes (with their fsyncs) follow.
         if let http, http.site.pageChanged(reason: reason) { http.servers.forEach { $0.flush() } }
         publish(now: now)
-        ServiceManager.status(schedule.statusLine(now: now, zone: config.timeZone))
+        ServiceManager.status(schedule.statusLine(now: now, start: tracker.startDate, zone: config.timeZone))
         log.debug("\(reason): next deadline \(next.map { $0.formatted(in: config.timeZone) } ?? "none")")
     }
 
@@ -300,6 +317,7 @@ final class Manager {
                 watchVdir()
             }
             if try publisher.publish(calendarSource(now: now), now: now) { log.debug("calendar written to \(settings.paths.calendarFile ?? "-")") }
+            reportBlockedVdirFiles()
             if publishRetryDelay > 0 { log.info("calendar files written again") }
             publishRetryDelay = 0
             publishRetry?.isEnabled = false
@@ -308,6 +326,18 @@ final class Manager {
             publishRetryDelay = min(max(5, publishRetryDelay * 2), 300)
             try? publishRetry?.arm(at: Clock.monotonic.now + .seconds(publishRetryDelay))
         }
+    }
+
+    /// Says once per file what stands in the way of a vdir file (and when it is clear again).
+    private func reportBlockedVdirFiles() {
+        let blocked = publisher.writer.blocked
+        for (name, why) in blocked.sorted(by: { $0.key < $1.key }) where reportedBlocked[name] != why {
+            log.warning("calendar: cannot write \(config.calendar.vdir)/\(name): \(why); leaving it alone, ignoring")
+        }
+        for name in reportedBlocked.keys where blocked[name] == nil {
+            log.info("calendar: \(config.calendar.vdir)/\(name) is written again")
+        }
+        reportedBlocked = blocked
     }
 
     /// Hands the HTTP site the feed as last published, when it changed.
@@ -332,10 +362,19 @@ final class Manager {
 
     func statusLine() -> String {
         let now = Date()
-        return tracker.schedule(now: now).statusLine(now: now, zone: config.timeZone)
+        return tracker.schedule(now: now).statusLine(now: now, start: tracker.startDate, zone: config.timeZone)
     }
 
     // MARK: - Signals and reload
+
+    /// Removes the control socket pgtrackd made, if it is still that socket: a later
+    /// client then hears "not running" at once instead of a refused connection.
+    private func removeCreatedSocket() {
+        guard let (path, inode) = createdSocket else { return }
+        var st = stat()
+        if lstat(path, &st) == 0, st.st_mode & S_IFMT == S_IFSOCK, st.st_ino == inode { unlink(path) }
+        createdSocket = nil
+    }
 
     func stop() {
         ServiceManager.stopping()

@@ -97,11 +97,8 @@ struct Settings {
             throw refuse("calendar.file", "\(feed) is \(Files.describe(kind: kind)); pgtrack writes only a regular file there (\"none\" turns the feed off)")
         }
         let vdir = config.calendar.vdir
-        if !vdir.isEmpty, let kind = Files.kind(of: vdir), kind != S_IFDIR {
-            var st = stat()
-            if !(kind == S_IFLNK && stat(vdir, &st) == 0 && st.st_mode & S_IFMT == S_IFDIR) {
-                throw refuse("calendar.vdir", "\(vdir) is \(Files.describe(kind: kind)), not a folder")
-            }
+        if !vdir.isEmpty, let kind = Files.kind(of: vdir), !Files.isFolder(vdir) {
+            throw refuse("calendar.vdir", "\(vdir) is \(Files.describe(kind: kind)), not a folder")
         }
     }
 }

@@ -31,7 +31,7 @@ struct Options: ParsableArguments {
 }
 
 func fail(_ message: String, status: Int32) -> Never {
-    _ = try? FileDescriptor.standardError.writeAll("pgtrackd: \(message)\n".utf8)
+    writeStandardError("pgtrackd: \(message)\n")
     exit(status)
 }
 
@@ -53,7 +53,7 @@ sigprocmask(SIG_BLOCK, &blocked, nil)
 let toJournal = ServiceManager.stderrIsJournal
 LoggingSystem.bootstrap { label in
     toJournal ? JournalLogHandler(identifier: "pgtrackd", fieldPrefix: "PGTRACK_") as any LogHandler
-              : StreamLogHandler.standardError(label: label)
+              : StderrLogHandler()
 }
 var log = Logger(label: "pgtrackd")
 log.logLevel = options.debug ? .debug : .info

@@ -4,6 +4,7 @@ import PGTrackAPI
 import PGTrackCore
 import PGTrackStore
 import Varlink
+import PGTrackTestSupport
 
 /// A backend over a real tracker and ledger, as the daemon's Manager is.
 final class TestBackend: TrackerBackend {
@@ -13,8 +14,7 @@ final class TestBackend: TrackerBackend {
     var syncFailure: SyncError?
 
     init() throws {
-        let dir = NSTemporaryDirectory() + "pgtrack-api-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = TemporaryFolder.make("api")
         var config = Config()
         config.schedule.timezone = "Europe/Berlin"
         config.plan.start = APIFixture.start
@@ -227,4 +227,11 @@ enum APIFixture {
     let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("interfaces/io.pgtrack.Tracker.varlink")
     #expect(try String(contentsOf: file, encoding: .utf8) == TrackerInterface.text)
+}
+
+/// Issue 23, finding 10: bidi overrides from a plan or a busy summary were printed raw.
+@Test(arguments: [("a\u{202E}txt.exe", "a\u{FFFD}txt.exe"), ("\u{2066}x\u{2069}", "\u{FFFD}x\u{FFFD}"),
+                  ("\u{1B}]0;title\u{07}", "\u{FFFD}]0;title\u{FFFD}"), ("tab\there", "tab here"), ("עברית ok", "עברית ok")])
+func printableTextHasNoControls(text: String, shown: String) {
+    #expect(printable(text) == shown)
 }

@@ -150,9 +150,30 @@ enum Slots {
     @Test func finishAndStreaksInTheSummary() throws {
         _ = try service.apply(.complete(SlotID("w01d1")!), now: APIFixture.now)
         let overview = service.overview(now: APIFixture.now)
-        #expect(overview.finishText == "Thu 2027-05-20 projected · Thu 2027-05-20 planned (on time)")
+        #expect(overview.standing.finishText == "Thu 2027-05-20 projected · Thu 2027-05-20 planned (on time)")
         let html = service.progressPage(now: APIFixture.now).render(.live).html
-        #expect(html.contains("<dt>Finish</dt><dd>\(overview.finishText)</dd>"))
+        #expect(html.contains("<dt>Finish</dt><dd>\(overview.standing.finishText)</dd>"))
         #expect(html.contains("<dt>Streak</dt><dd>1 done in a row now · longest 1</dd>"))
+    }
+
+    /// Every surface prints the same figures, rendered by the one `Standing`: what the
+    /// daemon computes, what a client decodes, the CLI's status, the page, `STATUS=`.
+    @Test func everySurfaceShowsTheSameFigures() throws {
+        // Tuesday noon: Monday's slot is late (missed), one skipped, nothing done.
+        _ = try service.apply(.skip(SlotID("w01d2")!, reason: nil), now: APIFixture.now)
+        let now = APIFixture.now.addingTimeInterval(86400 * 2)
+        let overview = service.overview(now: now)
+        let schedule = backend.schedule(now: now)
+        let standing = schedule.standing(at: now, start: backend.startDate, zone: backend.zone)
+        #expect(try API.Overview(wire: overview.wire).standing == standing)
+        #expect(standing.behind == 3 && overview.behind == 3)
+        let today = LocalDate(now, in: backend.zone)
+        let text = overview.text(style: .plain, today: today)
+        #expect(text.contains("Behind: \(standing.behindText)\n"))
+        #expect(text.contains("Finish: \(standing.finishText)\n"))
+        #expect(text.contains("Week: \(standing.weekText(today: today))\n"))
+        let html = ProgressPage(overview: overview, slots: [], now: now).render(.live).html
+        #expect(html.contains("<dt>Behind</dt><dd>\(standing.behindText)</dd>"))
+        #expect(overview.summary.hasSuffix(" · 3 tasks behind"))
     }
 }

@@ -119,15 +119,31 @@ import Testing
         } throws: { error in
             "\(error)".contains("steps to expand")
         }
-        print("1,000,000 recurrence steps refused after \(Int(Date().timeIntervalSince(started) * 1000)) ms")
-        // Two hundred weekly meetings since 1990 are fine.
-        let weekly = (0..<200).map {
-            "UID:w\($0)\r\nSUMMARY:Weekly\r\nDTSTART:19900101T08\(String(format: "%02d", $0 % 60))00Z\r\nDURATION:PT30S\r\nRRULE:FREQ=WEEKLY\r\n"
+        print("\(BusyCalendar.maxSteps) recurrence steps refused after \(Int(Date().timeIntervalSince(started) * 1000)) ms")
+        // A hundred weekly meetings since 2000 are fine.
+        let weekly = (0..<100).map {
+            "UID:w\($0)\r\nSUMMARY:Weekly\r\nDTSTART:20000103T08\(String(format: "%02d", $0 % 60))00Z\r\nDURATION:PT30S\r\nRRULE:FREQ=WEEKLY\r\n"
         }
         let e = try BusyCalendar.read("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\n"
                                           + weekly.map { "BEGIN:VEVENT\r\nDTSTAMP:20270101T000000Z\r\n\($0)END:VEVENT\r\n" }.joined()
                                           + "END:VCALENDAR\r\n", zone: Self.berlin, from: Self.window.from, until: Self.window.until)
-        #expect(e.count == 200 * 73) // the window, 20 weeks and a year and a day, holds 73 Mondays
+        #expect(e.count == 100 * 73) // the window, 20 weeks and a year and a day, holds 73 Mondays
+    }
+
+    /// Issue 23, finding 8: one unfolded 15 MiB line took libical 21 s (it appends to a
+    /// line as it reads it). A line past 64 KiB is refused before libical sees it.
+    @Test func anOverlongLineIsRefusedBeforeLibicalReadsIt() {
+        let long = "UID:l\r\nSUMMARY:Long\r\nDTSTART:20270105T170000Z\r\nDTEND:20270105T180000Z\r\nDESCRIPTION:"
+            + String(repeating: "x", count: 15 << 20) + "\r\n"
+        #expect {
+            _ = try Self.read(Self.calendar(long))
+        } throws: { error in
+            "\(error)".contains("line 10 is longer than 64 KiB")
+        }
+        // Folded, the same text is fine.
+        let folded = "UID:l\r\nSUMMARY:Long\r\nDTSTART:20270105T170000Z\r\nDTEND:20270105T180000Z\r\nDESCRIPTION:"
+            + Array(repeating: String(repeating: "x", count: 70), count: 2000).joined(separator: "\r\n ") + "\r\n"
+        #expect((try? Self.read(Self.calendar(folded)))?.count == 1)
     }
 
     @Test func aRecurringMeetingMovesEverySlotItCoversAndATransparentOneNone() throws {
@@ -186,5 +202,29 @@ import Testing
         #expect(throws: BusyCalendar.ReadError("it is a directory, not a regular file")) {
             _ = try BusyCalendar.load(path: folder, zone: Self.berlin, from: Self.window.from, until: Self.window.until)
         }
+    }
+}
+
+extension BusyCalendarTests {
+    /// Issue 23, finding 10: an all-day event from the year 1 to 9999 gave up 2,700 slots
+    /// while status said "on track". An event over 31 days is no meeting: it is counted, not read.
+    @Test func eventsLongerThanAMonthAreCountedNotRead() throws {
+        var ignored = 0
+        let e = try BusyCalendar.read(Self.calendar(
+            "UID:forever\r\nSUMMARY:Forever\r\nDTSTART;VALUE=DATE:00010101\r\nDTEND;VALUE=DATE:99991231\r\n",
+            "UID:long\r\nSUMMARY:Long\r\nDTSTART:20270105T000000Z\r\nDTEND:20270301T000000Z\r\n",
+            "UID:month\r\nSUMMARY:Month\r\nDTSTART;VALUE=DATE:20270201\r\nDTEND;VALUE=DATE:20270301\r\n"),
+            zone: Self.berlin, from: Self.window.from, until: Self.window.until, ignoredLong: &ignored)
+        #expect(ignored == 2)
+        #expect(e.map(\.summary) == ["Month"])
+    }
+}
+
+extension BusyCalendarTests {
+    /// RDATE adds occurrences to a busy event as RRULE does (the one reader, issue 22).
+    @Test func rdatesAddOccurrences() throws {
+        let e = try Self.read(Self.calendar(
+            "UID:r\r\nSUMMARY:Extra\r\nDTSTART:20270105T170000Z\r\nDTEND:20270105T180000Z\r\nRDATE:20270112T170000Z,20270119T170000Z\r\nEXDATE:20270112T170000Z\r\n"))
+        #expect(e.map(\.start) == [Date(timeIntervalSince1970: 1_799_168_400), Date(timeIntervalSince1970: 1_800_378_000)])
     }
 }

@@ -3,6 +3,7 @@ import Glibc
 import Testing
 @testable import PGTrackCalendar
 import PGTrackCore
+import PGTrackTestSupport
 
 /// The publisher's bookkeeping, kept in memory; counts the saves.
 final class MemoryRevisions: RevisionStore {
@@ -23,7 +24,7 @@ final class MemoryRevisions: RevisionStore {
 
     /// Ticks that change nothing write nothing; a change is written with the next tick.
     @Test func writesOnlyWhenTheScheduleChanged() throws {
-        let dir = NSTemporaryDirectory() + "pgtrack-pub-" + UUID().uuidString
+        let dir = TemporaryFolder.make("pub")
         let store = MemoryRevisions()
         let publisher = CalendarPublisher(writer: CalendarWriter(feedPath: dir + "/feed.ics", vdirPath: nil), store: store)
         let now = CalendarFixture.created.addingTimeInterval(-86400)
@@ -45,7 +46,7 @@ final class MemoryRevisions: RevisionStore {
     /// The read-only export shows the sequence numbers a publish would give, and
     /// records nothing: the next real publish still counts the change once.
     @Test func exportWithoutRecordingWritesNothing() throws {
-        let dir = NSTemporaryDirectory() + "pgtrack-pub-" + UUID().uuidString
+        let dir = TemporaryFolder.make("pub")
         let store = MemoryRevisions()
         let publisher = CalendarPublisher(writer: CalendarWriter(feedPath: dir + "/feed.ics", vdirPath: nil), store: store)
         let now = CalendarFixture.created.addingTimeInterval(-86400)

@@ -3,12 +3,11 @@ import Glibc
 import Testing
 @testable import PGTrackCalendar
 import PGTrackCore
+import PGTrackTestSupport
 
 @Suite struct CalendarWriterTests {
     func tempDir() -> String {
-        let dir = NSTemporaryDirectory() + "pgtrack-cal-" + UUID().uuidString
-        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
+        TemporaryFolder.make("cal")
     }
 
     func inode(_ path: String) -> UInt64 {
@@ -94,7 +93,7 @@ import PGTrackCore
         let dir = tempDir()
         let vdir = dir + "/vdir"
         try FileManager.default.createDirectory(atPath: vdir, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: vdir + "/someone-else.ics", contents: Data("x".utf8))
+        _ = FileManager.default.createFile(atPath: vdir + "/someone-else.ics", contents: Data("x".utf8))
         let writer = CalendarWriter(feedPath: dir + "/f.ics", vdirPath: vdir)
         let (a, b) = ("w01d1-20270104@pgtrack.ics", "w01d2-20270104@pgtrack.ics")
         var r = try writer.syncVdir([a: "A", b: "B"], name: "Plan", color: "#336791")
@@ -159,7 +158,7 @@ import PGTrackCore
         END:VCALENDAR\r
 
         """
-        try ics.write(toFile: path, atomically: true, encoding: .utf8)
+        try ics.write(toFile: path, atomically: false, encoding: .utf8)
         let dates = try Holidays.load(path: path, from: LocalDate(year: 2026, month: 1, day: 1), until: LocalDate(year: 2027, month: 12, day: 31))
         let expected: Set<LocalDate> = [LocalDate(year: 2027, month: 1, day: 6),
                                         LocalDate(year: 2026, month: 12, day: 24), LocalDate(year: 2026, month: 12, day: 25),
@@ -172,7 +171,7 @@ import PGTrackCore
     @Test func aSingleEventHolidaysFile() throws {
         let path = tempDir() + "/one.ics"
         try "BEGIN:VEVENT\r\nUID:x\r\nDTSTART;VALUE=DATE:20270325\r\nDTEND;VALUE=DATE:20270327\r\nSUMMARY:Trip\r\nEND:VEVENT\r\n"
-            .write(toFile: path, atomically: true, encoding: .utf8)
+            .write(toFile: path, atomically: false, encoding: .utf8)
         #expect(try Holidays.load(path: path, from: LocalDate(year: 2027, month: 1, day: 4), until: LocalDate(year: 2027, month: 12, day: 31))
                 == [LocalDate(year: 2027, month: 3, day: 25), LocalDate(year: 2027, month: 3, day: 26)])
     }
@@ -182,11 +181,28 @@ import PGTrackCore
     @Test func aHolidayBombYieldsTheWindowOnly() throws {
         let path = tempDir() + "/bomb.ics"
         try "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:b\r\nDTSTART;VALUE=DATE:19000101\r\nDTEND;VALUE=DATE:29991231\r\nRRULE:FREQ=DAILY\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
-            .write(toFile: path, atomically: true, encoding: .utf8)
+            .write(toFile: path, atomically: false, encoding: .utf8)
         let from = LocalDate(year: 2027, month: 1, day: 4), until = LocalDate(year: 2028, month: 6, day: 1)
         let dates = try Holidays.load(path: path, from: from, until: until)
         #expect(dates.count == until.dayNumber - from.dayNumber + 1)
         #expect(dates.min() == from && dates.max() == until)
+    }
+
+    /// Issue 22: the holidays reader ignored EXDATE, RECURRENCE-ID and STATUS (a weekly
+    /// all-day event with an EXDATE still blacked out the excluded day). Holidays are now
+    /// read by the busy calendars' reader, ICalEvents, with the same rules.
+    @Test func holidaysHonourExceptionsCancellationsAndRdates() throws {
+        let path = tempDir() + "/exceptions.ics"
+        let event = { (body: String) in "BEGIN:VEVENT\r\nDTSTAMP:20270101T000000Z\r\n\(body)END:VEVENT\r\n" }
+        try ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\n"
+             + event("UID:w\r\nDTSTART;VALUE=DATE:20270106\r\nDTEND;VALUE=DATE:20270107\r\nRRULE:FREQ=WEEKLY;COUNT=4\r\nEXDATE;VALUE=DATE:20270113\r\n")
+             + event("UID:w\r\nRECURRENCE-ID;VALUE=DATE:20270120\r\nDTSTART;VALUE=DATE:20270120\r\nDTEND;VALUE=DATE:20270121\r\nSTATUS:CANCELLED\r\n")
+             + event("UID:c\r\nDTSTART;VALUE=DATE:20270301\r\nDTEND;VALUE=DATE:20270302\r\nSTATUS:CANCELLED\r\n")
+             + event("UID:r\r\nDTSTART;VALUE=DATE:20270401\r\nDTEND;VALUE=DATE:20270402\r\nRDATE;VALUE=DATE:20270415,20270501\r\nTRANSP:TRANSPARENT\r\n")
+             + "END:VCALENDAR\r\n").write(toFile: path, atomically: false, encoding: .utf8)
+        let dates = try Holidays.load(path: path, from: LocalDate(year: 2027, month: 1, day: 4), until: LocalDate(year: 2027, month: 12, day: 31))
+        #expect(dates == [LocalDate(year: 2027, month: 1, day: 6), LocalDate(year: 2027, month: 1, day: 27),
+                          LocalDate(year: 2027, month: 4, day: 1), LocalDate(year: 2027, month: 4, day: 15), LocalDate(year: 2027, month: 5, day: 1)])
     }
 
     @Test func holidaysFileErrorsNameTheFileAndKey() throws {

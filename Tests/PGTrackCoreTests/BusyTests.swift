@@ -59,7 +59,7 @@ import Testing
         #expect(lost.slots.map(\.id) == expected.slots.map(\.id))
         #expect(lost.slots.map(\.task) == expected.slots.map(\.task))
         // Nothing is "behind": a busy evening is not the user's slip.
-        #expect(lost.behind == 0)
+        #expect(lost.behind(at: Fixture.beforeStart) == 0)
         // Ending exactly at `latest` is fine; a later `latest` keeps the slot.
         let fits = Scheduler.compute(input([event(1, 5, 17, 30, 21, 30)]))
         #expect(fits.slot(w(1, 2))?.start == at(1, 5, 21, 30))

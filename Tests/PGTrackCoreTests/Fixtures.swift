@@ -1,4 +1,5 @@
 import Foundation
+import PGTrackTestSupport
 @testable import PGTrackCore
 
 /// Shared test inputs: the built-in plan from a fixed Monday, in a fixed zone.
@@ -31,9 +32,7 @@ enum Fixture {
     }
 
     static func temporaryDirectory() -> String {
-        let dir = NSTemporaryDirectory() + "pgtrack-tests-" + UUID().uuidString
-        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
+        TemporaryFolder.make("core")
     }
 }
 

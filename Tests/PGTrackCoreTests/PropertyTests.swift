@@ -7,6 +7,11 @@ import Testing
 /// applies them (refused changes are dropped), must keep the schedule's invariants.
 @Suite struct PropertyTests {
     static func run(_ codes: [Int], policy: MissedPolicy, busy: [Int] = []) throws -> Schedule {
+        Scheduler.compute(try history(codes, policy: policy, busy: busy))
+    }
+
+    /// The input after the history `codes` (its `now` is where the history left time).
+    static func history(_ codes: [Int], policy: MissedPolicy, busy: [Int] = []) throws -> ScheduleInput {
         var settings = Config.ScheduleSettings()
         settings.onMissed = policy
         var input = Fixture.input(settings: settings)
@@ -32,7 +37,7 @@ import Testing
             event.id = Int64(input.events.count + 1)
             input.events.append(event)
         }
-        return Scheduler.compute(input)
+        return input
     }
 
     /// Busy events in the plan's first 12 weeks: evening meetings of 15 minutes to 4 hours

@@ -22,7 +22,7 @@ import Testing
         #expect(s.slots.filter { $0.state == .catchUp }.map(\.id.description)
                 == ["w13d4", "w13d5", "w14d4", "w14d5", "w15d5", "w17d4", "w17d5", "w18d5", "w19d5", "w20d5"])
         #expect(s.slot(w(3, 3))?.task == TaskID(week: 3, index: 3))
-        #expect(s.behind == 0)
+        #expect(s.behind(at: Fixture.beforeStart) == 0)
         #expect(s.projectedFinish == s.slot(w(20, 4))?.end, "the last task, 20.4, is in w20d4")
     }
 
@@ -38,8 +38,8 @@ import Testing
         }
         func view(_ at: Date) -> [String] {
             let s = schedule(at)
-            return [s.statusLine(now: at, zone: Fixture.berlin), s.current(at: at)?.id.description ?? "-",
-                    s.next(after: at)?.id.description ?? "-", "\(s.behind)", "\(s.doneCount)",
+            return [s.statusLine(now: at, start: Fixture.start, zone: Fixture.berlin), s.current(at: at)?.id.description ?? "-",
+                    s.next(after: at)?.id.description ?? "-", "\(s.behind(at: at))", "\(s.doneCount)",
                     "\(LocalDate(at, in: Fixture.berlin))"]
         }
         var t = Fixture.beforeStart
@@ -89,7 +89,10 @@ import Testing
         #expect(s.slots.filter { $0.state == .catchUp }.isEmpty)
         let cal = Calendar.gregorian(Fixture.berlin)
         #expect(s.slots.filter(\.isExtension).allSatisfy { cal.component(.hour, from: $0.start) == 18 })
-        #expect(s.behind == 11)
+        // Before the start nothing is due; at the end of week 2 (plus grace) ten tasks are,
+        // and none is done.
+        #expect(s.behind(at: Fixture.beforeStart) == 0)
+        #expect(s.behind(at: try #require(s.slot(w(2, 5))).end.addingTimeInterval(7201)) == 10)
         #expect(s.plan.tasks.allSatisfy { s.slotOfTask[$0.id] != nil })
     }
 
@@ -150,7 +153,7 @@ import Testing
         #expect(s.slot(w(1, 1))?.task == nil)
         #expect(s.slot(w(1, 2))?.state == .missed)
         #expect(s.slot(w(1, 3))?.task == TaskID(week: 1, index: 1))
-        #expect(s.behind == 2)
+        #expect(s.behind(at: now) == 2, "two tasks late in the untouched plan, none done")
     }
 
     @Test func withinGraceTheSlotKeepsItsTask() {
@@ -243,7 +246,7 @@ import Testing
         let kept = Scheduler.originalPlacement(pristine)
         let schedule = Scheduler.compute(input, original: kept)
         #expect(schedule == Scheduler.compute(input))
-        #expect(schedule.behind == 2)
+        #expect(schedule.behind(at: input.now) == -1, "1.1 done before its slot: one task ahead")
         #expect(kept[TaskID(week: 1, index: 2)] == w(1, 2))
     }
 

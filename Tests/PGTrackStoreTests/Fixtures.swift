@@ -1,4 +1,5 @@
 import Foundation
+import PGTrackTestSupport
 import PGTrackCore
 import PGTrackStore
 
@@ -22,8 +23,6 @@ enum Fixture {
     }
 
     static func temporaryDirectory() -> String {
-        let dir = NSTemporaryDirectory() + "pgtrack-store-tests-" + UUID().uuidString
-        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
+        TemporaryFolder.make("store")
     }
 }

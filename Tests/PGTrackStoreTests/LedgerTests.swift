@@ -30,6 +30,30 @@ import PGTrackCore
         #expect((attributes[.posixPermissions] as? Int) == 0o700)
     }
 
+    /// Issue 23, finding 9: the database, -wal and -shm were 0644 under the usual umask,
+    /// and an existing 0755 folder was left so: skip and pause reasons readable by all.
+    @Test func theLedgerIsPrivateWhateverTheUmask() throws {
+        let dir = Fixture.temporaryDirectory()
+        let folder = dir + "/state"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        let path = folder + "/pgtrack.sqlite"
+        func mode(_ p: String) throws -> Int { try FileManager.default.attributesOfItem(atPath: p)[.posixPermissions] as! Int }
+        let old = umask(0o022)
+        defer { umask(old) }
+        do {
+            let ledger = try Ledger(path: path)
+            try ledger.append(LedgerEvent(time: Date(), kind: .skip, slot: SlotID(week: 1, day: 3), text: "private"))
+            #expect(try mode(folder) == 0o700)
+            for file in [path, path + "-wal", path + "-shm"] { #expect(try mode(file) == 0o600, "\(file)") }
+        }
+        // An existing ledger left world-readable by an older pgtrack is tightened at open.
+        for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) { chmod(file, 0o644) }
+        chmod(folder, 0o755)
+        _ = try Ledger(path: path)
+        #expect(try mode(folder) == 0o700)
+        for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) { #expect(try mode(file) == 0o600) }
+    }
+
     @Test func corruptFileIsReportedNotReplaced() throws {
         let dir = Fixture.temporaryDirectory()
         let path = dir + "/pgtrack.sqlite"

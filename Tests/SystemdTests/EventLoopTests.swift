@@ -3,6 +3,7 @@ import Glibc
 import SystemPackage
 import Testing
 @testable import Systemd
+import PGTrackTestSupport
 
 @Suite struct TimeUnitTests {
     @Test(arguments: [(1.5, 1_500_000 as UInt64), (0.001, 1_000), (0, 0), (-3, 0)])
@@ -63,7 +64,7 @@ import Testing
             loop.exit()
         }
         #expect(timer.sourceDescription == "test")
-        try loop.run()
+        try loop.runBounded()
         let fired = try #require(firedAt)
         #expect(fired >= due)
         _ = timer
@@ -96,7 +97,7 @@ import Testing
             loop.exit()
         }
         _ = write(fds[1], "hi", 2)
-        try loop.run()
+        try loop.runBounded()
         #expect(got == "hi")
         _ = source
     }
@@ -126,16 +127,15 @@ import Testing
     }
 
     @Test func inotifySeesAFileWrite() throws {
-        let dir = NSTemporaryDirectory() + "pgtrack-inotify-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = TemporaryFolder.make("inotify")
         let loop = try EventLoop()
         var names: [String] = []
         let watch = try loop.addInotify(path: dir, mask: UInt32(IN_CLOSE_WRITE), description: "dir") { _, name in
             names.append(name)
             loop.exit()
         }
-        FileManager.default.createFile(atPath: dir + "/localtime", contents: Data("x".utf8))
-        try loop.run()
+        _ = FileManager.default.createFile(atPath: dir + "/localtime", contents: Data("x".utf8))
+        try loop.runBounded()
         #expect(names == ["localtime"])
         _ = watch
     }
@@ -151,7 +151,7 @@ import Testing
         let s = try loop.addSignal(SIGUSR1, description: "usr1") { sig in got = sig; loop.exit() }
         // Directed at this thread: other test threads do not block SIGUSR1.
         pthread_kill(pthread_self(), SIGUSR1)
-        try loop.run()
+        try loop.runBounded()
         #expect(got == SIGUSR1)
         _ = s
     }
@@ -167,5 +167,20 @@ import Testing
         #expect(JournalLogHandler.fieldName("task-id", prefix: "PGTRACK_") == "PGTRACK_TASK_ID")
         #expect(JournalLogHandler.priority(.error) == 3)
         #expect(JournalLogHandler.priority(.info) == 6)
+    }
+}
+
+extension EventLoop {
+    /// Runs until a handler exits the loop, or fails the test after `seconds`: a broken
+    /// timer or source fails instead of hanging the suite.
+    func runBounded(seconds: Double = 10, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        var timedOut = false
+        let bound = try addTimer(.monotonic, at: Clock.monotonic.now + .seconds(seconds), description: "test-bound") { [unowned self] _ in
+            timedOut = true
+            self.exit(code: 1)
+        }
+        _ = try run()
+        withExtendedLifetime(bound) {}
+        if timedOut { Issue.record("the loop ran \(seconds) s without its handler exiting it", sourceLocation: sourceLocation) }
     }
 }

@@ -3,10 +3,11 @@ import Glibc
 import SystemPackage
 import Testing
 @testable import Varlink
+import PGTrackTestSupport
 
 @Suite struct UnixSocketTests {
     func tempPath() -> String {
-        "/tmp/pgtrack-sock-" + String(UUID().uuidString.prefix(8)) + "/control.sock"
+        TemporaryFolder.root + "/sock-" + String(UUID().uuidString.prefix(8)) + "/control.sock"
     }
 
     @Test func listenCreatesPrivateSocketAndRefusesASecond() throws {

@@ -189,3 +189,60 @@ def test_a_busy_change_while_stopped_is_not_read_as_a_calendar_edit(home):
                    what="the vdir file rewritten at 18:00")
     finally:
         daemon.stop()
+
+
+def bytes_read(pid: int) -> int:
+    """What a process has read so far (read system calls, files and sockets alike)."""
+    for line in Path(f"/proc/{pid}/io").read_text().splitlines():
+        if line.startswith("rchar:"):
+            return int(line.split()[1])
+    raise AssertionError("no rchar")
+
+
+def test_a_rewrite_storm_is_read_in_bounded_steps_and_ends_on_the_last_version(home):
+    # Issue 23, finding 8: 100 rewrites a second were each read and re-flowed (71-81 %
+    # CPU). Now a change is read after a quiet time: a storm is read a few times, not once
+    # per write, and the schedule ends on its last version. Each version carries 48 KB
+    # (folded), so what the daemon reads counts the reads.
+    work = home.root / "work.ics"
+    write(work, HEAD + TAIL)
+    config = FUTURE.replace('timezone = "Europe/Berlin"\n', 'timezone = "Europe/Berlin"\nbusy = ["~/work.ics"]\n')
+    daemon = Daemon(home, config)
+    pad = "X-PAD:" + "\r\n ".join(["x" * 70] * 700) + "\r\n"
+    try:
+        assert slots(daemon)["w01d2"]["start"] == "2030-01-08T18:00:00+01:00"
+        versions = 300
+        before = bytes_read(daemon.process.pid)
+        for i in range(versions):
+            # Each version ends the meeting another minute (18:10 to 20:39): each moves w01d2.
+            m = 10 + i % 150
+            end = f"20300108T{18 + m // 60:02d}{m % 60:02d}00"
+            write(work, HEAD + vevent("storm@work", "20300108T173000", end, f"Storm {i}", pad) + TAIL)
+            if i % 50 == 0:
+                assert daemon.ctl("status").returncode == 0  # answering all along
+            time.sleep(0.01)
+        last = versions - 1
+        m = 10 + last % 150
+        expected = f"2030-01-08T{18 + m // 60:02d}:{m % 60:02d}:00+01:00"
+        wait_until(lambda: slots(daemon)["w01d2"]["start"] == expected, what="the storm's last version in force")
+        assert slots(daemon)["w01d2"]["note"] == f"after Storm {last}"
+        read = bytes_read(daemon.process.pid) - before
+        assert read < versions * len(pad) / 5, f"{read} bytes read for {versions} versions of {len(pad)} bytes"
+    finally:
+        daemon.stop()
+
+
+def test_an_overlong_line_is_refused_at_once(home):
+    work = home.root / "work.ics"
+    write(work, HEAD + LATE + TAIL)
+    config = FUTURE.replace('timezone = "Europe/Berlin"\n', 'timezone = "Europe/Berlin"\nbusy = ["~/work.ics"]\n')
+    daemon = Daemon(home, config)
+    try:
+        long = HEAD + LATE.replace("SUMMARY:Late meeting\r\n", "SUMMARY:Late meeting\r\nDESCRIPTION:" + "x" * (15 << 20) + "\r\n") + TAIL
+        write(work, long)
+        wait_until(lambda: "longer than 64 KiB" in (daemon.ctl_json("status").get("busy") or ""), timeout=10,
+                   what="the long line refused")
+        # The last good version stays in force.
+        assert slots(daemon)["w01d2"]["note"] == "after Late meeting"
+    finally:
+        daemon.stop()

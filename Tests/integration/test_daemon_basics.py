@@ -86,7 +86,7 @@ def test_foreground_daemon_stops_on_sigterm(home):
         assert p.poll() is None, p.stderr.read()
         p.send_signal(signal.SIGTERM)
         assert p.wait(timeout=10) == 0
-        assert "ready: Week 1 · next slot 2027-01-04 18:00 (w01d1)" in p.stderr.read()
+        assert "ready: Starts Mon 2027-01-04 · next slot 2027-01-04 18:00 (w01d1)" in p.stderr.read()
     finally:
         if p.poll() is None:
             p.kill()

@@ -1,5 +1,6 @@
 """Hostile input (issue: nothing a file, a client or the session bus sends may crash,
 hang or bloat pgtrackd). Each test here failed against the release before its fix."""
+import json
 import os
 import signal
 import socket
@@ -304,6 +305,10 @@ def test_far_reschedules_are_refused_and_the_feed_stays_valid(daemon):
     for start in ("3500-01-01T18:00:00+01:00", "9999-12-31T23:59:59-23:59"):
         reply = varlink_call(daemon.socket, "Reschedule", slot="w01d1", start=start)
         assert reply.get("error") == "io.pgtrack.Tracker.InvalidTime", reply
+    # Year 1 was refused as past, but said back in Berlin's local mean time (+00:53).
+    reply = varlink_call(daemon.socket, "Reschedule", slot="w01d1", start="0001-01-01T00:00:00+01:00")
+    assert reply.get("error") == "io.pgtrack.Tracker.InvalidTime", reply
+    assert "0001-01-01T00:00:00+01:00" in json.dumps(reply) and "00:53" not in json.dumps(reply), reply
     # Past the plan's end (within the year allowed), in summer: the VTIMEZONE is taken
     # from the earliest and latest slot by time, so it still has both offsets.
     reply = varlink_call(daemon.socket, "Reschedule", slot="w01d1", start="2030-08-01T18:00:00+02:00")

@@ -45,12 +45,14 @@ def test_two_plans_share_a_vdir_without_touching_each_others_files(home):
     default = Daemon(home, with_vdir(FUTURE, vdir))
     go = None
     try:
-        wait_until(lambda: len(list(vdir.glob("w*@pgtrack.ics"))) >= 90, what="the default plan's vdir")
-        mine = set(p.name for p in vdir.glob("w*@pgtrack.ics"))
+        def files(suffix):
+            return set(p.name for p in vdir.glob("w*" + suffix))
+        wait_until(lambda: len(files("-20300107@pgtrack.ics")) == 100, what="the default plan's vdir")
+        mine = files("-20300107@pgtrack.ics")
         go = Daemon(home, with_vdir(FUTURE, vdir), args=("--plan", "go"), socket=runtime / "go.sock")
-        wait_until(lambda: len(set(p.name for p in vdir.glob("w*@pgtrack.ics")) - mine) >= 3, what="the go plan's vdir files")
-        theirs = set(p.name for p in vdir.glob("w*@pgtrack.ics")) - mine
-        assert all(name.endswith("-go@pgtrack.ics") for name in theirs), theirs
+        wait_until(lambda: len(files("-20300107-go@pgtrack.ics")) == 10, what="the go plan's vdir files")
+        theirs = files("-20300107-go@pgtrack.ics")
+        assert files("@pgtrack.ics") == mine | theirs
         time.sleep(1.5)  # a deletion read back as a cancellation would show by now
         assert skipped(home) == [] and skipped(home, "--plan", "go") == []
         assert mine | theirs <= set(p.name for p in vdir.glob("w*@pgtrack.ics"))
@@ -74,3 +76,79 @@ def test_two_plans_share_a_vdir_without_touching_each_others_files(home):
         default.stop()
         if go:
             go.stop()
+
+
+def event_file(uid: str, cancelled=False) -> str:
+    status = "STATUS:CANCELLED\r\n" if cancelled else ""
+    return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\n"
+            f"UID:{uid}\r\nDTSTAMP:20300101T000000Z\r\nSEQUENCE:50\r\n{status}"
+            "DTSTART:20300107T170000Z\r\nDTEND:20300107T173000Z\r\nSUMMARY:x\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+
+
+def replace(path: Path, make):
+    """Puts what `make(temp)` creates at `path` in one rename, as a sync tool would."""
+    temp = path.parent / (".new-" + path.name)
+    make(temp)
+    os.rename(temp, path)
+
+
+def test_odd_entries_at_slot_names_stall_nothing(home):
+    vdir = home.root / "vdir"
+    vdir.mkdir()
+    config = with_vdir(FUTURE, vdir)
+    daemon = Daemon(home, config)
+    wait_until(lambda: len(list(vdir.glob("w*@pgtrack.ics"))) == 100, what="the vdir")
+    daemon.stop()
+    names = sorted(p.name for p in vdir.glob("w*@pgtrack.ics"))
+    folder, fifo, link, big = names[1], names[2], names[3], names[20]  # w01d2, w01d3, w01d4, w05d1
+    (vdir / folder).unlink()
+    (vdir / folder).mkdir()
+    (vdir / fifo).unlink()
+    os.mkfifo(vdir / fifo)
+    daemon = Daemon(home, config)
+    try:
+        time.sleep(1)  # past the first publish, after which the vdir is watched
+        # A link to a cancelled event outside the vdir is not read as an edit.
+        outside = home.root / "outside.ics"
+        outside.write_bytes(event_file(link[:-4], cancelled=True).encode())
+        replace(vdir / link, lambda t: t.symlink_to(outside))
+        # Nor is a slot file over 1 MiB.
+        replace(vdir / big, lambda t: t.write_bytes(event_file(big[:-4], cancelled=True).encode()
+                                                    + b"X-PAD:" + b"x" * (1 << 20) + b"\r\n"))
+        time.sleep(1)
+        assert skipped(home) == []
+        # Every slot changes (a skip moves the tasks on), and the other files keep up at once.
+        before = (vdir / names[10]).read_bytes()
+        for slot in ("w01d2", "w01d3", "w01d4", "w01d5"):
+            assert daemon.ctl("skip", slot).returncode == 0
+        wait_until(lambda: (vdir / names[10]).read_bytes() != before, timeout=5, what="the other files rewritten")
+        assert (vdir / folder).is_dir() and (vdir / link).is_symlink() and os.path.exists(vdir / fifo)
+        assert outside.read_bytes() == event_file(link[:-4], cancelled=True).encode()
+        assert daemon.ctl("undo").returncode == 0
+        assert daemon.process.poll() is None
+    finally:
+        daemon.stop()
+    log = daemon.process.stderr.read()
+    for name in (folder, fifo, link):
+        assert log.count(f"cannot write {vdir}/{name}") == 1, log
+    assert f"ignoring {link}: it is a symbolic link" in log, log
+    assert f"ignoring {big}: it is larger than 1 MiB" in log, log
+
+
+def test_an_edit_holding_another_slots_event_is_written_back_above_its_sequence(home):
+    # Issue 23, finding 10: the write-back used SEQUENCE 1, below the phone's 50, so the
+    # calendar kept the wrong event.
+    vdir = home.root / "vdir"
+    vdir.mkdir()
+    daemon = Daemon(home, with_vdir(FUTURE, vdir))
+    try:
+        wait_until(lambda: len(list(vdir.glob("w*@pgtrack.ics"))) == 100, what="the vdir")
+        time.sleep(1)  # past the first publish, after which the vdir is watched
+        target = vdir / "w01d2-20300107@pgtrack.ics"
+        replace(target, lambda t: t.write_bytes(event_file("w01d3-20300107@pgtrack").encode()))
+        wait_until(lambda: b"UID:w01d2-20300107@pgtrack" in target.read_bytes(), timeout=5, what="the plan's event written back")
+        sequence = int(target.read_bytes().decode().split("SEQUENCE:")[1].split("\r\n")[0])
+        assert sequence > 50, sequence
+        assert skipped(home) == []
+    finally:
+        daemon.stop()

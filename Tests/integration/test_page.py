@@ -121,6 +121,19 @@ def check_page(daemon, browser):
     first = slots[0]
     title = w.page.get_attribute("[data-slot=w01d1]", "title")
     assert f"{first['start'][11:16]}–{first['end'][11:16]} · {first['task']['id']} " in title and title.endswith("(done)")
+    # The coming week is text on the page, not only tooltips (issue 27): each slot of the
+    # next seven days with its day, time and task title.
+    from datetime import datetime, timedelta
+    coming_text = w.page.inner_text("table.coming")
+    now = datetime.now().astimezone()
+    soon = [s for s in slots if now.replace(hour=0, minute=0, second=0) <= datetime.fromisoformat(s["start"]) < now + timedelta(days=7)]
+    assert soon, "the plan under way has slots in the coming week"
+    for s in soon:
+        assert f"{s['start'][:10]} {s['start'][11:16]}–{s['end'][11:16]}" in coming_text, (s, coming_text)
+        if s["task"]:
+            assert s["task"]["id"] in coming_text
+    # The stage line has no emoji (a browser without an emoji font drew a box).
+    assert "📦" not in w.page.inner_text("header")
     # The figures agree with pgtrackctl progress.
     progress = daemon.ctl_json("progress")
     facts = w.page.inner_text("dl.facts")

@@ -16,13 +16,18 @@ def ctl(home, *args, env=None):
     return subprocess.run([str(BIN / "pgtrackctl"), *args], env=e, capture_output=True, text=True, timeout=30)
 
 
-def test_two_instances_side_by_side(home):
+def go_plan_config(home):
+    """The go plan's file and config (NAME.toml); returns the runtime folder of the sockets."""
     plan = home.root / "go.md"
     plan.write_text(GO_PLAN)
     config_dir = Path(home.env["XDG_CONFIG_HOME"]) / "pgtrack"
     config_dir.mkdir(parents=True, exist_ok=True)
     (config_dir / "go.toml").write_text(FUTURE.replace('[plan]\n', f'[plan]\nfile = "{plan}"\n'))
-    runtime = Path(home.env["XDG_RUNTIME_DIR"]) / "pgtrack"
+    return Path(home.env["XDG_RUNTIME_DIR"]) / "pgtrack"
+
+
+def test_two_instances_side_by_side(home):
+    runtime = go_plan_config(home)
     default = Daemon(home)
     go = Daemon(home, FUTURE, args=("--plan", "go"), socket=runtime / "go.sock")
     try:
@@ -44,7 +49,7 @@ def test_two_instances_side_by_side(home):
         # pgtrackctl plans: both, running, with their status lines.
         plans = json.loads(ctl(home, "plans", "--json").stdout)
         assert [(p["plan"], p["running"]) for p in plans] == [(None, True), ("go", True)]
-        assert plans[1]["socket"] == str(runtime / "go.sock") and plans[1]["config"] == str(config_dir / "go.toml")
+        assert plans[1]["socket"] == str(runtime / "go.sock") and plans[1]["config"] == str(Path(home.env["XDG_CONFIG_HOME"]) / "pgtrack" / "go.toml")
         text = ctl(home, "plans").stdout
         assert "(default)" in text and "go" in text and "running" in text
         go.stop()
@@ -84,3 +89,21 @@ def test_a_bad_plan_name_reaches_no_plan(home):
         assert r.returncode == 64 and "starting with a letter or digit" in r.stderr, (bad, r.stderr)
     state = Path(home.env["XDG_STATE_HOME"]) / "pgtrack"
     assert not list(state.glob("-*"))
+
+
+def test_global_options_before_the_subcommand(home):
+    # Issue 22: the README's `pgtrackctl --plan rust status` exited 64.
+    runtime = go_plan_config(home)
+    go = Daemon(home, FUTURE, args=("--plan", "go"), socket=runtime / "go.sock")
+    try:
+        for args in (("--plan", "go", "status", "--json"), ("--plan=go", "--json", "status"), ("--json", "--plan", "go"),
+                     ("--socket", str(runtime / "go.sock"), "--json", "status")):
+            r = ctl(home, *args)
+            assert r.returncode == 0 and json.loads(r.stdout)["plan"] == "Learn Go", (args, r.stderr)
+        r = ctl(home, "--plan", "go", "skip", "w01d1")
+        assert r.returncode == 0, r.stderr
+        assert json.loads(ctl(home, "--plan", "go", "--json", "agenda", "--week", "1").stdout)[0]["state"] == "skipped"
+        r = ctl(home, "--plan", "Go", "status")
+        assert r.returncode == 64, r.stderr
+    finally:
+        go.stop()

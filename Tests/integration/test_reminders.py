@@ -142,3 +142,27 @@ def test_downtime_gives_exactly_one_digest(home, session_bus, tmp_path):
         assert len(server.calls()) == 1
     finally:
         server.stop()
+
+
+MARKUP_PLAN = ("# Markup\n\n## Stage 1: Tags <a href=\"http://evil.example/\">click</a> & <b>bold</b>\n\n"
+               "### Week 1\n- [ ] First\n- [ ] Second\n")
+
+
+@pytest.mark.parametrize("capabilities,expected", [
+    ("actions,body,body-markup,persistence", "Tags &lt;a href=\"http://evil.example/\"&gt;click&lt;/a&gt; &amp; &lt;b&gt;bold&lt;/b&gt;"),
+    ("actions,body,persistence", "Tags <a href=\"http://evil.example/\">click</a> & <b>bold</b>"),
+])
+def test_a_body_is_plain_text_for_a_markup_server(home, session_bus, tmp_path, capabilities, expected):
+    # Issue 23, finding 7: bodies went out unescaped to servers that read markup.
+    with_bus(home, session_bus)
+    plan = home.root / "markup.md"
+    plan.write_text(MARKUP_PLAN)
+    server = FakeNotificationServer(session_bus, tmp_path / "notify.log", capabilities)
+    daemon = Daemon(home, FUTURE.replace("[plan]\n", f'[plan]\nfile = "{plan}"\n') + '[reminders]\nat = ["0m"]\n')
+    try:
+        move_slot(daemon, "w01d1", 2)
+        body = wait_until(lambda: server.calls(), what="a Notify")[0]["body"]
+        assert expected in body, body
+    finally:
+        daemon.stop()
+        server.stop()

@@ -37,21 +37,21 @@ public struct Schedule: Sendable, Equatable {
     public var slotOfTask: [TaskID: SlotID]
     /// Tasks checked `- [x]` in the plan file: done, in no slot.
     public var doneInPlan: Set<TaskID>
-    /// Slots behind the original plan (see `Scheduler.behind`).
-    public var behind: Int
     /// When the untouched plan would finish: the end of the slot the original layout gave
     /// the plan's last open task (nil when every task was checked in the plan file).
     public var plannedFinish: Date?
+    /// When each task falls due in the untouched plan: what `behind(at:)` counts against.
+    public var planned = PlannedTimes()
     /// Slots the busy rule gave up (no time left that day), by id, with the event in the way.
     public var lostToBusy: [SlotID: String] = [:]
 
     /// A schedule made by hand (benchmarks and tests); `Scheduler.compute` makes the real ones.
-    public init(plan: Plan, slots: [Slot], slotOfTask: [TaskID: SlotID] = [:], doneInPlan: Set<TaskID> = [], behind: Int = 0) {
+    public init(plan: Plan, slots: [Slot], slotOfTask: [TaskID: SlotID] = [:], doneInPlan: Set<TaskID> = [], planned: PlannedTimes = PlannedTimes()) {
         self.plan = plan
         self.slots = slots
         self.slotOfTask = slotOfTask
         self.doneInPlan = doneInPlan
-        self.behind = behind
+        self.planned = planned
     }
 
     public func slot(_ id: SlotID) -> Slot? { index(of: id).map { slots[$0] } }
@@ -85,9 +85,10 @@ public struct Schedule: Sendable, Equatable {
         slots.filter { $0.task != nil && $0.state == .scheduled && $0.start > now }.min { $0.start < $1.start }
     }
 
-    /// When the last open task is due to be studied: the end of the last slot holding a task.
+    /// When the last open task is due to be studied: the end of the latest slot holding an
+    /// open task (by time: a rescheduled slot can be the latest); nil when none is open.
     public var projectedFinish: Date? {
-        slots.last { $0.task != nil }?.end
+        slots.filter { $0.task != nil && $0.state != .done }.map(\.end).max()
     }
 
     /// The last instant through which this schedule stays as it is at `now`: slots turn
@@ -114,6 +115,8 @@ public struct Schedule: Sendable, Equatable {
             if slot.start > now, slot.start < until { until = slot.start }
             if slot.end > now, slot.end < until { until = slot.end }
         }
+        // `behind` moves when a task of the untouched plan falls due or turns late.
+        if let due = planned.next(after: now), due < until { until = due }
         return until
     }
 
@@ -136,6 +139,9 @@ public struct Schedule: Sendable, Equatable {
                 if let s = slot.snoozedUntil { consider(s) }
             }
         }
+        // `behind` (in STATUS= and on the page) moves when a task of the untouched plan
+        // falls due or turns late, also under a skipped slot, which has no deadline of its own.
+        if let due = planned.next(after: now) { consider(due) }
         return best
     }
 }
@@ -154,8 +160,8 @@ public enum Scheduler {
         let doneSlotOfTask = settleDone(&edits, plan: input.plan)
         var schedule = layout(input, edits: edits, doneSlotOfTask: doneSlotOfTask)
         let original = original ?? originalPlacement(input)
-        schedule.behind = behind(schedule, original: original)
         schedule.plannedFinish = plannedFinish(schedule, original: original)
+        schedule.planned = plannedTimes(input, original: original)
         return schedule
     }
 
@@ -267,17 +273,30 @@ public enum Scheduler {
             // forbids it, and this bound keeps a bad caller from looping forever.
             if week > input.plan.weeks.count + 520 { break }
         }
-        var schedule = Schedule(plan: input.plan, slots: slots, slotOfTask: slotOfTask, doneInPlan: doneInPlan, behind: 0)
+        var schedule = Schedule(plan: input.plan, slots: slots, slotOfTask: slotOfTask, doneInPlan: doneInPlan)
         schedule.lostToBusy = lostToBusy
         return schedule
     }
 
-    /// How many slots the first open task sits after the slot the untouched plan gave it.
-    static func behind(_ schedule: Schedule, original: [TaskID: SlotID]) -> Int {
-        guard let first = schedule.slots.first(where: { $0.state == .scheduled || ($0.state == .missed && $0.task != nil) }),
-              let task = first.task else { return 0 }
-        guard let planned = original[task], let was = schedule.index(of: planned), let now = schedule.index(of: first.id) else { return 0 }
-        return max(0, now - was)
+    /// When each task is due in the untouched plan: its slot there, at the slot's usual
+    /// time (no reschedule, no busy move), from its start, and late from its end plus
+    /// `grace` (when the schedule would call that slot missed).
+    static func plannedTimes(_ input: ScheduleInput, original: [TaskID: SlotID]) -> PlannedTimes {
+        let generator = SlotGenerator(input: input)
+        var weeks: [Int: [Slot]] = [:]
+        var times = PlannedTimes()
+        let grace = input.settings.grace.timeInterval
+        for (task, id) in original {
+            if weeks[id.week] == nil { weeks[id.week] = generator.slots(inWeek: id.week, isExtension: id.week > input.plan.weeks.count) }
+            guard let slot = weeks[id.week]?.first(where: { $0.id == id }) else { continue }
+            times.starts.append(slot.originalStart)
+            let late = slot.originalStart.addingTimeInterval(slot.duration + grace)
+            times.lates.append(late)
+            times.lateOf[task] = late
+        }
+        times.starts.sort()
+        times.lates.sort()
+        return times
     }
 
     /// The end of the slot the untouched plan gave its last task, at the slot's original time.

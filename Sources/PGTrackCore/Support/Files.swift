@@ -41,10 +41,14 @@ public enum Files {
     /// A regular file's bytes: every file pgtrack reads (plan, zones, the vdir, busy
     /// calendars, the holidays file, TLS keys) is one. Opened without blocking and checked
     /// to be a regular file first, so that a FIFO or a device named there is refused
-    /// instead of holding the daemon.
-    public static func readRegular(_ path: String, limit: Int) throws(FileError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
-        guard fd >= 0 else { throw FileError("cannot open it", Errno(rawValue: Glibc.errno)) }
+    /// instead of holding the daemon. With `followLinks` false a symbolic link is refused
+    /// too (a vdir's files are the folder's own, never a link to a file elsewhere).
+    public static func readRegular(_ path: String, limit: Int, followLinks: Bool = true) throws(FileError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | (followLinks ? 0 : O_NOFOLLOW))
+        guard fd >= 0 else {
+            if !followLinks, Glibc.errno == ELOOP { throw FileError("it is a symbolic link, not a regular file", .tooManySymbolicLinkLevels, explained: true) }
+            throw FileError("cannot open it", Errno(rawValue: Glibc.errno))
+        }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw FileError("cannot stat it", Errno(rawValue: Glibc.errno)) }
@@ -65,12 +69,26 @@ public enum Files {
         }
     }
 
-    /// Creates `path` and its missing parents with `mode`; existing folders are left as they are.
+    /// Creates `path` and its missing parents with `mode`; existing folders are left as
+    /// they are. Something other than a folder at `path` (see `isFolder`) is an error.
     public static func makeFolders(_ path: String, mode: mode_t = 0o700) throws(FileError) {
-        guard !path.isEmpty, kind(of: path) == nil else { return }
+        guard !path.isEmpty else { return }
+        if let kind = kind(of: path) {
+            guard isFolder(path) else { throw FileError("\(path) is \(describe(kind: kind)), not a folder", .notDirectory, explained: true) }
+            return
+        }
         let parent = FilePath(path).removingLastComponent().string
         if parent != path, !parent.isEmpty { try makeFolders(parent, mode: mode) }
         if mkdir(path, mode) != 0, Glibc.errno != EEXIST { throw FileError("cannot create \(path)", Errno(rawValue: Glibc.errno)) }
+    }
+
+    /// Whether `path` is a folder, or a symlink to one: a link to a folder is the user's
+    /// own arrangement (a vdir on another disk), anything else there is not a folder.
+    public static func isFolder(_ path: String) -> Bool {
+        guard let kind = kind(of: path) else { return false }
+        if kind == S_IFDIR { return true }
+        var st = stat()
+        return kind == S_IFLNK && stat(path, &st) == 0 && st.st_mode & S_IFMT == S_IFDIR
     }
 
     /// What is at `path`, not following a final symlink: nil when nothing is.

@@ -1,3 +1,4 @@
+import FoundationEssentials
 /// SHA-256 (FIPS 180-4), for the progress page's Content-Security-Policy: the page allows
 /// its own inline script and style by their hashes, computed from the text it sends, so
 /// an edit of either can never leave a stale hash behind. Not for secrets: nothing
@@ -50,18 +51,5 @@ public enum SHA256 {
     public static func cspSource(_ text: String) -> String { "'sha256-" + base64(hash(Array(text.utf8))) + "'" }
 }
 
-/// Standard base64 with padding.
-public func base64(_ bytes: [UInt8]) -> String {
-    let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-    var out: [UInt8] = []
-    out.reserveCapacity((bytes.count + 2) / 3 * 4)
-    for i in stride(from: 0, to: bytes.count, by: 3) {
-        let n = bytes.count - i
-        let v = UInt32(bytes[i]) << 16 | (n > 1 ? UInt32(bytes[i + 1]) << 8 : 0) | (n > 2 ? UInt32(bytes[i + 2]) : 0)
-        out.append(alphabet[Int(v >> 18 & 63)])
-        out.append(alphabet[Int(v >> 12 & 63)])
-        out.append(n > 1 ? alphabet[Int(v >> 6 & 63)] : UInt8(ascii: "="))
-        out.append(n > 2 ? alphabet[Int(v & 63)] : UInt8(ascii: "="))
-    }
-    return String(decoding: out, as: UTF8.self)
-}
+/// Standard base64 with padding (FoundationEssentials' encoder).
+public func base64(_ bytes: [UInt8]) -> String { Data(bytes).base64EncodedString() }

@@ -42,7 +42,19 @@ struct Agenda: ParsableCommand {
             slots = try daemon.slots(on: LocalDate(Date(), in: zone), days: days ?? 7, zone: zone)
         }
         if options.json { return printJSON(.array(slots.map(\.wire))) }
-        guard !slots.isEmpty else { return print("No slots.") }
+        guard !slots.isEmpty else { return print(try emptyText(daemon)) }
         print(SlotText(zone: zone, style: .current).table(slots), terminator: "")
+    }
+
+    /// What an empty agenda says: that the plan is finished, or when it starts and its
+    /// first slot, or the next slot after the days asked for.
+    func emptyText(_ daemon: Daemon) throws -> String {
+        let status = try daemon.status()
+        let standing = status.standing
+        if let finished = standing.finishedText { return "No slots. The plan is finished: \(finished)." }
+        guard let next = status.next else { return "No slots." }
+        let line = SlotText(zone: status.zone, style: .current).line(next)
+        if standing.week == 0 { return "No slots yet: the plan \(standing.weekText(today: LocalDate(Date(), in: status.zone))). First: \(line)" }
+        return "No slots. Next: \(line)"
     }
 }

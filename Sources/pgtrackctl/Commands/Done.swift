@@ -17,7 +17,7 @@ struct Done: ParsableCommand {
     func run() throws {
         let daemon = try Daemon.connect(options)
         let status = try daemon.status()
-        let id = try slot.map { try daemon.resolve($0, status: status) } ?? daemon.defaultSlot(status: status, fallback: .today)
+        let id = try slot.map { try daemon.resolve($0, status: status, verb: "done") } ?? daemon.defaultSlot(status: status, fallback: .today, verb: "done")
         let slot = try daemon.change("Complete", ["slot": .string(id.description)])
         if options.json { return printJSON(slot.wire) }
         print("Done: \(id) · \(slot.task?.id ?? "") \(printable(Markdown.plain(slot.task?.title ?? "")))")
@@ -36,7 +36,14 @@ struct Undone: ParsableCommand {
 
     func run() throws {
         let daemon = try Daemon.connect(options)
-        let id = try daemon.resolve(slot, status: try daemon.status())
+        let status = try daemon.status()
+        let id = try daemon.resolve(slot, status: status)
+        // The daemon's "w01d1 is not done" alone leaves a newcomer guessing: say what it is.
+        let current = try daemon.slot(id)
+        if current.state != .done {
+            throw Daemon.fail("\(id) is not done: it is \(current.state.rawValue), \(SlotText(zone: status.zone, style: .plain).when(current)); "
+                              + "nothing to reopen (`pgtrackctl done \(id)` marks it done)", status: 1)
+        }
         let slot = try daemon.change("Reopen", ["slot": .string(id.description)])
         if options.json { return printJSON(slot.wire) }
         print("Reopened \(id).")

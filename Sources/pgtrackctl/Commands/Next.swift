@@ -13,6 +13,7 @@ struct Next: ParsableCommand {
         let daemon = try Daemon.connect(options)
         let status = try daemon.status()
         if options.json { return printJSON(status.next?.wire ?? .null) }
+        if let finished = status.standing.finishedText { return print("The plan is finished: \(finished).") }
         guard let next = status.next else { return print("No upcoming slot.") }
         print(SlotText(zone: status.zone, style: .current).line(next))
     }

@@ -36,7 +36,7 @@ struct Reschedule: ParsableCommand {
         let daemon = try Daemon.connect(options)
         let status = try daemon.status()
         let zone = status.zone
-        let id = try daemon.resolve(slot, status: status)
+        let id = try daemon.resolve(slot, status: status, verb: "reschedule")
         let base = try daemon.slot(id).startDate
         let start = try TimeExpression.resolve(when.joined(separator: " "), now: Date(), zone: zone, relativeTo: base)
         let moved = try daemon.change("Reschedule", ["slot": .string(id.description), "start": .string(start.rfc3339(in: zone))])

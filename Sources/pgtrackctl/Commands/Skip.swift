@@ -25,7 +25,7 @@ struct Skip: ParsableCommand {
     func run() throws {
         let daemon = try Daemon.connect(options)
         let status = try daemon.status()
-        let id = try slot.map { try daemon.resolve($0, status: status) } ?? daemon.defaultSlot(status: status, fallback: .next)
+        let id = try slot.map { try daemon.resolve($0, status: status, verb: "skip") } ?? daemon.defaultSlot(status: status, fallback: .next)
         let slot = try daemon.change("Skip", .obj([("slot", .string(id.description)), ("reason", reason.map(JSON.string))]))
         if options.json { return printJSON(slot.wire) }
         print("Skipped \(id). Its task and the later ones moved to the next slots.")

@@ -23,10 +23,17 @@ struct Snooze: ParsableCommand {
         let daemon = try Daemon.connect(options)
         let status = try daemon.status()
         let zone = status.zone
-        let id = try daemon.defaultSlot(status: status, fallback: .next)
-        let until = Date().addingTimeInterval(duration.timeInterval)
-        let slot = try daemon.change("Snooze", ["slot": .string(id.description), "until": .string(until.rfc3339(in: zone))])
+        let now = Date()
+        let text = SlotText(zone: zone, style: .plain)
+        // Only a slot that is running or starts within the hour: a reminder snoozed for a
+        // slot days away would be a surprise ("Snoozed w01d2 until 11:20" four days early).
+        guard let target = status.current ?? status.next.flatMap({ $0.startDate.timeIntervalSince(now) <= 3600 ? $0 : nil }) else {
+            let next = status.next.map { "; the next is \($0.id) on \(text.when($0))" } ?? ""
+            throw Daemon.fail("nothing to snooze: no slot is running or starts within the hour\(next)", status: 1)
+        }
+        let until = now.addingTimeInterval(duration.timeInterval)
+        let slot = try daemon.change("Snooze", ["slot": .string(target.id), "until": .string(until.rfc3339(in: zone))])
         if options.json { return printJSON(slot.wire) }
-        print("Snoozed \(id) until \(until.time(in: zone)).")
+        print("Snoozed \(target.id) (\(text.when(target))): no reminder before \(until.time(in: zone)).")
     }
 }
