@@ -162,7 +162,7 @@ uninstall:
 	rm -f $(PREFIX)/share/fish/vendor_completions.d/pgtrackctl.fish
 	rm -rf $(DOCDIR)
 
-# The Debian package: dist/pgtrack_VERSION_ARCH.deb (and its -dbgsym .ddeb), VERSION from
+# The Debian package: dist/pgtrack_VERSION_ARCH.deb (and its -dbgsym package), VERSION from
 # git describe (scripts/version). debian/rules does the Swift build through `make build
 # man`, installs with install-files, and lets debhelper strip, split the debug symbols,
 # compute Depends (dpkg-shlibdeps) and write the user units' maintainer scripts.
