@@ -1025,9 +1025,9 @@ def bench_crash():
     ], "goals": ["every acknowledged change survives: " + ("yes" if ok else "NO")]}
 
 
-def paired_runs(commands, env, runs=200):
+def paired_runs(commands, env, runs=300):
     """Wall time of each command, interleaved in a fresh random order every round so that
-    the machine's load falls on all of them alike; the median of each, in ms."""
+    the machine's load falls on all of them alike; each command's times in ms, by round."""
     import random
     times = {name: [] for name in commands}
 
@@ -1044,7 +1044,16 @@ def paired_runs(commands, env, runs=200):
         random.shuffle(order)
         for name in order:
             times[name].append(once(commands[name]))
-    return {name: sorted(t)[len(t) // 2] * 1000 for name, t in times.items()}
+    return {name: [x * 1000 for x in t] for name, t in times.items()}
+
+
+def median(values):
+    return sorted(values)[len(values) // 2]
+
+
+def paired_ratio(ours, anchor):
+    """The median over rounds of ours ÷ anchor in the same round."""
+    return median([a / b for a, b in zip(ours, anchor)])
 
 
 def elf_facts(path):
@@ -1054,25 +1063,36 @@ def elf_facts(path):
     return {"bytes": path.stat().st_size, "text": int(out[0]), "data": int(out[1]), "icu": "icudt" in syms}
 
 
-def ready_ms(daemon, runs=20):
-    times = []
+def ready_ms(daemons, runs=20):
+    """Exec to READY=1 of each daemon, the daemons alternating in random order; medians, ms."""
+    import random
+    times = {name: [] for name in daemons}
     for _ in range(runs):
-        h = Home()
-        ns = h.root / "notify.sock"
-        listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        listener.bind(str(ns))
-        listener.settimeout(10)
-        t0 = time.perf_counter()
-        p = subprocess.Popen([str(daemon)], env=dict(h.env, NOTIFY_SOCKET=str(ns)), stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
-        while b"READY=1" not in listener.recv(4096):
-            pass
-        times.append(time.perf_counter() - t0)
-        p.send_signal(signal.SIGTERM)
-        p.wait()
-        listener.close()
-        h.cleanup()
-    return sorted(times)[len(times) // 2] * 1000
+        order = list(daemons)
+        random.shuffle(order)
+        for name in order:
+            times[name].append(ready_once(daemons[name]))
+    return {name: median(t) * 1000 for name, t in times.items()}
+
+
+def ready_once(daemon):
+    """Seconds from exec to the READY=1 datagram, for one start in fresh folders."""
+    h = Home()
+    ns = h.root / "notify.sock"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    listener.bind(str(ns))
+    listener.settimeout(10)
+    t0 = time.perf_counter()
+    p = subprocess.Popen([str(daemon)], env=dict(h.env, NOTIFY_SOCKET=str(ns)), stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    while b"READY=1" not in listener.recv(4096):
+        pass
+    elapsed = time.perf_counter() - t0
+    p.send_signal(signal.SIGTERM)
+    p.wait()
+    listener.close()
+    h.cleanup()
+    return elapsed
 
 
 def idle_memory(daemon, ctl):
@@ -1117,7 +1137,7 @@ def bench_package():
     time.sleep(1)
     remind_mem = smaps_kb(remind.pid)
     remind.kill()
-    facts, memory, ready = {}, {}, {}
+    facts, memory = {}, {}
     for name, d in builds.items():
         facts[name] = {exe: elf_facts(d / exe) for exe in ("pgtrackd", "pgtrackctl")}
         # nm on a stripped file finds nothing: ask the unstripped build whether ICU is inside.
@@ -1125,7 +1145,7 @@ def bench_package():
             for exe in ("pgtrackd", "pgtrackctl"):
                 facts[name][exe]["icu"] = elf_facts(BIN / exe)["icu"]
         memory[name] = idle_memory(d / "pgtrackd", d / "pgtrackctl")
-        ready[name] = ready_ms(d / "pgtrackd")
+    ready = ready_ms({name: d / "pgtrackd" for name, d in builds.items()})
     # The CLI against calcurse and remind, every client in the same rounds.
     home = Home()
     daemon = subprocess.Popen([str(builds["after"] / "pgtrackd")], env=home.env, stdout=subprocess.DEVNULL,
@@ -1143,7 +1163,8 @@ def bench_package():
     commands = {f"{name}": [str(d / "pgtrackctl"), "status"] for name, d in builds.items()}
     commands["calcurse -a"] = [shutil.which("calcurse"), "-D", str(cal_dir), "-a"]
     commands["remind -n"] = [shutil.which("remind"), "-n", str(plan)]
-    cli = paired_runs(commands, dict(home.env, PGTRACK_SOCKET=str(home.socket)))
+    rounds = paired_runs(commands, dict(home.env, PGTRACK_SOCKET=str(home.socket)))
+    cli = {name: median(t) for name, t in rounds.items()}
     daemon.send_signal(signal.SIGTERM)
     daemon.wait()
     home.cleanup()
@@ -1168,20 +1189,22 @@ def bench_package():
     for name in builds:
         rows.append([f"exec to READY=1, median of 20 ({name})", f"{ready[name]:.1f} ms", "", "", ""])
     for name in builds:
-        rows.append([f"pgtrackctl status ({name})", f"{cli[name]:.2f} ms", "calcurse -a", f"{cli['calcurse -a']:.2f} ms",
-                     f"{cli[name] / cli['calcurse -a']:.2f}×"])
-        rows.append([f"pgtrackctl status ({name})", f"{cli[name]:.2f} ms", "remind -n", f"{cli['remind -n']:.2f} ms",
-                     f"{cli[name] / cli['remind -n']:.2f}×"])
+        for anchor in ("calcurse -a", "remind -n"):
+            rows.append([f"pgtrackctl status ({name})", f"{cli[name]:.2f} ms", anchor, f"{cli[anchor]:.2f} ms",
+                         f"{paired_ratio(rounds[name], rounds[anchor]):.2f}×"])
     after = facts["after"]
     return {"title": "The package: sizes, idle memory, start, and the CLI beside calcurse (#25)", "rows": rows,
             "columns": ["measure", "pgtrack", "anchor", "anchor's figure", "ratio / note"],
-            "goals": [f"pgtrackctl status ≤ 1.5 × calcurse -a: {cli['after'] / cli['calcurse -a']:.2f}×",
+            "goals": [f"pgtrackctl status ≤ 1.5 × calcurse -a: {paired_ratio(rounds['after'], rounds['calcurse -a']):.2f}×",
                       f"no ICU data in pgtrackctl: {'no' if after['pgtrackctl']['icu'] else 'yes'}",
                       f"no ICU data in pgtrackd: {'no (GRDB links full Foundation; docs/DECISIONS.md)' if after['pgtrackd']['icu'] else 'yes'}"],
-            "notes": "Wall times are medians of 200 rounds in which every client runs once, in a random order, against "
-                     "one daemon. Files are as packaged (stripped; debug symbols in pgtrack-dbgsym); both binaries are "
+            "notes": "Wall times are medians of 300 rounds in which every client runs once, in a random order, against "
+                     "one daemon; a ratio is the median over rounds of the two clients' times in the same round. 'Before' is "
+                     "PGTRACK_BEFORE_BIN as make install installed it (unstripped); 'after' is as packaged (stripped; "
+                     "debug symbols in pgtrack-dbgsym); both binaries are "
                      "PIE with full RELRO. Memory is smaps_rollup after a sync, 2 s after a status call; remind and the "
                      "hello are measured in the same run."}
+
 
 def cpu_seconds(pid):
     """User and system CPU time of a process so far, from /proc/PID/stat."""
