@@ -9,15 +9,19 @@ SWIFT ?= swift
 # packager's plain `swift build -c release`, the tests' — runs the same toml++.
 SWIFTFLAGS :=
 PREFIX ?= $(HOME)/.local
-RELEASE := .build/release
+# The build folder; another one (make deb BUILD_DIR=.build-pkg) keeps a second checkout's
+# builds apart from this one's.
+BUILD_DIR ?= .build
+SWIFTPM := --scratch-path $(BUILD_DIR)
+RELEASE := $(BUILD_DIR)/release
 VENV := .venv
 
 # What the build needs, and what the tests need on top.
 BUILD_PACKAGES := libsystemd-dev libical-dev libsqlite3-dev libmicrohttpd-dev pkg-config
-TEST_PACKAGES := python3-venv python3-pip systemd khal calcurse vdirsyncer dunst xvfb dbus python3-dbus python3-gi libglib2.0-bin util-linux bsdutils man-db gcc strace binutils openssl evolution-data-server gir1.2-ecal-2.0 gir1.2-edataserver-1.2 chromium
+TEST_PACKAGES := python3-venv python3-pip systemd khal calcurse vdirsyncer dunst xvfb dbus python3-dbus python3-gi libglib2.0-bin util-linux bsdutils man-db gcc strace binutils openssl evolution-data-server gir1.2-ecal-2.0 gir1.2-edataserver-1.2 chromium dpkg-dev debhelper lintian fakeroot
 PYTHON_TEST_PACKAGES := pytest==9.0.3 icalendar==7.3.2 varlink==31.0.0 vobject==0.9.9 ics==0.7.3 recurring-ical-events==3.8.2 playwright==1.65.2 radicale==3.9.0 caldav==3.6.0
 
-.PHONY: all run test build deps test-deps unit integration install install-files uninstall clean embed man bench fuzz leaks screenshot
+.PHONY: all run test build deps test-deps unit integration install install-files uninstall clean embed man bench fuzz leaks screenshot deb deb-deps tarball
 
 all: build
 
@@ -27,16 +31,18 @@ deps:
 # Release binaries with the Swift runtime linked in: ~5 MB resident instead of ~17,
 # and a CLI start of ~2.5 ms instead of ~12. Both are hardened as Debian builds are:
 # position-independent (the toolchain's default) and full RELRO (BIND_NOW, so the GOT
-# is read-only after start-up).
+# is read-only after start-up). No RUNPATH ($$ORIGIN, SwiftPM's default): nothing is
+# loaded from beside the binaries, and with it the loader looked in ~20 folders there
+# for every library at every start.
 HARDENING := -Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now
 build: deps
-	$(SWIFT) build -c release --static-swift-stdlib $(SWIFTFLAGS) $(HARDENING)
+	$(SWIFT) build $(SWIFTPM) -c release --static-swift-stdlib --disable-local-rpath $(SWIFTFLAGS) $(HARDENING)
 
 # Runs the daemon in the foreground on the built-in plan (Ctrl-C stops it). Builds only
 # the two programs (not the benchmark tool or the plugins).
 run: deps
-	$(SWIFT) build -c release --static-swift-stdlib $(SWIFTFLAGS) $(HARDENING) --product pgtrackd
-	$(SWIFT) build -c release --static-swift-stdlib $(SWIFTFLAGS) $(HARDENING) --product pgtrackctl
+	$(SWIFT) build $(SWIFTPM) -c release --static-swift-stdlib --disable-local-rpath $(SWIFTFLAGS) $(HARDENING) --product pgtrackd
+	$(SWIFT) build $(SWIFTPM) -c release --static-swift-stdlib --disable-local-rpath $(SWIFTFLAGS) $(HARDENING) --product pgtrackctl
 	@echo
 	@echo "pgtrackctl is $(RELEASE)/pgtrackctl (make install puts both programs in $(PREFIX)/bin)."
 	@echo "Starting pgtrackd in the foreground; in another terminal: $(RELEASE)/pgtrackctl status"
@@ -52,25 +58,26 @@ test-deps: deps
 # for warnings in Sources/ (an incremental build recompiles, and so reports, only what
 # changed).
 unit: deps
-	@mkdir -p .build
-	set -o pipefail; $(SWIFT) build --build-tests $(SWIFTFLAGS) 2>&1 | tee .build/unit-build.log
-	@if grep -E '^$(CURDIR)/Sources/.*: warning:' .build/unit-build.log; then \
+	@mkdir -p $(BUILD_DIR)
+	set -o pipefail; $(SWIFT) build $(SWIFTPM) --build-tests $(SWIFTFLAGS) 2>&1 | tee $(BUILD_DIR)/unit-build.log
+	@if grep -E '^$(CURDIR)/Sources/.*: warning:' $(BUILD_DIR)/unit-build.log; then \
 	  echo "make: warnings in Sources/ (above); the project's own code builds without one" >&2; exit 1; fi
-	$(SWIFT) test $(SWIFTFLAGS)
+	$(SWIFT) test $(SWIFTPM) $(SWIFTFLAGS)
 
 integration: build test-deps man
-	PGTRACK_BIN=$(CURDIR)/$(RELEASE) PGTRACK_MAN=$(CURDIR)/$(MANDIR_BUILD) $(VENV)/bin/pytest -q Tests/integration
+	PGTRACK_BIN=$(CURDIR)/$(RELEASE) PGTRACK_MAN=$(CURDIR)/$(MANDIR_BUILD) PGTRACK_BUILD_DIR=$(BUILD_DIR) \
+	  $(VENV)/bin/pytest -q Tests/integration
 
 test: test-deps unit integration
 
 # The man page, generated from the command definitions by swift-argument-parser's
 # generate-manual tool (the tool behind its plugin, run directly: the plugin rebuilds
 # everything in another configuration first, which takes minutes).
-MANDIR_BUILD := .build/man
+MANDIR_BUILD := $(BUILD_DIR)/man
 man: build
-	$(SWIFT) build --product generate-manual $(SWIFTFLAGS)
+	$(SWIFT) build $(SWIFTPM) --product generate-manual $(SWIFTFLAGS)
 	mkdir -p $(MANDIR_BUILD)
-	.build/debug/generate-manual $(RELEASE)/pgtrackctl --output-directory $(MANDIR_BUILD) --authors pgtrack
+	$(BUILD_DIR)/debug/generate-manual $(RELEASE)/pgtrackctl --output-directory $(MANDIR_BUILD) --authors pgtrack
 
 # The README's screenshot of the progress page: taken by the Chromium test of a plan in
 # its eighth week (.build/artifacts/progress.png), copied into docs/.
@@ -79,7 +86,9 @@ screenshot: build test-deps
 	cp .build/artifacts/progress.png docs/progress.png
 
 # Every benchmark, each beside its anchors in the same run; rewrites bench/RESULTS.md.
-BENCH_PACKAGES := remind calcurse redis-server redis-tools hyperfine strace wrk lighttpd
+# The package section compares with an earlier build when PGTRACK_BEFORE_BIN names its
+# release folder (bench/run.py package runs that section alone).
+BENCH_PACKAGES := remind calcurse redis-server redis-tools hyperfine strace wrk lighttpd binutils
 bench: build test-deps
 	@scripts/apt-ensure $(BENCH_PACKAGES)
 	PGTRACK_BIN=$(CURDIR)/$(RELEASE) $(VENV)/bin/python bench/run.py
@@ -113,37 +122,89 @@ embed:
 
 UNITDIR ?= $(HOME)/.config/systemd/user
 DOCDIR ?= $(PREFIX)/share/doc/pgtrack
+ZSHDIR ?= $(PREFIX)/share/zsh/site-functions
+# A staging root for packaging (make deb, make tarball): files go to $(DESTDIR)$(PREFIX)/…
+# while the units name $(PREFIX)/bin.
+DESTDIR ?=
 
 install: build man install-files
 
 # The copying part of install, for a tree that is already built.
 install-files:
-	install -d $(PREFIX)/bin $(UNITDIR) $(DOCDIR) $(PREFIX)/share/man/man1
-	install -m 0755 $(RELEASE)/pgtrackd $(RELEASE)/pgtrackctl $(PREFIX)/bin/
-	install -m 0644 README.md config/pgtrack.toml $(DOCDIR)/
-	install -m 0644 $(MANDIR_BUILD)/pgtrackctl.1 $(PREFIX)/share/man/man1/
-	install -d $(PREFIX)/share/bash-completion/completions $(PREFIX)/share/zsh/site-functions $(PREFIX)/share/fish/vendor_completions.d
-	$(RELEASE)/pgtrackctl --generate-completion-script bash > $(PREFIX)/share/bash-completion/completions/pgtrackctl
-	$(RELEASE)/pgtrackctl --generate-completion-script zsh > $(PREFIX)/share/zsh/site-functions/_pgtrackctl
-	$(RELEASE)/pgtrackctl --generate-completion-script fish > $(PREFIX)/share/fish/vendor_completions.d/pgtrackctl.fish
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0755 $(RELEASE)/pgtrackd $(RELEASE)/pgtrackctl $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 README.md config/pgtrack.toml $(DESTDIR)$(DOCDIR)/
+	install -m 0644 $(MANDIR_BUILD)/pgtrackctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 man/pgtrack.toml.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 0644 man/pgtrackd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(ZSHDIR) \
+	  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	$(RELEASE)/pgtrackctl --generate-completion-script bash | sed '1{/^#!/d}' > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/pgtrackctl
+	$(RELEASE)/pgtrackctl --generate-completion-script zsh > $(DESTDIR)$(ZSHDIR)/_pgtrackctl
+	$(RELEASE)/pgtrackctl --generate-completion-script fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/pgtrackctl.fish
 	for unit in pgtrackd.service pgtrackd.socket pgtrackd@.service pgtrackd@.socket; do \
-	  sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@DOCDIR@|$(DOCDIR)|g' systemd/$$unit > $(UNITDIR)/$$unit; \
+	  sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@DOCDIR@|$(DOCDIR)|g' systemd/$$unit > $(DESTDIR)$(UNITDIR)/$$unit; \
 	done
-	@echo
-	@echo "Installed. To start pgtrack now and at every login:"
-	@echo "  systemctl --user daemon-reload"
-	@echo "  systemctl --user enable --now pgtrackd.socket pgtrackd.service"
-	@echo "A second plan, NAME (its config in ~/.config/pgtrack/NAME.toml):"
-	@echo "  systemctl --user enable --now pgtrackd@NAME.socket"
+	@[ -n "$(DESTDIR)" ] || printf '%s\n' "" \
+	  "Installed. To start pgtrack now and at every login:" \
+	  "  systemctl --user daemon-reload" \
+	  "  systemctl --user enable --now pgtrackd.socket pgtrackd.service" \
+	  "A second plan, NAME (its config in ~/.config/pgtrack/NAME.toml):" \
+	  "  systemctl --user enable --now pgtrackd@NAME.socket"
 
 uninstall:
 	-systemctl --user disable --now pgtrackd.socket pgtrackd.service 2>/dev/null
 	rm -f $(PREFIX)/bin/pgtrackd $(PREFIX)/bin/pgtrackctl
 	rm -f $(UNITDIR)/pgtrackd.service $(UNITDIR)/pgtrackd.socket $(UNITDIR)/pgtrackd@.service $(UNITDIR)/pgtrackd@.socket
-	rm -f $(PREFIX)/share/man/man1/pgtrackctl.1
-	rm -f $(PREFIX)/share/bash-completion/completions/pgtrackctl $(PREFIX)/share/zsh/site-functions/_pgtrackctl
+	rm -f $(PREFIX)/share/man/man1/pgtrackctl.1 $(PREFIX)/share/man/man5/pgtrack.toml.5 $(PREFIX)/share/man/man8/pgtrackd.8
+	rm -f $(PREFIX)/share/bash-completion/completions/pgtrackctl $(ZSHDIR)/_pgtrackctl
 	rm -f $(PREFIX)/share/fish/vendor_completions.d/pgtrackctl.fish
 	rm -rf $(DOCDIR)
 
+# The Debian package: dist/pgtrack_VERSION_ARCH.deb (and its -dbgsym package), VERSION from
+# git describe (scripts/version). debian/rules does the Swift build through `make build
+# man`, installs with install-files, and lets debhelper strip, split the debug symbols,
+# compute Depends (dpkg-shlibdeps) and write the user units' maintainer scripts.
+DEB_PACKAGES := dpkg-dev debhelper lintian fakeroot
+VERSION = $(shell scripts/version)
+ARCH = $(shell dpkg --print-architecture)
+DIST := dist
+deb-deps:
+	@scripts/apt-ensure $(DEB_PACKAGES)
+
+deb: deps deb-deps
+	scripts/debian-changelog "$(VERSION)" > debian/changelog
+	debian/rules clean
+	mkdir -p $(DIST)
+	rm -f $(DIST)/pgtrack_*.deb $(DIST)/pgtrack-dbgsym_*.deb
+	PGTRACK_BUILD_DIR=$(BUILD_DIR) PGTRACK_DIST=$(CURDIR)/$(DIST) debian/rules build
+	PGTRACK_BUILD_DIR=$(BUILD_DIR) PGTRACK_DIST=$(CURDIR)/$(DIST) fakeroot debian/rules binary
+	lintian --fail-on error $(DIST)/pgtrack_$(VERSION)_$(ARCH).deb
+
+# For other glibc distributions: dist/pgtrack-VERSION-ARCH.tar.gz with the stripped
+# binaries, the units (paths filled in by install.sh), man pages, completions and docs;
+# the debug symbols in dist/pgtrack-VERSION-ARCH-debug.tar.gz (by build id).
+TARBALL_ROOT = $(BUILD_DIR)/tarball/pgtrack-$(VERSION)
+tarball: build man
+	rm -rf $(BUILD_DIR)/tarball && mkdir -p $(TARBALL_ROOT) $(DIST)
+	$(MAKE) --no-print-directory install-files DESTDIR=$(CURDIR)/$(TARBALL_ROOT) PREFIX= \
+	  UNITDIR=/lib/systemd/user DOCDIR=/share/doc/pgtrack ZSHDIR=/share/zsh/site-functions
+	install -m 0644 systemd/pgtrackd.service systemd/pgtrackd.socket systemd/pgtrackd@.service systemd/pgtrackd@.socket \
+	  $(TARBALL_ROOT)/lib/systemd/user/
+	install -m 0644 debian/copyright $(TARBALL_ROOT)/share/doc/pgtrack/copyright
+	install -m 0755 scripts/install.sh $(TARBALL_ROOT)/install.sh
+	for exe in pgtrackd pgtrackctl; do \
+	  id=$$(readelf -n $(TARBALL_ROOT)/bin/$$exe | sed -n 's/.*Build ID: //p'); \
+	  dbg=$(BUILD_DIR)/tarball/debug/usr/lib/debug/.build-id/$${id:0:2}/$${id:2}.debug; \
+	  mkdir -p $$(dirname $$dbg); \
+	  objcopy --only-keep-debug --compress-debug-sections $(TARBALL_ROOT)/bin/$$exe $$dbg; \
+	  strip --strip-unneeded --remove-section=.comment --remove-section=.note $(TARBALL_ROOT)/bin/$$exe; \
+	done
+	tar -C $(BUILD_DIR)/tarball --owner=0 --group=0 -czf $(DIST)/pgtrack-$(VERSION)-$(ARCH).tar.gz pgtrack-$(VERSION)
+	tar -C $(BUILD_DIR)/tarball/debug --owner=0 --group=0 -czf $(DIST)/pgtrack-$(VERSION)-$(ARCH)-debug.tar.gz usr
+	@echo "$(DIST)/pgtrack-$(VERSION)-$(ARCH).tar.gz"
+
 clean:
-	rm -rf .build $(VENV)
+	[ ! -f debian/changelog ] || debian/rules clean
+	rm -rf $(BUILD_DIR) $(VENV) dist debian/changelog

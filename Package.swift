@@ -39,14 +39,14 @@ let package = Package(
         // What pgtrack serves over HTTP (the feed, the progress page and its event stream), as functions of a request.
         .target(name: "PGTrackWeb", dependencies: ["HTTPServer", "PGTrackAPI", "PGTrackCore"]),
         // iCalendar on libical; what it published is kept by a RevisionStore it is given.
-        .target(name: "PGTrackCalendar", dependencies: ["CLibical", "PGTrackCore"]),
+        .target(name: "PGTrackCalendar", dependencies: ["CLibical", "PGTrackCore", .product(name: "SystemPackage", package: "swift-system")]),
         // Core has no dependency but FoundationEssentials and swift-system, so that pgtrackctl, which needs only its
         // value types, does not link SQLite and toml++: a smaller binary starts faster.
         .target(name: "PGTrackCore", dependencies: [.product(name: "SystemPackage", package: "swift-system")], exclude: ["Plan/Resources"]),
         // The wire contract of io.pgtrack.Tracker: value types built from the schedule, the
         // interface text, the errors, and their renderings; shared by the daemon and the CLI.
         .target(name: "PGTrackAPI", dependencies: ["PGTrackCore", "Varlink"]),
-        .target(name: "PGTrackStore", dependencies: ["PGTrackCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "PGTrackStore", dependencies: ["PGTrackCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "SystemPackage", package: "swift-system")]),
         .target(name: "PGTrackConfig", dependencies: ["PGTrackCore", .product(name: "TOMLKit", package: "TOMLKit")]),
         .executableTarget(
             name: "pgtrackd",
@@ -74,7 +74,17 @@ let package = Package(
                 "Varlink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
-            ]
+            ],
+            // A short-lived client starts like a C program: the little of the C++ runtime the
+            // Swift runtime uses is linked in (libstdc++.a through scripts/static-libstdc++,
+            // libgcc's unwinder through -static-libgcc), so no libstdc++.so.6 or libgcc_s.so.1
+            // is loaded and initialised at each start; and no symbol is exported. PIE and full
+            // RELRO stay (the Makefile's HARDENING). Measured in docs/DECISIONS.md.
+            linkerSettings: [.unsafeFlags([
+                "-Xclang-linker", "-static-libgcc",
+                "-Xclang-linker", "-L\(Context.packageDirectory)/scripts/static-libstdc++",
+                "-Xlinker", "--no-export-dynamic",
+            ])]
         ),
         .executableTarget(
             name: "pgtrack-bench",

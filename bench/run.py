@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """pgtrack's benchmarks, each side by side with its anchors measured in the same run.
 
-    python3 bench/run.py [SECTION ...]     # sections: export idle api cli reminders memory hostile http page sync pauses leaks crash doors follow
+    python3 bench/run.py [SECTION ...]     # sections: export idle api cli reminders memory hostile http page sync pauses leaks crash doors follow package
 
 Each section writes bench/results/SECTION.json (figures, machine, date);
 bench/RESULTS.md is then rewritten from every results file. `make bench` runs all.
@@ -97,6 +97,7 @@ def swift_hello():
     out = ROOT / ".build" / "bench-hello"
     src = ROOT / "bench" / "anchors" / "hello.swift"
     if not out.exists() or out.stat().st_mtime < src.stat().st_mtime:
+        out.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run(["swiftc", "-O", "-static-stdlib", "-Xlinker", "-z", "-Xlinker", "now", str(src), "-o", str(out)],
                        check=True, capture_output=True)
     p = subprocess.Popen([str(out)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
@@ -286,10 +287,10 @@ def bench_cli():
         ["pgtrackctl status", f"{ours:.2f} ms", "calcurse -a", f"{cal:.2f} ms", f"{ours / cal:.2f}×"],
         ["pgtrackctl status", f"{ours:.2f} ms", "remind -n", f"{remind:.2f} ms", f"{ours / remind:.2f}×"],
     ], "goals": [f"pgtrackctl status ≤ 1.5 × calcurse -a: {ours / cal:.2f}×"],
-        "notes": "pgtrackctl is a position-independent executable with full RELRO (BIND_NOW) that loads libstdc++ for the "
-                 "Swift runtime. Until 2026-11-25 it was a fully static, non-PIE executable and took 1.25 ms here (0.77× "
-                 "calcurse); the extra millisecond is the dynamic loader binding every symbol at start. A static-pie build "
-                 "crashed in the Swift runtime, so the goal is missed knowingly: hardening is not traded for this figure."}
+        "notes": "pgtrackctl is a position-independent executable with full RELRO (BIND_NOW). Since #25 it links "
+                 "libstdc++ and libgcc in and loads only libc and libm; before, loading libstdc++.so and libgcc_s.so "
+                 "(whose constructor runs cpuid) took a third of its start. The package section measures it in "
+                 "interleaved rounds with calcurse, before and after."}
 
 
 def private_bus(work):
@@ -1024,6 +1025,187 @@ def bench_crash():
     ], "goals": ["every acknowledged change survives: " + ("yes" if ok else "NO")]}
 
 
+def paired_runs(commands, env, runs=300):
+    """Wall time of each command, interleaved in a fresh random order every round so that
+    the machine's load falls on all of them alike; each command's times in ms, by round."""
+    import random
+    times = {name: [] for name in commands}
+
+    def once(argv):
+        t0 = time.perf_counter()
+        pid = os.posix_spawn(argv[0], argv, env, file_actions=[(os.POSIX_SPAWN_OPEN, 1, "/dev/null", os.O_WRONLY, 0)])
+        os.waitpid(pid, 0)
+        return time.perf_counter() - t0
+    for argv in commands.values():
+        for _ in range(10):
+            once(argv)
+    for _ in range(runs):
+        order = list(commands)
+        random.shuffle(order)
+        for name in order:
+            times[name].append(once(commands[name]))
+    return {name: [x * 1000 for x in t] for name, t in times.items()}
+
+
+def median(values):
+    return sorted(values)[len(values) // 2]
+
+
+def paired_ratio(ours, anchor):
+    """The median over rounds of ours ÷ anchor in the same round."""
+    return median([a / b for a, b in zip(ours, anchor)])
+
+
+def elf_facts(path):
+    """File size, the text/data split (size -A groups), and whether ICU's data is inside."""
+    out = subprocess.run(["size", str(path)], capture_output=True, text=True, check=True).stdout.splitlines()[1].split()
+    syms = subprocess.run(["nm", str(path)], capture_output=True, text=True).stdout
+    return {"bytes": path.stat().st_size, "text": int(out[0]), "data": int(out[1]), "icu": "icudt" in syms}
+
+
+def ready_ms(daemons, runs=20):
+    """Exec to READY=1 of each daemon, the daemons alternating in random order; medians, ms."""
+    import random
+    times = {name: [] for name in daemons}
+    for _ in range(runs):
+        order = list(daemons)
+        random.shuffle(order)
+        for name in order:
+            times[name].append(ready_once(daemons[name]))
+    return {name: median(t) * 1000 for name, t in times.items()}
+
+
+def ready_once(daemon):
+    """Seconds from exec to the READY=1 datagram, for one start in fresh folders."""
+    h = Home()
+    ns = h.root / "notify.sock"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    listener.bind(str(ns))
+    listener.settimeout(10)
+    t0 = time.perf_counter()
+    p = subprocess.Popen([str(daemon)], env=dict(h.env, NOTIFY_SOCKET=str(ns)), stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    while b"READY=1" not in listener.recv(4096):
+        pass
+    elapsed = time.perf_counter() - t0
+    p.send_signal(signal.SIGTERM)
+    p.wait()
+    listener.close()
+    h.cleanup()
+    return elapsed
+
+
+def idle_memory(daemon, ctl):
+    home = Home()
+    p = subprocess.Popen([str(daemon)], env=home.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 10
+    while not home.socket.exists() and time.time() < deadline:
+        time.sleep(0.01)
+    subprocess.run([str(ctl), "status"], env=dict(home.env, PGTRACK_SOCKET=str(home.socket)), capture_output=True,
+                   check=True)
+    time.sleep(2)
+    mem = smaps_kb(p.pid)
+    p.send_signal(signal.SIGTERM)
+    p.wait()
+    home.cleanup()
+    return mem
+
+
+def bench_package():
+    """What the package ships, before and after issue 25: sizes, idle memory, start to
+    READY=1, and pgtrackctl status beside calcurse -a and remind -n, in one run. The
+    "before" binaries are PGTRACK_BEFORE_BIN (a build of the commit before); without it
+    only "after" is measured. "After" is the release build stripped as dh_strip does."""
+    work = Path(tempfile.mkdtemp(prefix="package-"))
+    before_dir = os.environ.get("PGTRACK_BEFORE_BIN")
+    builds = {}
+    if before_dir:
+        builds["before"] = Path(before_dir)
+    stripped = work / "after"
+    stripped.mkdir()
+    for exe in ("pgtrackd", "pgtrackctl"):
+        subprocess.run(["strip", "--strip-unneeded", "--remove-section=.comment", "--remove-section=.note",
+                        "-o", str(stripped / exe), str(BIN / exe)], check=True)
+    builds["after"] = stripped
+    os.sync()
+    hello = swift_hello()
+    hello_mem = smaps_kb(hello.pid)
+    hello.kill()
+    rem = work / "reminders.rem"
+    rem.write_text("REM Mon Tue Wed Thu Fri AT 18:00 MSG Study PostgreSQL\n")
+    remind = subprocess.Popen(["remind", "-z1", str(rem)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1)
+    remind_mem = smaps_kb(remind.pid)
+    remind.kill()
+    facts, memory = {}, {}
+    for name, d in builds.items():
+        facts[name] = {exe: elf_facts(d / exe) for exe in ("pgtrackd", "pgtrackctl")}
+        # nm on a stripped file finds nothing: ask the unstripped build whether ICU is inside.
+        if name == "after":
+            for exe in ("pgtrackd", "pgtrackctl"):
+                facts[name][exe]["icu"] = elf_facts(BIN / exe)["icu"]
+        memory[name] = idle_memory(d / "pgtrackd", d / "pgtrackctl")
+    ready = ready_ms({name: d / "pgtrackd" for name, d in builds.items()})
+    # The CLI against calcurse and remind, every client in the same rounds.
+    home = Home()
+    daemon = subprocess.Popen([str(builds["after"] / "pgtrackd")], env=home.env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    deadline = time.time() + 10
+    while not home.socket.exists() and time.time() < deadline:
+        time.sleep(0.01)
+    cal_dir = work / "calcurse"
+    cal_dir.mkdir()
+    subprocess.run(["calcurse", "-D", str(cal_dir), "-i", str(home.root / "data" / "pgtrack" / "pgtrack.ics")],
+                   capture_output=True, stdin=subprocess.DEVNULL)
+    plan = work / "plan.rem"
+    plan.write_text("".join(f"REM {d} AT 18:00 DURATION 0:30 MSG Study slot {i}\n"
+                            for i, d in enumerate(["Mon", "Tue", "Wed", "Thu", "Fri"] * 20)))
+    commands = {f"{name}": [str(d / "pgtrackctl"), "status"] for name, d in builds.items()}
+    commands["calcurse -a"] = [shutil.which("calcurse"), "-D", str(cal_dir), "-a"]
+    commands["remind -n"] = [shutil.which("remind"), "-n", str(plan)]
+    rounds = paired_runs(commands, dict(home.env, PGTRACK_SOCKET=str(home.socket)))
+    cli = {name: median(t) for name, t in rounds.items()}
+    daemon.send_signal(signal.SIGTERM)
+    daemon.wait()
+    home.cleanup()
+    shutil.rmtree(work, ignore_errors=True)
+
+    remind_bin = Path(shutil.which("remind"))
+    hello_bin = ROOT / ".build" / "bench-hello"
+    rows = []
+    for exe in ("pgtrackd", "pgtrackctl"):
+        for name in builds:
+            f = facts[name][exe]
+            rows.append([f"{exe} file ({name})", f"{f['bytes'] / 1e6:.1f} MB", "remind", f"{remind_bin.stat().st_size / 1e6:.2f} MB",
+                         f"text {f['text'] / 1e6:.1f} MB, data {f['data'] / 1e6:.1f} MB, ICU data {'inside' if f['icu'] else 'none'}"])
+    rows.append(["static Swift hello (PIE) file", f"{hello_bin.stat().st_size / 1e6:.1f} MB", "", "", ""])
+    for name in builds:
+        m = memory[name]
+        rows.append([f"pgtrackd idle PSS ({name})", mb(m["pss"]), "remind -z1", mb(remind_mem["pss"]),
+                     f"{m['pss'] / max(1, remind_mem['pss']):.1f}× (Swift hello {mb(hello_mem['pss'])}: {m['pss'] / max(1, hello_mem['pss']):.1f}×)"])
+        rows.append([f"pgtrackd idle Private_Dirty ({name})", mb(m["private_dirty"]), "remind -z1", mb(remind_mem["private_dirty"]),
+                     f"{m['private_dirty'] / max(1, remind_mem['private_dirty']):.1f}× (Swift hello {mb(hello_mem['private_dirty'])}: "
+                     f"{m['private_dirty'] / max(1, hello_mem['private_dirty']):.1f}×)"])
+    for name in builds:
+        rows.append([f"exec to READY=1, median of 20 ({name})", f"{ready[name]:.1f} ms", "", "", ""])
+    for name in builds:
+        for anchor in ("calcurse -a", "remind -n"):
+            rows.append([f"pgtrackctl status ({name})", f"{cli[name]:.2f} ms", anchor, f"{cli[anchor]:.2f} ms",
+                         f"{paired_ratio(rounds[name], rounds[anchor]):.2f}×"])
+    after = facts["after"]
+    return {"title": "The package: sizes, idle memory, start, and the CLI beside calcurse (#25)", "rows": rows,
+            "columns": ["measure", "pgtrack", "anchor", "anchor's figure", "ratio / note"],
+            "goals": [f"pgtrackctl status ≤ 1.5 × calcurse -a: {paired_ratio(rounds['after'], rounds['calcurse -a']):.2f}×",
+                      f"no ICU data in pgtrackctl: {'no' if after['pgtrackctl']['icu'] else 'yes'}",
+                      f"no ICU data in pgtrackd: {'no (GRDB links full Foundation; docs/DECISIONS.md)' if after['pgtrackd']['icu'] else 'yes'}"],
+            "notes": "Wall times are medians of 300 rounds in which every client runs once, in a random order, against "
+                     "one daemon; a ratio is the median over rounds of the two clients' times in the same round. 'Before' is "
+                     "PGTRACK_BEFORE_BIN as make install installed it (unstripped); 'after' is as packaged (stripped; "
+                     "debug symbols in pgtrack-dbgsym); both binaries are "
+                     "PIE with full RELRO. Memory is smaps_rollup after a sync, 2 s after a status call; remind and the "
+                     "hello are measured in the same run."}
+
+
 def cpu_seconds(pid):
     """User and system CPU time of a process so far, from /proc/PID/stat."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -1189,7 +1371,7 @@ def bench_follow():
 
 SECTIONS = {"export": bench_export, "idle": bench_idle, "api": bench_api, "cli": bench_cli,
             "reminders": bench_reminders, "memory": bench_memory, "hostile": bench_hostile, "http": bench_http, "page": bench_page, "sync": bench_sync, "pauses": bench_pauses, "leaks": bench_leaks,
-            "crash": bench_crash, "doors": bench_doors, "follow": bench_follow}
+            "crash": bench_crash, "doors": bench_doors, "follow": bench_follow, "package": bench_package}
 
 
 def render():

@@ -1,5 +1,6 @@
 import CLibical
-import Foundation
+import FoundationEssentials
+import Glibc
 import PGTrackCore
 
 /// Reads a busy calendar (`schedule.busy`): the times of its events that block a study
@@ -55,7 +56,7 @@ public enum BusyCalendar {
 
     /// As `read`, counting in `ignoredLong` the events too long to be busy time.
     public static func read(_ text: String, zone: Zone, from: Date, until: Date, ignoredLong: inout Int) throws(ReadError) -> [BusyEvent] {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = text.trimmingSpaces()
         let upper = trimmed.uppercased()
         guard upper.hasPrefix("BEGIN:VCALENDAR") || upper.hasPrefix("BEGIN:VEVENT") else {
             throw ReadError("not iCalendar (expected BEGIN:VCALENDAR)")
@@ -84,7 +85,7 @@ public enum BusyCalendar {
                 out.append(s)
             }
         }
-        let text = String(out).trimmingCharacters(in: .whitespaces)
+        let text = String(out).trimmingSpaces()
         if text.isEmpty { return "busy" }
         return text.count > maxSummary ? String(text.prefix(maxSummary - 1)) + "…" : text
     }

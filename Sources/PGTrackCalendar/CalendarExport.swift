@@ -1,5 +1,6 @@
 import CLibical
-import Foundation
+import FoundationEssentials
+import Glibc
 import PGTrackCore
 
 /// The schedule as iCalendar: the subscription feed and the vdir's per-slot files.

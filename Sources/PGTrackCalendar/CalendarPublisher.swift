@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import PGTrackCore
 
 /// Where the publisher keeps its record of what it published (SEQUENCE and

@@ -1,6 +1,7 @@
-import Foundation
+import FoundationEssentials
 import Glibc
 import PGTrackCore
+import SystemPackage
 
 /// A calendar file that could not be written; nothing on disk was changed.
 public struct CalendarWriteError: Error, CustomStringConvertible {
@@ -122,7 +123,7 @@ public final class CalendarWriter {
     /// Write to a temporary file beside the target, fsync, rename over the target, fsync
     /// the folder: a reader sees the old file or the new one, never a part.
     func atomicWrite(_ data: Data, to path: String) throws(CalendarWriteError) {
-        try Self.makeFolder((path as NSString).deletingLastPathComponent)
+        try Self.makeFolder(FilePath(path).removingLastComponent().string)
         do {
             try Files.writeAtomically(data, to: path, mode: mode_t(mode))
         } catch {

@@ -1,5 +1,6 @@
 import CLibical
-import Foundation
+import FoundationEssentials
+import Glibc
 import PGTrackCore
 
 /// Reads blackout dates from an .ics file: every day of every all-day event, within the

@@ -1,5 +1,6 @@
 import CLibical
-import Foundation
+import FoundationEssentials
+import Glibc
 import PGTrackCore
 
 /// One libical component this code created or parsed, owned until it is added to a

@@ -1,5 +1,6 @@
 import CLibical
-import Foundation
+import FoundationEssentials
+import Glibc
 import PGTrackCore
 
 /// Builds a VTIMEZONE from the system's zone data, in the yearly RRULE form that

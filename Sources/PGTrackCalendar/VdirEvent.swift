@@ -1,5 +1,6 @@
 import CLibical
-import Foundation
+import FoundationEssentials
+import Glibc
 import PGTrackCore
 
 /// What pgtrack reads back from a slot's file in the vdir after someone else wrote it (a

@@ -1,6 +1,8 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import PGTrackCore
 import GRDB
+import SystemPackage
 
 /// The state database could not be used. It is never replaced or recreated silently.
 public struct LedgerError: Error, CustomStringConvertible {
@@ -29,7 +31,7 @@ public final class Ledger {
     /// A file that is not a pgtrack database is reported, not replaced.
     public init(path: String) throws(LedgerError) {
         self.path = path
-        let folder = (path as NSString).deletingLastPathComponent
+        let folder = FilePath(path).removingLastComponent().string
         do {
             try Files.makeFolders(folder, mode: 0o700)
         } catch {

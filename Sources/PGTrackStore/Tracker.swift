@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import PGTrackCore
 
 /// The plan, the config and the ledger together: what the daemon serves.

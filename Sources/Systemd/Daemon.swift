@@ -1,5 +1,5 @@
 import CSystemd
-import Foundation
+import FoundationEssentials
 import Glibc
 
 /// The service manager's side of a daemon: readiness, status, socket activation.

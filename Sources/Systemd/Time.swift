@@ -1,5 +1,5 @@
 import CSystemd
-import Foundation
+import FoundationEssentials
 import Glibc
 
 /// A point or span on one of the kernel's clocks, in microseconds (sd-event's unit).

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import HTTPServer
 import Logging
 import PGTrackCore
@@ -84,7 +85,7 @@ final class HTTPFeed {
     /// a file that does not hold one is replaced by a new token.
     static func token(at path: String) throws -> String {
         if let bytes = Files.read(path, limit: 256) {
-            let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            let text = String(decoding: bytes, as: UTF8.self).trimmingSpaces()
             if text.count == 32, text.allSatisfy(\.isHexDigit) { return text }
         }
         return try newToken(at: path)

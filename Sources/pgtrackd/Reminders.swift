@@ -1,8 +1,10 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Logging
 import PGTrackCore
 import PGTrackStore
 import Systemd
+import SystemPackage
 
 /// Desktop reminders over the user's session bus: sends what the reminder policy says
 /// is due, records each one in the ledger once the server took it, and turns the
@@ -116,7 +118,7 @@ final class ReminderService {
     /// inotify watch, no wake-ups meanwhile), else after a backoff from 2 s to 5 min.
     private func scheduleReconnect() {
         if busWatch == nil, let path = Self.busSocketPath(ProcessInfo.processInfo.environment) {
-            let folder = (path as NSString).deletingLastPathComponent, name = (path as NSString).lastPathComponent
+            let folder = FilePath(path).removingLastComponent().string, name = FilePath(path).lastComponent?.string ?? ""
             busWatch = try? manager.loop.addInotify(path: folder, mask: UInt32(IN_CREATE | IN_MOVED_TO), description: "bus-socket") {
                 [unowned self] _, created in
                 guard created == name else { return }

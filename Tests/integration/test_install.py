@@ -36,7 +36,8 @@ def test_make_install_and_uninstall(tmp_path):
     env = dict(os.environ, HOME=str(tmp_path))
     prefix = tmp_path / "prefix"
     units = tmp_path / "units"
-    r = subprocess.run([make, "-C", str(ROOT), "install-files", f"PREFIX={prefix}", f"UNITDIR={units}"],
+    build = f"BUILD_DIR={os.environ.get('PGTRACK_BUILD_DIR', '.build')}"
+    r = subprocess.run([make, "-C", str(ROOT), "install-files", f"PREFIX={prefix}", f"UNITDIR={units}", build],
                        env=env, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stdout + r.stderr
     for path in ["bin/pgtrackd", "bin/pgtrackctl", "share/man/man1/pgtrackctl.1",
