@@ -12,7 +12,13 @@ import Varlink
 
 /// pgtrackd: schedules the study plan, keeps the calendar current, reminds, and serves
 /// the control API.
-struct Options: ParsableArguments {
+struct Options: ParsableCommand {
+    // A command, not bare arguments, so that --help says "pgtrackd", not "options".
+    static let configuration = CommandConfiguration(
+        commandName: "pgtrackd",
+        abstract: "The pgtrack daemon: schedules the study plan, keeps the calendar current, reminds, serves the control API.",
+        discussion: "Usually started by systemd (pgtrackd.service, pgtrackd@NAME.service); see pgtrackd(8).")
+
     @Option(name: .long, help: ArgumentHelp("Read the config from this file.", valueName: "file"))
     var config: String?
 
