@@ -269,7 +269,8 @@ def test_a_failing_sync_shows_and_backs_off(home, tmp_path, session_bus, dunst):
         r = daemon.ctl("sync")
         assert r.returncode == 1 and "vdirsyncer failed (exit status 1)" in r.stderr
         status = daemon.ctl_json("status")["sync"]
-        assert status.startswith("failing (") and "next " in status
+        # With a 1 s interval the next try may already be under way on a loaded machine.
+        assert (status.startswith("failing (") and "next " in status) or (status.startswith("running since ") and "; failing (" in status), status
         time.sleep(8)
         failures = int(daemon.ctl_json("status")["sync"].split("(")[1].split(" ")[0])
         # 1 s, 2 s, 4 s, …: a handful of runs in 8 s, not eight.
