@@ -47,6 +47,8 @@ let package = Package(
         // interface text, the errors, and their renderings; shared by the daemon and the CLI.
         .target(name: "PGTrackAPI", dependencies: ["PGTrackCore", "Varlink"]),
         .target(name: "PGTrackStore", dependencies: ["PGTrackCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        // TOML 1.0 in plain Swift: no dependency at all, bounded, no input-driven recursion.
+        .target(name: "TOML"),
         .target(name: "PGTrackConfig", dependencies: ["PGTrackCore", .product(name: "TOMLKit", package: "TOMLKit")]),
         .executableTarget(
             name: "pgtrackd",
@@ -87,6 +89,7 @@ let package = Package(
         .testTarget(name: "PGTrackWebTests", dependencies: ["PGTrackWeb", "HTTPServer", "PGTrackAPI", "PGTrackCore"]),
         .testTarget(name: "PGTrackAPITests", dependencies: ["PGTrackAPI", "PGTrackCore", "PGTrackStore", "Varlink"]),
         .testTarget(name: "PGTrackStoreTests", dependencies: ["PGTrackStore", "PGTrackCore"]),
+        .testTarget(name: "TOMLTests", dependencies: ["TOML"]),
         .testTarget(name: "PGTrackConfigTests", dependencies: ["PGTrackConfig", "PGTrackCore"]),
         .testTarget(
             name: "PGTrackCoreTests",
