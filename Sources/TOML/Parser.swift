@@ -69,9 +69,10 @@ struct Parser {
     enum ErrorKind { case syntax, control, limit, definition }
 
     /// The column of `at` on the current line, in Unicode scalars (continuation bytes do not count).
-    func column(at: Int) -> Int {
+    /// Computed only for an error: scanning the line each time would make long lines quadratic.
+    func column(at: Int, lineStart ls: Int? = nil) -> Int {
         var c = 1
-        var i = lineStart
+        var i = ls ?? lineStart
         while i < at && i < bytes.count {
             if bytes[i] & 0xC0 != 0x80 { c += 1 }
             i += 1
@@ -316,6 +317,7 @@ struct Parser {
     mutating func parseHeader(root: Int) throws(TOMLError) -> (Int, String) {
         let start = pos
         let headerLine = line
+        let headerLineStart = lineStart
         let keys: [String]
         let isArray: Bool
         do throws(TOMLError) {
@@ -347,7 +349,7 @@ struct Parser {
         var table = root
         for (i, key) in keys.dropLast().enumerated() {
             if let child = nodes[table].index[key] {
-                table = try step(into: child, path: keys[...i], line: headerLine)
+                table = try step(into: child, path: keys[...i], line: headerLine, at: start, lineStart: headerLineStart)
             } else {
                 let child = try newNode(.table, line: headerLine)
                 nodes[child].state = .implicit
@@ -360,7 +362,7 @@ struct Parser {
             let array: Int
             if let existing = nodes[table].index[last] {
                 guard case .array = nodes[existing].kind, nodes[existing].arrayOfTables else {
-                    throw definitionError(name, "\(name) is defined already (line \(nodes[existing].line)) and is not an array of tables", line: headerLine)
+                    throw definitionError(name, "defined already (line \(nodes[existing].line)), not as an array of tables", line: headerLine, column: column(at: start, lineStart: headerLineStart))
                 }
                 array = existing
             } else {
@@ -376,12 +378,15 @@ struct Parser {
             guard case .table = nodes[existing].kind, nodes[existing].state == .implicit else {
                 let how: String
                 switch (nodes[existing].kind, nodes[existing].state) {
-                case (.table, .header): how = "the table [\(name)] is defined twice (first on line \(nodes[existing].line))"
-                case (.table, .dotted): how = "the table [\(name)] is defined already by dotted keys (line \(nodes[existing].line))"
-                case (.table, _): how = "the table [\(name)] is an inline table (line \(nodes[existing].line)) and cannot be extended"
-                default: how = "\(name) is defined already (line \(nodes[existing].line)) and is not a table"
+                case (.table, .header): how = "the table is defined twice (first on line \(nodes[existing].line))"
+                case (.table, .dotted): how = "the table is defined already by dotted keys (line \(nodes[existing].line))"
+                case (.table, _): how = "an inline table (line \(nodes[existing].line)) cannot be extended"
+                case (.leaf(let v), _): how = "already \(v.kindDescription) (line \(nodes[existing].line)), not a table"
+                case (.array, _) where nodes[existing].arrayOfTables:
+                    how = "defined already (line \(nodes[existing].line)) as an array of tables, not as a table"
+                default: how = "already an array (line \(nodes[existing].line)), not a table"
                 }
-                throw definitionError(name, how, line: headerLine)
+                throw definitionError(name, how, line: headerLine, column: column(at: start, lineStart: headerLineStart))
             }
             nodes[existing].state = .header
             nodes[existing].line = headerLine
@@ -392,28 +397,28 @@ struct Parser {
         return (child, name)
     }
 
-    func definitionError(_ key: String, _ message: String, line: Int) -> TOMLError {
-        var e = TOMLError(line: line, column: 1, key: key, message: message)
+    func definitionError(_ key: String, _ message: String, line: Int, column: Int) -> TOMLError {
+        var e = TOMLError(line: line, column: column, key: key, message: message)
         e.kind = .definition
         return e
     }
 
     /// A header passing through `child`: a table, or the last table of an array of tables.
-    mutating func step(into child: Int, path: ArraySlice<String>, line: Int) throws(TOMLError) -> Int {
+    mutating func step(into child: Int, path: ArraySlice<String>, line: Int, at: Int, lineStart ls: Int) throws(TOMLError) -> Int {
         let name = Self.dotted(path)
         switch nodes[child].kind {
         case .table:
             guard nodes[child].state != .inline else {
-                throw definitionError(name, "\(name) is an inline table (line \(nodes[child].line)) and cannot be extended", line: line)
+                throw definitionError(name, "an inline table (line \(nodes[child].line)) cannot be extended", line: line, column: column(at: at, lineStart: ls))
             }
             return child
         case .array:
             guard nodes[child].arrayOfTables, let last = nodes[child].children.last else {
-                throw definitionError(name, "\(name) is an array (line \(nodes[child].line)), not a table", line: line)
+                throw definitionError(name, "already an array (line \(nodes[child].line)), not a table", line: line, column: column(at: at, lineStart: ls))
             }
             return last
         case .leaf(let v):
-            throw definitionError(name, "\(name) is \(v.kindDescription) (line \(nodes[child].line)), not a table", line: line)
+            throw definitionError(name, "already \(v.kindDescription) (line \(nodes[child].line)), not a table", line: line, column: column(at: at, lineStart: ls))
         }
     }
 
@@ -423,8 +428,10 @@ struct Parser {
     /// Returns the table and key the value goes to; the value itself is read by `parseValue`.
     mutating func parseKeyAndEquals(in table: Int, tablePath: String, owner: Int) throws(TOMLError) -> (Int, String, String) {
         let keyLine = line
+        let keyStart = pos
         let keys = try parseKey()
         guard peek() == UInt8(ascii: "=") else { throw unexpected("'=' after the key") }
+        let keyLineStart = lineStart
         pos += 1
         skipSpaces()
         var current = table
@@ -435,13 +442,13 @@ struct Parser {
                 guard case .table = nodes[child].kind else {
                     let what: String
                     if case .leaf(let v) = nodes[child].kind { what = v.kindDescription } else { what = "an array" }
-                    throw definitionError(path, "\(path) is \(what) (line \(nodes[child].line)), not a table", line: keyLine)
+                    throw definitionError(path, "already \(what) (line \(nodes[child].line)), not a table", line: keyLine, column: column(at: keyStart, lineStart: keyLineStart))
                 }
                 switch nodes[child].state {
                 case .header:
-                    throw definitionError(path, "the table [\(path)] is defined by its header (line \(nodes[child].line)); its keys go there", line: keyLine)
+                    throw definitionError(path, "the table has its own header (line \(nodes[child].line)); its keys go there", line: keyLine, column: column(at: keyStart, lineStart: keyLineStart))
                 case .inline where nodes[child].owner != owner:
-                    throw definitionError(path, "\(path) is an inline table (line \(nodes[child].line)) and cannot be extended", line: keyLine)
+                    throw definitionError(path, "an inline table (line \(nodes[child].line)) cannot be extended", line: keyLine, column: column(at: keyStart, lineStart: keyLineStart))
                 case .implicit:
                     nodes[child].state = .dotted
                 default: break
@@ -458,15 +465,15 @@ struct Parser {
         let last = keys[keys.count - 1]
         path = path.isEmpty ? Self.dotted([last]) : path + "." + Self.dotted([last])
         if let existing = nodes[current].index[last] {
-            throw definitionError(path, "\(path) is defined twice (first on line \(nodes[existing].line))", line: keyLine)
+            throw definitionError(path, "defined twice (first on line \(nodes[existing].line))", line: keyLine, column: column(at: keyStart, lineStart: keyLineStart))
         }
         return (current, last, path)
     }
 
     mutating func parseKeyValue(in section: Int, sectionKey: String) throws(TOMLError) {
         let keyLine = line
-        let (table, key, _) = try parseKeyAndEquals(in: section, tablePath: sectionKey, owner: -1)
-        let value = try parseValue(line: keyLine)
+        let (table, key, path) = try parseKeyAndEquals(in: section, tablePath: sectionKey, owner: -1)
+        let value = try parseValue(line: keyLine, path: path)
         addChild(table, key: key, value)
     }
 
@@ -485,9 +492,9 @@ struct Parser {
     }
 
     /// One value of any kind, nested arrays and inline tables included; returns its node.
-    mutating func parseValue(line valueLine: Int) throws(TOMLError) -> Int {
+    mutating func parseValue(line valueLine: Int, path: String) throws(TOMLError) -> Int {
         var stack: [Frame] = []
-        var done: Int? = try beginValue(&stack, line: valueLine, path: "")
+        var done: Int? = try beginValue(&stack, line: valueLine, path: path)
         while true {
             if let value = done {
                 done = nil
@@ -594,15 +601,21 @@ struct Parser {
     // MARK: - Strings
 
     /// Appends decoded bytes to a string under construction, within the length limit.
-    func checkLength(_ count: Int, start: Int) throws(TOMLError) {
+    /// Reported where the string starts, which may be lines before the limit is crossed.
+    func checkLength(_ count: Int, start: Int, line startLine: Int, lineStart startLineStart: Int) throws(TOMLError) {
         guard count <= limits.maxStringBytes else {
-            throw error("a string longer than \(limits.maxStringBytes) bytes", at: start, kind: .limit)
+            var e = TOMLError(line: startLine, column: column(at: start, lineStart: startLineStart),
+                              message: "a string longer than \(limits.maxStringBytes) bytes")
+            e.kind = .limit
+            throw e
         }
     }
 
     /// `"…"`, with escapes, on one line.
     mutating func parseBasicString() throws(TOMLError) -> String {
         let start = pos
+        let startLine = line
+        let startLineStart = lineStart
         pos += 1
         var out: [UInt8] = []
         while true {
@@ -611,14 +624,14 @@ struct Parser {
             if b == UInt8(ascii: "\"") { pos += 1; break }
             if b == UInt8(ascii: "\\") {
                 try parseEscape(into: &out)
-                try checkLength(out.count, start: start)
+                try checkLength(out.count, start: start, line: startLine, lineStart: startLineStart)
                 continue
             }
             if let e = controlError(at: pos) { throw e }
             if b == 0x0D { throw error("a string is not closed on its line (expected '\"')", at: start) }
             out.append(b)
             pos += 1
-            try checkLength(out.count, start: start)
+            try checkLength(out.count, start: start, line: startLine, lineStart: startLineStart)
         }
         return String(decoding: out, as: UTF8.self)
     }
@@ -626,6 +639,8 @@ struct Parser {
     /// `'…'`, as written, on one line.
     mutating func parseLiteralString() throws(TOMLError) -> String {
         let start = pos
+        let startLine = line
+        let startLineStart = lineStart
         pos += 1
         while true {
             guard pos < bytes.count, bytes[pos] != 0x0A else { throw error("a string is not closed on its line (expected \"'\")", at: start) }
@@ -635,7 +650,7 @@ struct Parser {
             if b == 0x0D { throw error("a string is not closed on its line (expected \"'\")", at: start) }
             pos += 1
         }
-        try checkLength(pos - start - 1, start: start)
+        try checkLength(pos - start - 1, start: start, line: startLine, lineStart: startLineStart)
         let s = String(decoding: bytes[(start + 1)..<pos], as: UTF8.self)
         pos += 1
         return s
@@ -646,6 +661,7 @@ struct Parser {
     mutating func parseMultilineBasicString() throws(TOMLError) -> String {
         let start = pos
         let startLine = line
+        let startLineStart = lineStart
         pos += 3
         if isNewline() { consumeNewline() }
         var out: [UInt8] = []
@@ -663,7 +679,7 @@ struct Parser {
                     guard run <= 5 else { throw error("three quotes in a row inside a multi-line string must be escaped", at: pos + 3) }
                     out.append(contentsOf: repeatElement(UInt8(ascii: "\""), count: run - 3))
                     pos += run
-                    try checkLength(out.count, start: start)
+                    try checkLength(out.count, start: start, line: startLine, lineStart: startLineStart)
                     break
                 }
                 out.append(contentsOf: repeatElement(UInt8(ascii: "\""), count: run))
@@ -689,7 +705,7 @@ struct Parser {
                 out.append(b)
                 pos += 1
             }
-            try checkLength(out.count, start: start)
+            try checkLength(out.count, start: start, line: startLine, lineStart: startLineStart)
         }
         return String(decoding: out, as: UTF8.self)
     }
@@ -698,6 +714,7 @@ struct Parser {
     mutating func parseMultilineLiteralString() throws(TOMLError) -> String {
         let start = pos
         let startLine = line
+        let startLineStart = lineStart
         pos += 3
         if isNewline() { consumeNewline() }
         var out: [UInt8] = []
@@ -713,7 +730,7 @@ struct Parser {
                     guard run <= 5 else { throw error("three apostrophes in a row cannot appear inside a multi-line literal string", at: pos + 3) }
                     out.append(contentsOf: repeatElement(UInt8(ascii: "'"), count: run - 3))
                     pos += run
-                    try checkLength(out.count, start: start)
+                    try checkLength(out.count, start: start, line: startLine, lineStart: startLineStart)
                     break
                 }
                 out.append(contentsOf: repeatElement(UInt8(ascii: "'"), count: run))
@@ -726,7 +743,7 @@ struct Parser {
                 out.append(b)
                 pos += 1
             }
-            try checkLength(out.count, start: start)
+            try checkLength(out.count, start: start, line: startLine, lineStart: startLineStart)
         }
         return String(decoding: out, as: UTF8.self)
     }
@@ -876,18 +893,21 @@ struct Parser {
     /// An integer (decimal, 0x, 0o, 0b) or a float, with TOML's underscore and leading-zero rules.
     func number(_ t: [UInt8], start: Int) throws(TOMLError) -> TOMLValue {
         let text = String(decoding: t, as: UTF8.self)
-        let bad = error("expected a value (a string, number, boolean, date, array or inline table), found '\(text)'", at: start)
+        // A function, not a value: an error's column costs a scan of the line.
+        func bad() -> TOMLError {
+            error("expected a value (a string, number, boolean, date, array or inline table), found '\(text)'", at: start)
+        }
         var i = 0
         var negative = false
         if t[0] == UInt8(ascii: "+") || t[0] == UInt8(ascii: "-") {
             negative = t[0] == UInt8(ascii: "-")
             i = 1
         }
-        guard i < t.count else { throw bad }
+        guard i < t.count else { throw bad() }
         // 0x, 0o, 0b: no sign, digits with single underscores between them.
         if t.count - i > 2, t[i] == UInt8(ascii: "0"), let radix = [UInt8(ascii: "x"): 16, UInt8(ascii: "o"): 8, UInt8(ascii: "b"): 2][t[i + 1]] {
             guard i == 0 else { throw error("expected no sign before a hexadecimal, octal or binary integer, found '\(text)'", at: start) }
-            guard let end = Self.digitRun(t, from: 2, radix: radix), end == t.count else { throw bad }
+            guard let end = Self.digitRun(t, from: 2, radix: radix), end == t.count else { throw bad() }
             var value: UInt64 = 0
             for b in t[2...] where b != UInt8(ascii: "_") {
                 let d = UInt64(Self.hexValue(b)!)
@@ -898,7 +918,7 @@ struct Parser {
             }
             return .integer(Int64(value))
         }
-        guard let intEnd = Self.digitRun(t, from: i, radix: 10) else { throw bad }
+        guard let intEnd = Self.digitRun(t, from: i, radix: 10) else { throw bad() }
         if t[i] == UInt8(ascii: "0"), intEnd - i > 1 {
             throw error("expected no leading zeros in a number, found '\(text)'", at: start)
         }
@@ -917,16 +937,16 @@ struct Parser {
         // A float: a fraction, an exponent, or both.
         var j = intEnd
         if t[j] == UInt8(ascii: ".") {
-            guard let end = Self.digitRun(t, from: j + 1, radix: 10) else { throw bad }
+            guard let end = Self.digitRun(t, from: j + 1, radix: 10) else { throw bad() }
             j = end
         }
         if j < t.count, t[j] == UInt8(ascii: "e") || t[j] == UInt8(ascii: "E") {
             var k = j + 1
             if k < t.count, t[k] == UInt8(ascii: "+") || t[k] == UInt8(ascii: "-") { k += 1 }
-            guard let end = Self.digitRun(t, from: k, radix: 10) else { throw bad }
+            guard let end = Self.digitRun(t, from: k, radix: 10) else { throw bad() }
             j = end
         }
-        guard j == t.count, let d = Double(String(decoding: t.filter { $0 != UInt8(ascii: "_") }, as: UTF8.self)) else { throw bad }
+        guard j == t.count, let d = Double(String(decoding: t.filter { $0 != UInt8(ascii: "_") }, as: UTF8.self)) else { throw bad() }
         return .float(d)
     }
 
