@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "PGTrackCore", targets: ["PGTrackCore"]),
         .library(name: "PGTrackAPI", targets: ["PGTrackAPI"]),
         .library(name: "PGTrackConfig", targets: ["PGTrackConfig"]),
+        .library(name: "TOML", targets: ["TOML"]),
         .library(name: "PGTrackCalendar", targets: ["PGTrackCalendar"]),
         .library(name: "Varlink", targets: ["Varlink"]),
     ],
