@@ -947,6 +947,9 @@ struct Parser {
             j = end
         }
         guard j == t.count, let d = Double(String(decoding: t.filter { $0 != UInt8(ascii: "_") }, as: UTF8.self)) else { throw bad() }
+        // Like an integer, a float too large for 64 bits is an error, not infinity (fuzz-toml;
+        // toml++ agrees); `inf` is written as such.
+        guard d.isFinite else { throw error("the float '\(text)' does not fit in 64 bits", at: start) }
         return .float(d)
     }
 

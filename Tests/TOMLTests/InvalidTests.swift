@@ -102,6 +102,9 @@ import TOML
         ("f = 1.5e_3\n", 1, 5, "expected a value (a string, number, boolean, date, array or inline table), found '1.5e_3'"),
         ("f = 01.5\n", 1, 5, "expected no leading zeros in a number, found '01.5'"),
         ("f = 1._5\n", 1, 5, "expected a value (a string, number, boolean, date, array or inline table), found '1._5'"),
+        ("f = 1e400\n", 1, 5, "the float '1e400' does not fit in 64 bits"),
+        ("f = -2e922337203685477\n", 1, 5, "the float '-2e922337203685477' does not fit in 64 bits"),  // fuzz-toml
+        ("f = 1_7976931348623159e292\n", 1, 5, "the float '1_7976931348623159e292' does not fit in 64 bits"),
         ("f = infinity\n", 1, 5, "expected a value (a string, number, boolean, date, array or inline table), found 'infinity'"),
         ("f = NaN\n", 1, 5, "expected a value (a string, number, boolean, date, array or inline table), found 'NaN'"),
         ("b = True\n", 1, 5, "expected a value (a string, number, boolean, date, array or inline table), found 'True'"),

@@ -81,6 +81,8 @@ import TOML
         ("flt6 = -2E-2\n", ["flt6"], .float(-2e-2)),
         ("flt7 = 6.626e-34\n", ["flt7"], .float(6.626e-34)),
         ("flt8 = 224_617.445_991_228\n", ["flt8"], .float(224_617.445_991_228)),
+        ("big = 1.7976931348623157e308\n", ["big"], .float(.greatestFiniteMagnitude)),
+        ("tiny = 5e-324\n", ["tiny"], .float(.leastNonzeroMagnitude)),
         ("sf1 = inf\n", ["sf1"], .float(.infinity)),
         ("sf2 = +inf\n", ["sf2"], .float(.infinity)),
         ("sf3 = -inf\n", ["sf3"], .float(-.infinity)),
