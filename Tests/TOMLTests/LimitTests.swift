@@ -7,7 +7,9 @@ import TOML
 @Suite struct LimitTests {
     static let many = 150_000
 
-    /// Each input is refused within a second (debug build) with the line and the message.
+    /// Each input is refused with the line and the message, in well under a second in a
+    /// debug build on an idle machine (the bound is loose for a busy one; a quadratic
+    /// path took minutes).
     @Test(arguments: [
         ("a = 1\n" + Array(repeating: "x", count: many).joined(separator: ".") + " = 1\n", 2, "a key of more than 32 parts"),
         ("a = 1\n[" + Array(repeating: "a", count: many).joined(separator: ".") + "]\n", 2, "a key of more than 32 parts"),
@@ -31,7 +33,7 @@ import TOML
         let e = failure(text)
         let took = ContinuousClock.now - start
         #expect(e?.line == line && e?.message == message, "\(String(describing: e))")
-        #expect(took < .seconds(1), "took \(took)")
+        #expect(took < .seconds(5), "took \(took)")
     }
 
     @Test func fileSize() {
@@ -103,6 +105,6 @@ import TOML
         let start = ContinuousClock.now
         let t = try TOML.parse(text)
         #expect(t.count == 1)
-        #expect(ContinuousClock.now - start < .seconds(3))
+        #expect(ContinuousClock.now - start < .seconds(5))
     }
 }

@@ -57,6 +57,33 @@ func knownDeviation(_ bytes: [UInt8]) -> Bool {
     // Likewise TOMLKit takes a Swift String, which repairs invalid UTF-8 (U+FFFD), so
     // toml++ would parse other text than ours (we refuse invalid UTF-8).
     if String(validating: bytes, as: UTF8.self) == nil { return true }
+    // toml++ 3.4.0 deviation 1: after a line-ending backslash in a multi-line basic
+    // string, it trims Unicode spaces (U+FEFF, U+3000, …) along with the blanks and
+    // newlines; TOML 1.0's whitespace is only space and tab, so we keep them.
+    if lineEndingBackslashThenUnicodeSpace(bytes) { return true }
+    return false
+}
+
+func isUnicodeSpace(_ s: Unicode.Scalar) -> Bool {
+    switch s.value {
+    case 0x85, 0xA0, 0x1680, 0x2000...0x200B, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000, 0xFEFF: return true
+    default: return false
+    }
+}
+
+/// A `\`, blanks, a newline, blanks and newlines, then a Unicode space.
+func lineEndingBackslashThenUnicodeSpace(_ bytes: [UInt8]) -> Bool {
+    let scalars = Array(String(decoding: bytes, as: UTF8.self).unicodeScalars)
+    var i = 0
+    while i < scalars.count {
+        defer { i += 1 }
+        guard scalars[i] == "\\" else { continue }
+        var k = i + 1
+        while k < scalars.count, scalars[k] == " " || scalars[k] == "\t" { k += 1 }
+        guard k < scalars.count, scalars[k] == "\n" || scalars[k] == "\r" else { continue }
+        while k < scalars.count, [" ", "\t", "\n", "\r"].contains(scalars[k]) { k += 1 }
+        if k < scalars.count, isUnicodeSpace(scalars[k]) { return true }
+    }
     return false
 }
 
