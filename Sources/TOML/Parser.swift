@@ -473,7 +473,16 @@ struct Parser {
     mutating func parseKeyValue(in section: Int, sectionKey: String) throws(TOMLError) {
         let keyLine = line
         let (table, key, path) = try parseKeyAndEquals(in: section, tablePath: sectionKey, owner: -1)
-        let value = try parseValue(line: keyLine, path: path)
+        let value: Int
+        do {
+            value = try parseValue(line: keyLine, path: path)
+        } catch {
+            // A limit crossed inside a value names the key, so a caller can say which
+            // setting is too long or too deep; a syntax error is only the text's.
+            var e = error
+            if e.kind == .limit, e.key.isEmpty { e.key = path }
+            throw e
+        }
         addChild(table, key: key, value)
     }
 

@@ -132,6 +132,8 @@ import TOML
          "unknown key; [schedule] has busy, days, grace, holidays, latest, lengths, minutes, on_missed, skip_dates, time, times, timezone"),
         ("[schedule]\ntime = \"18:00\"\n\ntime = \"19:00\"\n", 4, "schedule.time", "defined twice (first on line 2) (column 1)"),
         ("[plan]\n[plan]\n", 2, "plan", "the table is defined twice (first on line 1) (column 1)"),
+        ("[schedule]\ngrace = \"" + String(repeating: "999999999w", count: 16000) + "\"\n", 2, "schedule.grace",
+         "a string longer than 65536 bytes (column 9)"),
         ("[schedule]\ndays = [\n  \"mon\",\n  \"funday\",\n]\n", 2, "schedule.days", "expected day names such as \"mon\", found \"funday\""),
     ])
     func badValues(text: String, line: Int, key: String, message: String) {

@@ -36,6 +36,13 @@ import TOML
         #expect(took < .seconds(5), "took \(took)")
     }
 
+    /// A limit crossed in a value names the key; a key's own limit does not.
+    @Test func limitsNameTheKey() {
+        #expect(failure("[t]\na.b = [" + String(repeating: "[", count: 40) + "\n")?.key == "t.a.b")
+        #expect(failure("s = '" + String(repeating: "x", count: 70_000) + "'\n")?.key == "s")
+        #expect(failure(Array(repeating: "x", count: 40).joined(separator: ".") + " = 1\n")?.key == "")
+    }
+
     @Test func fileSize() {
         let text = "# " + String(repeating: "x", count: 1 << 20) + "\n"
         #expect(failure(text) == TOMLError(line: 0, column: 0, message: "the file is larger than 1048576 bytes"))
