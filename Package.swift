@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "PGTrackCore", targets: ["PGTrackCore"]),
         .library(name: "PGTrackAPI", targets: ["PGTrackAPI"]),
         .library(name: "PGTrackConfig", targets: ["PGTrackConfig"]),
+        .library(name: "TOML", targets: ["TOML"]),
         .library(name: "PGTrackCalendar", targets: ["PGTrackCalendar"]),
         .library(name: "Varlink", targets: ["Varlink"]),
     ],
@@ -19,7 +20,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
-        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
     ],
     targets: [
@@ -41,13 +41,15 @@ let package = Package(
         // iCalendar on libical; what it published is kept by a RevisionStore it is given.
         .target(name: "PGTrackCalendar", dependencies: ["CLibical", "PGTrackCore", .product(name: "SystemPackage", package: "swift-system")]),
         // Core has no dependency but FoundationEssentials and swift-system, so that pgtrackctl, which needs only its
-        // value types, does not link SQLite and toml++: a smaller binary starts faster.
+        // value types, does not link SQLite: a smaller binary starts faster.
         .target(name: "PGTrackCore", dependencies: [.product(name: "SystemPackage", package: "swift-system")], exclude: ["Plan/Resources"]),
         // The wire contract of io.pgtrack.Tracker: value types built from the schedule, the
         // interface text, the errors, and their renderings; shared by the daemon and the CLI.
         .target(name: "PGTrackAPI", dependencies: ["PGTrackCore", "Varlink"]),
         .target(name: "PGTrackStore", dependencies: ["PGTrackCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "SystemPackage", package: "swift-system")]),
-        .target(name: "PGTrackConfig", dependencies: ["PGTrackCore", .product(name: "TOMLKit", package: "TOMLKit")]),
+        // TOML 1.0 in plain Swift: no dependency at all, bounded, no input-driven recursion.
+        .target(name: "TOML"),
+        .target(name: "PGTrackConfig", dependencies: ["PGTrackCore", "TOML"]),
         .executableTarget(
             name: "pgtrackd",
             dependencies: [
@@ -99,7 +101,8 @@ let package = Package(
         .testTarget(name: "PGTrackWebTests", dependencies: ["PGTrackWeb", "HTTPServer", "PGTrackAPI", "PGTrackCore"]),
         .testTarget(name: "PGTrackAPITests", dependencies: ["PGTrackTestSupport", "PGTrackAPI", "PGTrackCore", "PGTrackStore", "Varlink"]),
         .testTarget(name: "PGTrackStoreTests", dependencies: ["PGTrackTestSupport", "PGTrackStore", "PGTrackCore"]),
-        .testTarget(name: "PGTrackConfigTests", dependencies: ["PGTrackConfig", "PGTrackCore"]),
+        .testTarget(name: "TOMLTests", dependencies: ["TOML"]),
+        .testTarget(name: "PGTrackConfigTests", dependencies: ["PGTrackConfig", "PGTrackCore", "TOML"]),
         .testTarget(
             name: "PGTrackCoreTests",
             dependencies: [

@@ -1,6 +1,6 @@
-import Foundation
+import FoundationEssentials
 import PGTrackCore
-import TOMLKit
+import TOML
 
 /// Reads `pgtrack.toml` into a validated `Config`.
 ///
@@ -22,23 +22,24 @@ public enum ConfigLoader {
         return try parse(text, file: path)
     }
 
-    /// Parses config text. What toml++ cannot survive is refused first (TOMLPrecheck);
-    /// toml++ then reports the remaining syntax errors with their line.
+    /// Parses config text with the TOML target's parser, which reports syntax errors with
+    /// their line and column, and the line of every key, used here for every error.
     public static func parse(_ text: String, file: String) throws(ConfigError) -> Config {
-        try TOMLPrecheck.check(text, file: file)
         let root: TOMLTable
         do {
-            root = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
-            throw ConfigError(file: file, line: error.source.begin.line, key: "", message: error.description)
+            root = try TOML.parse(text)
         } catch {
-            throw ConfigError(file: file, line: 0, key: "", message: "not valid TOML (\(error))")
+            let message = error.column > 0 ? "\(error.message) (column \(error.column))" : error.message
+            throw ConfigError(file: file, line: error.line, key: error.key, message: message)
         }
-        var reader = Reader(file: file, lines: text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init))
+        let reader = Reader(file: file)
         var config = Config()
-        for name in root.keys.sorted(by: reader.byLine) {
-            guard let section = root[name]?.table else {
-                throw reader.error(name, "expected a [section] such as [plan] or [schedule], found a bare key")
+        var sync: TOMLTable.Entry? = nil
+        // In the order of the file, so that the first problem in it is the one reported.
+        for entry in reader.byLine(root.entries) {
+            let name = entry.key
+            guard let section = entry.value.table else {
+                throw reader.error(entry, name, "expected a [section] such as [plan] or [schedule], found a bare key")
             }
             switch name {
             case "plan": try reader.read(section, name, into: &config.plan, planKeys)
@@ -47,13 +48,15 @@ public enum ConfigLoader {
             case "calendar": try reader.read(section, name, into: &config.calendar, calendarKeys)
             case "control": try reader.read(section, name, into: &config.control, controlKeys)
             case "http": try reader.read(section, name, into: &config.http, httpKeys)
-            case "sync": try reader.read(section, name, into: &config.sync, syncKeys)
+            case "sync":
+                sync = entry
+                try reader.read(section, name, into: &config.sync, syncKeys)
             default:
-                throw reader.error(name, "unknown section; expected one of [plan], [schedule], [reminders], [calendar], [control], [http], [sync]")
+                throw reader.error(entry, name, "unknown section; expected one of [plan], [schedule], [reminders], [calendar], [control], [http], [sync]")
             }
         }
-        if config.sync.enabled, config.calendar.vdir.isEmpty {
-            throw reader.error("sync", "sync.enabled needs calendar.vdir: the folder the sync command pairs with the server")
+        if config.sync.enabled, config.calendar.vdir.isEmpty, let sync {
+            throw reader.error(sync, "sync", "sync.enabled needs calendar.vdir: the folder the sync command pairs with the server")
         }
         return config
     }
@@ -235,24 +238,10 @@ struct ValueError: Error {
 
 /// One TOML value being checked.
 struct Value {
-    var node: any TOMLValueConvertible
+    var node: TOMLValue
 
     private func typeError(_ expected: String) -> ValueError {
-        ValueError("expected \(expected), found \(Value.describe(node.type))")
-    }
-
-    static func describe(_ type: TOMLType) -> String {
-        switch type {
-        case .string: return "a string"
-        case .int: return "an integer"
-        case .double: return "a float"
-        case .bool: return "a boolean"
-        case .array: return "an array"
-        case .table: return "a table"
-        case .date: return "a date"
-        case .time: return "a time"
-        case .dateTime: return "a date-time"
-        }
+        ValueError("expected \(expected), found \(node.kindDescription)")
     }
 
     func string() throws(ValueError) -> String {
@@ -261,12 +250,12 @@ struct Value {
     }
 
     func bool() throws(ValueError) -> Bool {
-        guard let b = node.bool else { throw typeError("true or false") }
+        guard let b = node.boolean else { throw typeError("true or false") }
         return b
     }
 
     func int(in range: ClosedRange<Int>) throws(ValueError) -> Int {
-        guard let i = node.int else { throw typeError("an integer") }
+        guard let i = node.integer.flatMap({ Int(exactly: $0) }) else { throw typeError("an integer") }
         guard range.contains(i) else { throw ValueError("expected \(range.lowerBound) to \(range.upperBound), found \(i)") }
         return i
     }
@@ -326,9 +315,9 @@ struct Value {
     }
 
     /// A date written as a TOML date (`2026-12-07`) or a string (`"2026-12-07"`).
-    static func date(_ node: any TOMLValueConvertible) throws(ValueError) -> LocalDate {
-        if let d = node.date { return LocalDate(year: Int(d.year), month: Int(d.month), day: Int(d.day)) }
-        guard let s = node.string else { throw ValueError("expected a date YYYY-MM-DD, found \(describe(node.type))") }
+    static func date(_ node: TOMLValue) throws(ValueError) -> LocalDate {
+        if let d = node.localDate { return LocalDate(year: d.year, month: d.month, day: d.day) }
+        guard let s = node.string else { throw ValueError("expected a date YYYY-MM-DD, found \(node.kindDescription)") }
         guard let d = LocalDate(s) else { throw ValueError("expected a date YYYY-MM-DD, found \(quoted(s))") }
         return d
     }
@@ -346,61 +335,32 @@ struct Value {
     }
 }
 
-/// Finds the line a key was written on, since TOMLKit does not report it.
+/// Reads sections into settings, naming the line the parser gave each key in errors.
 struct Reader {
     var file: String
-    var lines: [String]
 
-    /// The 1-based line of `key` in `[section]` (or of the `[section]` header when key is nil).
-    func line(section: String, key: String?) -> Int {
-        var current = ""
-        for (i, raw) in lines.enumerated() {
-            let line = raw.trimmingSpaces()
-            if line.hasPrefix("[") {
-                let name = line.dropFirst().prefix { $0 != "]" }.trimmingSpaces()
-                current = name
-                if key == nil, name == section { return i + 1 }
-                if let key, name == "\(section).\(key)" { return i + 1 } // [schedule.times]
-                continue
-            }
-            let candidates: [String]
-            if let key {
-                candidates = current == section ? [key, "\"\(key)\""] : current.isEmpty ? ["\(section).\(key)"] : []
-            } else {
-                // A bare top-level key where a [section] was expected.
-                candidates = current.isEmpty ? [section] : []
-            }
-            for c in candidates where line.hasPrefix(c) {
-                let rest = line.dropFirst(c.count).trimmingSpaces()
-                if rest.hasPrefix("=") { return i + 1 }
-            }
-        }
-        return 0
+    func error(_ entry: TOMLTable.Entry, _ key: String, _ message: String) -> ConfigError {
+        ConfigError(file: file, line: entry.line, key: key, message: message)
     }
 
-    func error(_ section: String, _ message: String) -> ConfigError {
-        ConfigError(file: file, line: line(section: section, key: nil), key: section, message: message)
+    /// The entries in the order of their lines (a table implied early and defined later
+    /// by its own header counts from that header).
+    func byLine(_ entries: [TOMLTable.Entry]) -> [TOMLTable.Entry] {
+        entries.enumerated().sorted { ($0.element.line, $0.offset) < ($1.element.line, $1.offset) }.map(\.element)
     }
 
-    /// Orders keys by where they appear, so the first problem in the file is reported first.
-    func byLine(_ a: String, _ b: String) -> Bool {
-        line(section: a, key: nil) < line(section: b, key: nil)
-    }
-
-    mutating func read<S>(_ table: TOMLTable, _ section: String, into settings: inout S,
-                          _ setters: [String: ConfigLoader.Setter<S>]) throws(ConfigError) {
-        let keys = table.keys.sorted { line(section: section, key: $0) < line(section: section, key: $1) }
-        for key in keys {
-            let where_ = line(section: section, key: key)
+    func read<S>(_ table: TOMLTable, _ section: String, into settings: inout S,
+                 _ setters: [String: ConfigLoader.Setter<S>]) throws(ConfigError) {
+        for entry in byLine(table.entries) {
+            let key = entry.key
             guard let setter = setters[key] else {
                 let known = setters.keys.sorted().joined(separator: ", ")
-                throw ConfigError(file: file, line: where_, key: "\(section).\(key)", message: "unknown key; [\(section)] has \(known)")
+                throw error(entry, "\(section).\(key)", "unknown key; [\(section)] has \(known)")
             }
-            guard let node = table[key] else { continue }
             do {
-                try setter(&settings, Value(node: node))
+                try setter(&settings, Value(node: entry.value))
             } catch {
-                throw ConfigError(file: file, line: where_, key: "\(section).\(key)", message: error.message)
+                throw self.error(entry, "\(section).\(key)", error.message)
             }
         }
     }

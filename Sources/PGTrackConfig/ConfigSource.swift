@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import PGTrackCore
 
 /// Where the config comes from and how it was found.
