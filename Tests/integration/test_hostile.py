@@ -21,10 +21,17 @@ CRASHING_CONFIGS = [
     ('[#\n', ""),
     ('[sched\x01]\n', ""),
     ('[\u00f9schedule]\n', ""),
+    # Issue 23, finding 3: 150,000 dotted segments overflowed toml++'s stack (exit 139 at
+    # start, SIGSEGV on reload); the parser of our own bounds key segments.
+    ("x" + ".x" * 150_000 + " = 1\n", ""),
+    ("[" + "a." * 150_000 + "a]\n", ""),
+    ("[[" + "a." * 150_000 + "a]]\n", ""),
+    ('"q"' + '."q"' * 100_000 + " = 1\n", ""),
 ]
 
 
-IDS = ["idle-timeout", "refresh", "alarm", "grace-overflow", "hash-header", "control-char", "non-ascii-header"]
+IDS = ["idle-timeout", "refresh", "alarm", "grace-overflow", "hash-header", "control-char", "non-ascii-header",
+       "dotted-key-bomb", "dotted-header-bomb", "dotted-array-header-bomb", "quoted-dotted-bomb"]
 
 
 @pytest.mark.parametrize("text,key", CRASHING_CONFIGS, ids=IDS)
