@@ -12,9 +12,6 @@ public protocol TrackerBackend: AnyObject {
     /// whether reminders reach a notification server).
     var stamp: Stamp { get }
     func schedule(now: Date) -> Schedule
-    /// Checks and records a change; throws `ScheduleError` for a refused one and
-    /// `StorageError` when it could not be recorded.
-    func apply(_ change: Change, now: Date) throws -> LedgerEvent
     /// The kind of the change an undo event reverted.
     func revertedKind(_ undo: LedgerEvent) -> String
     /// The calendar feed as it would be published now; writes nothing.
@@ -121,12 +118,6 @@ public final class TrackerService {
 
     public init(backend: any TrackerBackend) { self.backend = backend }
 
-    /// The result of a change: the reply parameters and the event recorded.
-    public struct Changed {
-        public var reply: JSON
-        public var event: LedgerEvent
-    }
-
     /// Answers a call that is not a change or a stream.
     public func answer(_ request: Request, now: Date) throws -> JSON {
         let zone = backend.zone
@@ -146,29 +137,27 @@ public final class TrackerService {
         case .feed(let rotate):
             return try backend.feedInfo(rotateToken: rotate).wire
         case .change, .monitor, .sync:
-            preconditionFailure("changes go through apply(_:now:), Sync through sync(_:), Monitor through the daemon")
+            preconditionFailure("changes go through the daemon's engine, Sync through sync(_:), Monitor through the daemon")
         }
     }
 
-    /// Records a change and returns its reply; the caller sends it, then lets the files,
-    /// timers and monitors follow.
-    public func apply(_ change: Change, now: Date) throws -> Changed {
-        let event = try backend.apply(change, now: now)
+    /// The reply to a change the engine recorded as `event`.
+    public func reply(to change: Change, event: LedgerEvent, now: Date) -> JSON {
         let schedule = backend.schedule(now: now)
         let slot = event.slot.flatMap { schedule.slot($0) }.map { API.Slot($0, in: schedule, zone: backend.zone) }
         switch change {
         case .undo:
-            return Changed(reply: API.Undone(kind: backend.revertedKind(event), slot: slot).wire, event: event)
+            return API.Undone(kind: backend.revertedKind(event), slot: slot).wire
         case .pause, .resume:
             // The slots on the dates the pause covers (or the resume gave back).
             let range = (event.from ?? .init(dayNumber: 0))...(event.to ?? .init(dayNumber: 0))
             let zone = backend.zone
             let slots = schedule.slots.filter { range.contains(LocalDate($0.start, in: zone)) }
-            return Changed(reply: ["slots": .array(slots.map { API.Slot($0, in: schedule, zone: zone).wire })], event: event)
+            return ["slots": .array(slots.map { API.Slot($0, in: schedule, zone: zone).wire })]
         default:
             break
         }
-        return Changed(reply: ["slot": slot?.wire ?? .null], event: event)
+        return ["slot": slot?.wire ?? .null]
     }
 
     /// Runs a sync; `reply` gets the reply parameters or the error, once.

@@ -2,16 +2,42 @@ import FoundationEssentials
 import Glibc
 import PGTrackCalendar
 import PGTrackCore
+import Logging
 import Systemd
 
 /// Edits of the plan's events that arrive in the vdir from elsewhere (a sync pulled them
-/// from the server): read with libical and turned into changes through `apply`, as the
-/// CLI's are, with origin `calendar`.
-extension Manager {
+/// from the server), a source: read with libical and submitted as changes with origin
+/// `calendar`, as the CLI's are with origin `control`.
+final class CalendarEdits {
+    private unowned let door: Door
+    private let calendar: CalendarOutput
+    private let loop: EventLoop
+    private let log: Logger
+    /// The plan instance, part of every UID but the default plan's.
+    var instance: String?
+    /// Whether the sync command is running now.
+    var syncRunning: () -> Bool = { false }
+    /// Shows a notice on the desktop.
+    var notice: (_ summary: String, _ body: String) -> Void = { _, _ in }
+    private var vdirWatch: FolderWatch?
+    /// vdir files changed while the sync command ran, read when it is over.
+    private var editsDuringSync = Set<String>()
+
+    init(door: Door, calendar: CalendarOutput, loop: EventLoop, log: Logger, instance: String?) {
+        self.door = door
+        self.calendar = calendar
+        self.loop = loop
+        self.log = log
+        self.instance = instance
+    }
+
+    private var config: Config { door.engine.config }
+    private var publisher: CalendarPublisher { calendar.publisher }
+
     /// Watches the vdir, once it exists, for files written, renamed in and deleted:
     /// vdirsyncer writes a pulled event as a new file renamed over the old one. Called
     /// after each publish; it does nothing while the watch stands.
-    func watchVdir() {
+    func watch() {
         let vdir = config.calendar.vdir
         if let vdirWatch, vdirWatch.folder == vdir, vdirWatch.isWatching { return }
         vdirWatch = nil
@@ -29,8 +55,8 @@ extension Manager {
     /// it wrote (its mtime) after writing it, and a write-back racing that would be
     /// recorded as its own download, and never uploaded.
     private func vdirChanged(_ name: String) {
-        guard CalendarExport.isOwnFile(name, instance: settings.paths.plan) else { return }
-        if sync?.isRunning == true {
+        guard CalendarExport.isOwnFile(name, instance: instance) else { return }
+        if syncRunning() {
             editsDuringSync.insert(name)
         } else {
             readEdit(name)
@@ -38,7 +64,7 @@ extension Manager {
     }
 
     /// The sync command finished: the files it changed are read now, before its caller hears.
-    func readEditsAfterSync() {
+    func readAfterSync() {
         let names = editsDuringSync.sorted()
         editsDuringSync = []
         for name in names { readEdit(name) }
@@ -49,7 +75,7 @@ extension Manager {
         let path = config.calendar.vdir + "/" + name
         let gone = Files.kind(of: path) == nil
         let now = Date()
-        let schedule = tracker.schedule(now: now)
+        let schedule = door.engine.schedule(now: now)
         guard let (id, slot) = slot(ofFile: name, in: schedule) else { return }
         let edit: CalendarEdit
         var theirs = 0
@@ -74,7 +100,7 @@ extension Manager {
                 // Written back above whatever SEQUENCE the file has (an event of another
                 // slot's UID still has one): a calendar takes the plan's event back only
                 // with a SEQUENCE not below its own.
-                let sequence = (try? VdirEvent.read(String(decoding: bytes, as: UTF8.self), zone: config.timeZone))?.sequence ?? 0
+                let sequence = (try? VdirEvent.read(String(decoding: bytes, as: UTF8.self), zone: door.engine.zone))?.sequence ?? 0
                 log.warning("calendar: cannot read the edit of \(name) (\(error)); writing the plan's back")
                 return writeBack(name, slot: id, above: sequence, now: now)
             }
@@ -90,14 +116,14 @@ extension Manager {
     /// file exactly as pgtrackd last wrote it (its SEQUENCE and LAST-MODIFIED), whatever
     /// its time: the schedule may have moved since without anyone editing it (a busy
     /// calendar or the config changed while pgtrackd was not running).
-    func readEditsAtStart() {
+    func readAtStart() {
         let vdir = config.calendar.vdir
         guard config.sync.enabled, !vdir.isEmpty, let names = try? FileManager.default.contentsOfDirectory(atPath: vdir) else { return }
         let now = Date()
-        let schedule = tracker.schedule(now: now)
+        let schedule = door.engine.schedule(now: now)
         // All read first: the first change publishes, which writes every file back.
         var edits: [(CalendarEdit, String, SlotID, Int)] = []
-        for name in names.sorted() where CalendarExport.isOwnFile(name, instance: settings.paths.plan) {
+        for name in names.sorted() where CalendarExport.isOwnFile(name, instance: instance) {
             guard let (id, slot) = slot(ofFile: name, in: schedule), let revision = publisher.recordedRevision(id),
                   let bytes = try? Files.readRegular(vdir + "/" + name, limit: 1 << 20, followLinks: false), let event = try? event(bytes, file: name),
                   event.sequence >= revision.sequence else { continue }
@@ -116,14 +142,14 @@ extension Manager {
 
     /// The slot a vdir file of this plan is named after (`w03d2-20270104@pgtrack.ics`).
     private func slot(ofFile name: String, in schedule: Schedule) -> (SlotID, Slot)? {
-        guard let id = CalendarExport.slot(ofUID: String(name.dropLast(4)), start: tracker.startDate, instance: settings.paths.plan), let slot = schedule.slot(id)
+        guard let id = CalendarExport.slot(ofUID: String(name.dropLast(4)), start: door.engine.startDate, instance: instance), let slot = schedule.slot(id)
         else { return nil }
         return (id, slot)
     }
 
     /// The event in a vdir file's bytes; it must be the one the file is named after.
     private func event(_ bytes: [UInt8], file name: String) throws -> VdirEvent {
-        let event = try VdirEvent.read(String(decoding: bytes, as: UTF8.self), zone: config.timeZone)
+        let event = try VdirEvent.read(String(decoding: bytes, as: UTF8.self), zone: door.engine.zone)
         guard event.uid + ".ics" == name else {
             throw VdirEvent.ReadError("it holds the event \(event.uid.prefix(60)), not its own")
         }
@@ -136,17 +162,15 @@ extension Manager {
         case .writeBack:
             writeBack(name, slot: id, above: theirs, now: now)
         case .change(let change):
-            do {
-                let event = try apply(change, now: now, origin: "calendar")
+            let outcome = door.submit(.change(change, origin: .calendar), now: now) { [publisher] outcome in
                 // The republished event must outrank the phone's edit it answers.
-                try? publisher.rewrite(name, slot: id, above: theirs, now: now)
-                changed(event)
-            } catch {
+                if outcome.event != nil { try? publisher.rewrite(name, slot: id, above: theirs, now: now) }
+            }
+            if let error = outcome.refused {
                 let why = "\(error)"
                 log.warning("calendar: \(describe(change)) refused: \(why); the calendar gets the plan's time back",
                             metadata: ["slot": "\(id)"])
-                notice(summary: "Calendar edit not taken", body: "\(describe(change)): \(why). The calendar shows the plan again.",
-                       category: "x-pgtrack.calendar")
+                notice("Calendar edit not taken", "\(describe(change)): \(why). The calendar shows the plan again.")
                 writeBack(name, slot: id, above: theirs, now: now)
             }
         }
@@ -155,7 +179,7 @@ extension Manager {
     private func describe(_ change: Change) -> String {
         switch change {
         case .skip(let id, _): return "cancelling \(id)"
-        case .reschedule(let id, let to): return "moving \(id) to \(to.formatted(in: config.timeZone))"
+        case .reschedule(let id, let to): return "moving \(id) to \(to.formatted(in: door.engine.zone))"
         default: return "\(change)"
         }
     }
@@ -168,6 +192,6 @@ extension Manager {
         } catch {
             log.error("calendar: cannot record the new revision of \(name): \(error)")
         }
-        publish(now: now)
+        calendar.publish(calendar.current(now), now: now)
     }
 }

@@ -1,19 +1,23 @@
 import FoundationEssentials
 import Glibc
+import Logging
 import PGTrackAPI
 import PGTrackCore
 import Varlink
 import VarlinkServer
 
-/// `io.pgtrack.Tracker` on the control socket: reads each call, answers it through the
-/// API layer (`TrackerService`), and keeps the `Monitor` streams.
-final class Control {
-    unowned let manager: Manager
-    var service: TrackerService { manager.service }
+/// `io.pgtrack.Tracker` on the control socket, a source and an output: each call is read
+/// as a typed `Request` by the API; a change is submitted through the door and answered
+/// with its outcome, every other call is answered by the API's `TrackerService`; and the
+/// `Monitor` streams follow the outcomes.
+final class Control: Output {
+    private unowned let door: Door
+    private let service: TrackerService
     private var monitors: [ObjectIdentifier: ReplyChannel] = [:]
 
-    init(manager: Manager) {
-        self.manager = manager
+    init(door: Door, service: TrackerService) {
+        self.door = door
+        self.service = service
     }
 
     func handle(_ call: Call, _ channel: ReplyChannel) {
@@ -22,9 +26,13 @@ final class Control {
             switch try Request(method: call.name, parameters: call.parameters) {
             case .change(let change):
                 // Recorded, then answered, then the files, timers and monitors follow.
-                let changed = try service.apply(change, now: now)
-                channel.reply(changed.reply)
-                manager.changed(changed.event)
+                door.submit(.change(change, origin: .control), now: now) { [service] outcome in
+                    if let event = outcome.event {
+                        channel.reply(service.reply(to: change, event: event, now: now))
+                    } else {
+                        channel.fail(API.error(outcome.refused ?? StorageError("not recorded")))
+                    }
+                }
             case .sync:
                 channel.answerLater()
                 service.sync { result in
@@ -43,15 +51,14 @@ final class Control {
                 channel.reply(try service.answer(request, now: now))
             }
         } catch {
-            if let storage = error as? StorageError { manager.log.error("cannot record a change: \(storage)") }
             channel.fail(API.error(error))
         }
     }
 
-    /// Tells every monitor about a change.
-    func broadcast(kind: String, slot: SlotID?, now: Date) {
-        guard !monitors.isEmpty else { return }
-        let event = service.event(kind: kind, slot: slot, now: now).wire
+    /// Tells every monitor what changed.
+    func follow(_ outcome: Outcome) {
+        guard let (kind, slot) = outcome.monitor, !monitors.isEmpty else { return }
+        let event = service.event(kind: kind, slot: slot, now: outcome.now).wire
         for channel in monitors.values { channel.reply(event, continues: true) }
     }
 }

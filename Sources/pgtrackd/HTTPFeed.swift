@@ -168,3 +168,10 @@ struct HTTPFeedError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
 }
+
+/// Open pages follow every outcome: each hears of a new version of the page.
+extension HTTPFeed: Output {
+    func follow(_ outcome: Outcome) {
+        if site.pageChanged(reason: outcome.reason) { servers.forEach { $0.flush() } }
+    }
+}

@@ -2,7 +2,6 @@ import FoundationEssentials
 import Glibc
 import Logging
 import PGTrackCore
-import PGTrackStore
 import Systemd
 import SystemPackage
 
@@ -13,8 +12,12 @@ import SystemPackage
 /// With no bus or no notification server the daemon keeps running: it says so once,
 /// waits (for the server's NameOwnerChanged, or retries the bus with a backoff), and
 /// then delivers what is still relevant; nothing is sent twice.
-final class ReminderService {
-    unowned let manager: Manager
+final class ReminderService: Output {
+    /// Shown reminders and the bubbles' buttons are inputs; the engine's settings and
+    /// events say what is due.
+    private unowned let door: Door
+    private let loop: EventLoop
+    private let log: Logger
     private var bus: Bus?
     private var notifications: DesktopNotifications?
     private var watches: [BusSlot] = []
@@ -33,12 +36,22 @@ final class ReminderService {
     private(set) var state = "starting"
     private var reported = ""
 
-    init(manager: Manager) { self.manager = manager }
+    init(door: Door, loop: EventLoop, log: Logger) {
+        self.door = door
+        self.loop = loop
+        self.log = log
+    }
 
-    var log: Logger { manager.log }
+    private var config: Config { door.engine.config }
+
+    /// A slot done or skipped closes its bubble; then what is due now is sent.
+    func follow(_ outcome: Outcome) {
+        if let event = outcome.event, let slot = event.slot, event.kind == .done || event.kind == .skip { closeBubble(of: slot) }
+        deliver(outcome.schedule, now: outcome.now)
+    }
 
     func start() throws {
-        reconnect = try manager.loop.addTimer(.monotonic, at: .infinity, accuracy: .seconds(1), description: "bus-reconnect") {
+        reconnect = try loop.addTimer(.monotonic, at: .infinity, accuracy: .seconds(1), description: "bus-reconnect") {
             [unowned self] _ in self.connect()
         }
         connect()
@@ -58,7 +71,7 @@ final class ReminderService {
     /// Follows `reminders.enabled` after a reload: switched on, connects and delivers
     /// what is due; switched off, withdraws the bubbles on screen and leaves the bus.
     func configure() {
-        let enabled = manager.config.reminders.enabled
+        let enabled = config.reminders.enabled
         if enabled, bus == nil, busWatch == nil { return connect() }
         if !enabled, bus != nil || busWatch != nil || reconnect?.isEnabled == true { disconnect() }
         if !enabled { setState("disabled in the config") }
@@ -81,9 +94,9 @@ final class ReminderService {
     }
 
     private func connect() {
-        guard manager.config.reminders.enabled else { return setState("disabled in the config") }
+        guard config.reminders.enabled else { return setState("disabled in the config") }
         do {
-            let bus = try Bus(.user, loop: manager.loop)
+            let bus = try Bus(.user, loop: loop)
             let n = DesktopNotifications(bus: bus)
             n.onOwnerChanged = { [unowned self] owner in self.serverChanged(owner) }
             n.onAction = { [unowned self] id, action in self.action(id, action) }
@@ -119,7 +132,7 @@ final class ReminderService {
     private func scheduleReconnect() {
         if busWatch == nil, let path = Self.busSocketPath(ProcessInfo.processInfo.environment) {
             let folder = FilePath(path).removingLastComponent().string, name = FilePath(path).lastComponent?.string ?? ""
-            busWatch = try? manager.loop.addInotify(path: folder, mask: UInt32(IN_CREATE | IN_MOVED_TO), description: "bus-socket") {
+            busWatch = try? loop.addInotify(path: folder, mask: UInt32(IN_CREATE | IN_MOVED_TO), description: "bus-socket") {
                 [unowned self] _, created in
                 guard created == name else { return }
                 self.busWatch = nil
@@ -133,7 +146,7 @@ final class ReminderService {
 
     private func disconnected() {
         // Not inside the dying bus's own callback: drop it on the next loop iteration.
-        _ = try? manager.loop.addDefer(description: "bus-drop") { [unowned self] in
+        _ = try? loop.addDefer(description: "bus-drop") { [unowned self] in
             self.watches = []
             self.notifications = nil
             self.bus = nil
@@ -154,19 +167,19 @@ final class ReminderService {
         }
         let actions = notifications?.capabilities.contains("actions") == true ? "with actions" : "without actions"
         setState("delivering to the notification server \(owner) (\(actions))")
-        manager.tick(reason: "notification server appeared")
+        door.submit(.tick(reason: "notification server appeared"))
     }
 
     /// logind's PrepareForSleep(false) on the system bus says the machine resumed.
     private func watchSleep() {
         do {
-            let system = try Bus(.system, loop: manager.loop)
+            let system = try Bus(.system, loop: loop)
             // Believed only from logind's unique name: any peer can send the signal.
             let logind = try BusNameWatch(bus: system, name: "org.freedesktop.login1") { _ in }
             sleepWatch = try system.addMatch(
                 "type='signal',sender='org.freedesktop.login1',interface='org.freedesktop.login1.Manager',member='PrepareForSleep',path='/org/freedesktop/login1'"
             ) { [unowned self, logind] m in
-                if logind.isOwner(m), (try? m.readBool()) == false { self.manager.tick(reason: "resume") }
+                if logind.isOwner(m), (try? m.readBool()) == false { self.door.submit(.tick(reason: "resume")) }
             }
             systemBus = system
         } catch {
@@ -178,11 +191,11 @@ final class ReminderService {
 
     /// Sends what is due at `now`.
     func deliver(_ schedule: Schedule, now: Date) {
-        let config = manager.config
+        let config = config
         guard config.reminders.enabled, let n = notifications, n.owner != nil else { return }
         let batch = Reminders.due(schedule, offsets: config.reminders.at, lateLimit: config.reminders.lateLimit,
-                                  fired: Reminders.fired(manager.tracker.events), now: now)
-        let zone = config.timeZone
+                                  fired: Reminders.fired(door.engine.events), now: now)
+        let zone = door.engine.zone
         for r in batch.send where !inFlight.contains(r.key) {
             send([r], schedule.reminderText(r, zone: zone), slot: r.slot, via: n)
         }
@@ -233,13 +246,12 @@ final class ReminderService {
     private func recordFired(_ reminders: [Reminder]) {
         let now = Date()
         for r in reminders {
-            do {
-                try manager.tracker.record(LedgerEvent(time: now, kind: .reminderFired, slot: r.slot, text: r.key))
+            if let error = door.submit(.reminderShown(r.slot, key: r.key), now: now).refused {
+                log.error("cannot record reminder \(r.key): \(error)")
+            } else {
                 var l = log
                 l[metadataKey: "slot"] = "\(r.slot)"
                 l.info("reminder \(r.key) delivered")
-            } catch {
-                log.error("cannot record reminder \(r.key): \(error)")
             }
         }
     }
@@ -282,9 +294,7 @@ final class ReminderService {
             log.info("reminder for \(slot) opened")
             return
         }
-        do {
-            manager.changed(try manager.apply(change, now: Date(), origin: "reminder"))
-        } catch {
+        if let error = door.submit(.change(change, origin: .reminder)).refused {
             log.warning("reminder action \(key) on \(slot) refused: \(error)")
         }
     }

@@ -12,9 +12,16 @@ import Systemd
 /// failure the interval doubles, up to an hour (or the interval, if longer), and only
 /// the first failure of a streak is shown on the desktop.
 final class SyncService {
-    unowned let manager: Manager
+    private let loop: EventLoop
     private var settings: Config.SyncSettings
     private var log: Logger
+    /// The zone times are said in.
+    var zone: () -> Zone = { .utc }
+    /// Called when a run is over, before anyone who waits for it hears: the vdir's edits
+    /// it pulled in are read then.
+    var finishing: () -> Void = {}
+    /// Shows a notice on the desktop (the first failure of a streak).
+    var notice: (_ summary: String, _ body: String) -> Void = { _, _ in }
 
     private var child: ChildProcess?
     private var startedAt = Date.distantPast
@@ -38,11 +45,10 @@ final class SyncService {
     private var linesLogged = 0
     static let linesPerRun = 20
 
-    init(manager: Manager, settings: Config.SyncSettings, log: Logger) throws {
-        self.manager = manager
+    init(loop: EventLoop, settings: Config.SyncSettings, log: Logger) throws {
+        self.loop = loop
         self.settings = settings
         self.log = log
-        let loop = manager.loop
         debounceTimer = try loop.addTimer(.monotonic, at: .infinity, accuracy: .milliseconds(50), description: "sync-debounce") {
             [unowned self] _ in self.start(reason: "a change here")
         }
@@ -107,7 +113,7 @@ final class SyncService {
         linesLogged = 0
         log.info("sync: running \(settings.command.joined(separator: " ")) (\(reason))")
         do {
-            child = try ChildProcess(loop: manager.loop, command: settings.command, description: "sync", onLine: { [unowned self] line in
+            child = try ChildProcess(loop: loop, command: settings.command, description: "sync", onLine: { [unowned self] line in
                 // The first lines of a run go to the journal; the tail of a failed one follows it.
                 self.linesLogged += 1
                 if self.linesLogged <= Self.linesPerRun { self.log.info("sync: \(line)") }
@@ -153,8 +159,8 @@ final class SyncService {
     private func finish(_ outcome: Result<Void, SyncError>, seconds: Double, output: String = "") {
         last = (startedAt, seconds, outcome)
         // What the run pulled in becomes part of the plan before anyone hears the run is over.
-        manager.readEditsAfterSync()
-        let zone = manager.config.timeZone
+        finishing()
+        let zone = zone()
         let result: Result<API.SyncRun, SyncError>
         switch outcome {
         case .success:
@@ -169,7 +175,7 @@ final class SyncService {
                 for line in error.output.split(separator: "\n").suffix(10) { log.info("sync: \(line)") }
             }
             log.error("sync: \(error.message)")
-            if failures == 1 { manager.notice(summary: "Calendar sync failed", body: error.message, category: "x-pgtrack.sync") }
+            if failures == 1 { notice("Calendar sync failed", error.message) }
             result = .failure(SyncError(status: error.status, output: Self.cut(error.output), message: error.message))
         }
         let done = waitingNow
@@ -202,7 +208,7 @@ final class SyncService {
     /// One line for `pgtrackctl status`; nil when sync is off.
     var summary: String? {
         guard settings.enabled else { return nil }
-        let zone = manager.config.timeZone
+        let zone = zone()
         var parts: [String] = []
         if child != nil { parts.append("running since \(startedAt.time(in: zone))") }
         if let last {

@@ -78,13 +78,14 @@ let instance = options.plan ?? environment["PGTRACK_PLAN"].flatMap { $0.isEmpty 
 if let instance, let problem = Paths.planNameProblem(instance) { fail(problem, status: 64) }
 let source = Settings.Source(explicitConfig: options.config, environment: environment, uid: getuid(), plan: instance)
 let settings: Settings
-let tracker: Tracker
+let ledger: Ledger
+let engine: Engine
 do {
-    let ledger = try Ledger(path: source.defaults.stateDatabase)
+    ledger = try Ledger(path: source.defaults.stateDatabase)
     let events = try ledger.events()
     settings = try Settings.load(source, recordedStart: events.recordedStart, now: now)
-    tracker = try Tracker(config: settings.config, plan: settings.plan, ledger: ledger, events: events,
-                          extraBlackouts: settings.holidays, now: now)
+    engine = try Engine(settings: EngineSettings(config: settings.config, plan: settings.plan, holidays: settings.holidays),
+                        store: ledger, events: events, systemZone: Zone.current, now: now)
 } catch let error as Settings.LoadError {
     fail("\(error)", status: ConfigError.exitStatus)
 } catch {
@@ -93,8 +94,8 @@ do {
 let config = settings.config
 
 if options.printSchedule {
-    let zone = config.timeZone
-    let window = BusyCalendar.window(start: tracker.startDate, weeks: tracker.plan.weeks.count, zone: zone)
+    let zone = engine.zone
+    let window = BusyCalendar.window(start: engine.startDate, weeks: engine.plan.weeks.count, zone: zone)
     var busy: [BusyEvent] = []
     for path in settings.busyFiles {
         do {
@@ -103,32 +104,31 @@ if options.printSchedule {
             print("# busy calendar \(path): \(error)")
         }
     }
-    tracker.setBusy(BusyTimes(busy))
-    let schedule = tracker.schedule(now: now)
-    print("# \(tracker.plan.title)")
-    print("# plan \(tracker.plan.source), start \(tracker.startDate), zone \(config.timeZone.identifier), \(schedule.slots.count) slots")
-    print(schedule.table(zone: config.timeZone), terminator: "")
+    let schedule = engine.submit(.busy(BusyTimes(busy)), now: now).schedule
+    print("# \(engine.plan.title)")
+    print("# plan \(engine.plan.source), start \(engine.startDate), zone \(zone.identifier), \(schedule.slots.count) slots")
+    print(schedule.table(zone: zone), terminator: "")
     exit(0)
 }
 
-let manager: Manager
+let daemon: Daemon
 do {
-    manager = try Manager(tracker: tracker, settings: settings, source: source, log: log, now: now)
-    try manager.setUpSources()
-    try manager.takeControlSocket()
-    try manager.startHTTP()
-    try manager.startReminders()
-    try manager.startSync()
-    manager.startBusy()
+    daemon = try Daemon(engine: engine, ledger: ledger, settings: settings, source: source, log: log)
+    try daemon.setUpSources()
+    try daemon.takeControlSocket()
+    try daemon.startHTTP()
+    try daemon.startReminders()
+    try daemon.startSync()
+    daemon.startBusy()
 } catch let error as SocketError where error.errno == .addressInUse {
     fail("already running: \(error.call)", status: 1)
 } catch {
     fail("\(error)", status: 1)
 }
-log.info("\(instance.map { "instance \($0): " } ?? "")plan \"\(tracker.plan.title)\": \(tracker.plan.tasks.count) tasks from \(tracker.startDate), config \(settings.configPath ?? "built-in defaults")")
+log.info("\(instance.map { "instance \($0): " } ?? "")plan \"\(engine.plan.title)\": \(engine.plan.tasks.count) tasks from \(engine.startDate), config \(settings.configPath ?? "built-in defaults")")
 
 do {
-    exit(try manager.run())
+    exit(try daemon.run())
 } catch {
     fail("\(error)", status: 1)
 }

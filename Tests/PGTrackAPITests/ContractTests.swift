@@ -6,9 +6,9 @@ import PGTrackStore
 import Varlink
 import PGTrackTestSupport
 
-/// A backend over a real tracker and ledger, as the daemon's Manager is.
+/// A backend over a real engine and ledger, as the daemon's is.
 final class TestBackend: TrackerBackend {
-    let tracker: Tracker
+    let engine: Engine
     var reloadFailure: ReloadError?
     var storageFailure: StorageError?
     var syncFailure: SyncError?
@@ -18,20 +18,24 @@ final class TestBackend: TrackerBackend {
         var config = Config()
         config.schedule.timezone = "Europe/Berlin"
         config.plan.start = APIFixture.start
-        tracker = try Tracker(config: config, plan: try PlanParser.load(config), ledger: try Ledger(path: dir + "/l.sqlite"),
-                              now: APIFixture.now)
+        let ledger = try Ledger(path: dir + "/l.sqlite")
+        engine = try Engine(settings: EngineSettings(config: config, plan: try PlanParser.load(config)), store: ledger,
+                            events: try ledger.events(), systemZone: .utc, now: APIFixture.now)
     }
 
-    var zone: Zone { tracker.config.timeZone }
-    var startDate: LocalDate { tracker.startDate }
-    var grace: Span { tracker.config.schedule.grace }
-    var stamp: Stamp { Stamp(events: tracker.stamp.events, generation: tracker.stamp.generation, notifications: "disabled in the config") }
-    func schedule(now: Date) -> Schedule { tracker.schedule(now: now) }
+    var zone: Zone { engine.zone }
+    var startDate: LocalDate { engine.startDate }
+    var grace: Span { engine.config.schedule.grace }
+    var stamp: Stamp { Stamp(events: engine.stamp.events, generation: engine.stamp.generation, notifications: "disabled in the config") }
+    func schedule(now: Date) -> Schedule { engine.schedule(now: now) }
+    /// Submits a change as the daemon's control socket does; throws what refused it.
     func apply(_ change: Change, now: Date) throws -> LedgerEvent {
         if let storageFailure { throw storageFailure }
-        return try tracker.apply(change, now: now)
+        let outcome = engine.submit(.change(change, origin: .control), now: now)
+        if let refused = outcome.refused { throw refused }
+        return try #require(outcome.event)
     }
-    func revertedKind(_ undo: LedgerEvent) -> String { tracker.events.first { $0.id == undo.target }?.kind.rawValue ?? "change" }
+    func revertedKind(_ undo: LedgerEvent) -> String { engine.events.first { $0.id == undo.target }?.kind.rawValue ?? "change" }
     func calendarFeed(now: Date) throws -> String { "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n" }
     func feedInfo(rotateToken: Bool) throws -> API.FeedInfo {
         API.FeedInfo(file: "/home/u/.local/share/pgtrack/pgtrack.ics", url: rotateToken ? "http://127.0.0.1:8787/b/pgtrack.ics" : "http://127.0.0.1:8787/a/pgtrack.ics",
@@ -79,7 +83,7 @@ enum APIFixture {
         do {
             let reply: JSON
             switch try Request(method: method, parameters: parameters) {
-            case .change(let change): reply = try service.apply(change, now: now).reply
+            case .change(let change): reply = service.reply(to: change, event: try backend.apply(change, now: now), now: now)
             case .monitor: reply = service.event(kind: "subscribed", slot: nil, now: now).wire
             case .sync:
                 // The backend answers at once here; the daemon answers when the run is over.
@@ -216,7 +220,7 @@ enum APIFixture {
     @Test func statusIsRecomputedWhenTheLedgerChanges() throws {
         let before = service.overview(now: now)
         #expect(service.overview(now: now.addingTimeInterval(60)) == before)
-        _ = try service.apply(.complete(SlotID(week: 1, day: 2)), now: now)
+        _ = try backend.apply(.complete(SlotID(week: 1, day: 2)), now: now)
         #expect(service.overview(now: now).done == before.done + 1)
     }
 }

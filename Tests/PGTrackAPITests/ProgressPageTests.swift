@@ -106,7 +106,7 @@ enum Slots {
     func count(_ needle: String, in text: String) -> Int { text.components(separatedBy: needle).count - 1 }
 
     @Test func oneElementPerSlotWithItsState() throws {
-        _ = try service.apply(.complete(SlotID("w01d1")!), now: APIFixture.now)
+        _ = try backend.apply(.complete(SlotID("w01d1")!), now: APIFixture.now)
         let page = service.progressPage(now: APIFixture.now).render(.live).html
         #expect(count("data-slot=\"", in: page) == 100)
         #expect(page.contains("data-slot=\"w01d1\" data-state=\"done\""))
@@ -120,7 +120,7 @@ enum Slots {
     @Test func versionFollowsTheContent() throws {
         let first = service.progressPage(now: APIFixture.now).render(.live)
         #expect(service.progressPage(now: APIFixture.now).render(.live).version == first.version)
-        _ = try service.apply(.skip(SlotID("w01d2")!, reason: nil), now: APIFixture.now)
+        _ = try backend.apply(.skip(SlotID("w01d2")!, reason: nil), now: APIFixture.now)
         let second = service.progressPage(now: APIFixture.now).render(.live)
         #expect(second.version != first.version)
         #expect(second.html.contains("data-slot=\"w01d2\" data-state=\"skipped\""))
@@ -148,7 +148,7 @@ enum Slots {
     }
 
     @Test func finishAndStreaksInTheSummary() throws {
-        _ = try service.apply(.complete(SlotID("w01d1")!), now: APIFixture.now)
+        _ = try backend.apply(.complete(SlotID("w01d1")!), now: APIFixture.now)
         let overview = service.overview(now: APIFixture.now)
         #expect(overview.standing.finishText == "Thu 2027-05-20 projected · Thu 2027-05-20 planned (on time)")
         let html = service.progressPage(now: APIFixture.now).render(.live).html
@@ -160,7 +160,7 @@ enum Slots {
     /// daemon computes, what a client decodes, the CLI's status, the page, `STATUS=`.
     @Test func everySurfaceShowsTheSameFigures() throws {
         // Tuesday noon: Monday's slot is late (missed), one skipped, nothing done.
-        _ = try service.apply(.skip(SlotID("w01d2")!, reason: nil), now: APIFixture.now)
+        _ = try backend.apply(.skip(SlotID("w01d2")!, reason: nil), now: APIFixture.now)
         let now = APIFixture.now.addingTimeInterval(86400 * 2)
         let overview = service.overview(now: now)
         let schedule = backend.schedule(now: now)

@@ -16,13 +16,31 @@ enum Fixture {
         return config
     }
 
-    /// A tracker on a new ledger in a temporary folder; the path to open it again.
-    static func tracker() throws -> (Tracker, path: String) {
+    /// An engine on a new ledger in a temporary folder; the path to open it again.
+    static func engine() throws -> (Engine, path: String) {
         let path = temporaryDirectory() + "/pgtrack.sqlite"
-        return (try Tracker(config: config, plan: try PlanParser.load(config), ledger: try Ledger(path: path), now: beforeStart), path)
+        return (try engine(config: config, path: path, now: beforeStart), path)
+    }
+
+    /// An engine on the ledger at `path`, as pgtrackd opens it.
+    static func engine(config: Config, path: String, now: Date) throws -> Engine {
+        let ledger = try Ledger(path: path)
+        return try Engine(settings: EngineSettings(config: config, plan: try PlanParser.load(config)), store: ledger, events: try ledger.events(),
+                          systemZone: .utc, now: now)
     }
 
     static func temporaryDirectory() -> String {
         TemporaryFolder.make("store")
+    }
+}
+
+
+extension Engine {
+    /// Submits a change from the control socket; throws what refused it.
+    @discardableResult
+    func apply(_ change: Change, now: Date) throws -> LedgerEvent? {
+        let outcome = submit(.change(change, origin: .control), now: now)
+        if let refused = outcome.refused { throw refused }
+        return outcome.event
     }
 }

@@ -67,37 +67,37 @@ import PGTrackCore
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == garbage)
     }
 
-    @Test func trackerRecordsTheStartDateOnce() throws {
+    @Test func theEngineRecordsTheStartDateOnceInTheLedger() throws {
         let dir = Fixture.temporaryDirectory()
         let path = dir + "/pgtrack.sqlite"
         let tuesday = Fixture.berlin.instant(LocalDate(year: 2026, month: 11, day: 24), TimeOfDay(hour: 9, minute: 0))
         var config = Config()
         config.schedule.timezone = "Europe/Berlin"
-        let first = try Tracker(config: config, plan: try PlanParser.load(config), ledger: try Ledger(path: path), now: tuesday)
+        let first = try Fixture.engine(config: config, path: path, now: tuesday)
         #expect(first.startDate == LocalDate(year: 2026, month: 11, day: 30))
         // A week later the same ledger keeps the first choice.
-        let again = try Tracker(config: config, plan: try PlanParser.load(config), ledger: try Ledger(path: path), now: tuesday.addingTimeInterval(7 * 86400))
+        let again = try Fixture.engine(config: config, path: path, now: tuesday.addingTimeInterval(7 * 86400))
         #expect(again.startDate == LocalDate(year: 2026, month: 11, day: 30))
         #expect(again.events.filter { $0.kind == .start }.count == 1)
     }
 
-    @Test func trackerAppliesChangesThroughTheLedger() throws {
-        let (tracker, path) = try Fixture.tracker()
+    @Test func theEngineRecordsChangesInTheLedger() throws {
+        let (tracker, path) = try Fixture.engine()
         try tracker.apply(.skip(SlotID(week: 1, day: 2), reason: nil), now: Fixture.beforeStart)
         #expect(throws: ScheduleError.skipped(SlotID(week: 1, day: 2))) {
             try tracker.apply(.skip(SlotID(week: 1, day: 2), reason: nil), now: Fixture.beforeStart)
         }
-        let fresh = try Tracker(config: Fixture.config, plan: try PlanParser.load(Fixture.config), ledger: try Ledger(path: path), now: Fixture.beforeStart)
+        let fresh = try Fixture.engine(config: Fixture.config, path: path, now: Fixture.beforeStart)
         #expect(fresh.schedule(now: Fixture.beforeStart) == tracker.schedule(now: Fixture.beforeStart))
         #expect(fresh.schedule(now: Fixture.beforeStart).slot(SlotID(week: 1, day: 3))?.task == TaskID(week: 1, index: 2))
     }
 }
 
-@Suite struct TrackerCacheTests {
+@Suite struct EngineCacheTests {
     /// The cached schedule is always the one computed afresh, across changes and across
     /// the instants at which slots turn missed.
     @Test func cachedScheduleEqualsAFreshOne() throws {
-        let (tracker, _) = try Fixture.tracker()
+        let (tracker, _) = try Fixture.engine()
         let monday = Fixture.berlin.instant(Fixture.start, TimeOfDay(hour: 18, minute: 0))
         var times: [Date] = []
         for minutes in stride(from: -60, through: 60 * 30, by: 7) { times.append(monday.addingTimeInterval(Double(minutes * 60))) }

@@ -1,0 +1,214 @@
+import FoundationEssentials
+
+/// Where the engine keeps its events: the ledger (SQLite, in PGTrackStore) in the
+/// daemon, an array in tests. `append` returns once the event is durable, with its id.
+public protocol EventStore: AnyObject {
+    func append(_ event: LedgerEvent) throws -> LedgerEvent
+}
+
+/// pgtrack's schedule logic with its state and no I/O: the plan, the settings, the
+/// ledger's events (kept through an `EventStore`), the busy times, the zone and the
+/// holidays. Every input goes through one door, `submit`, which says what happened.
+///
+/// The daemon's sources (the control socket, reminders, the vdir, the busy files, the
+/// timers) turn what they see into `Input`s; its outputs (the calendar files, the page,
+/// reminders, monitors, the service status) observe the `Outcome`. Tests drive it with
+/// an in-memory store and any `now`.
+public final class Engine {
+    public private(set) var settings: EngineSettings
+    public var config: Config { settings.config }
+    public var plan: Plan { settings.plan }
+    /// The ledger's events, oldest first (kept in memory; the store is the truth).
+    public private(set) var events: [LedgerEvent]
+    /// The busy calendars' events (`schedule.busy`), as last read.
+    public private(set) var busy: BusyTimes = .none
+    /// The system's zone, in effect unless `schedule.timezone` names one.
+    public private(set) var systemZone: Zone
+    private let store: any EventStore
+    /// The last instant the schedule was looked at; transitions after it are reported.
+    private var lastLook: Date
+
+    /// Opens the engine on `store`, whose events are `events`, recording the start date
+    /// if none is set yet (the one write at start).
+    public init(settings: EngineSettings, store: any EventStore, events: [LedgerEvent], systemZone: Zone, now: Date) throws {
+        self.settings = settings
+        self.store = store
+        self.events = events
+        self.systemZone = systemZone
+        self.lastLook = now
+        try recordStartIfNeeded(now: now)
+    }
+
+    /// The zone the plan is scheduled in.
+    public var zone: Zone { Engine.zone(config, systemZone: systemZone) }
+
+    /// The first study day in effect: `plan.start`, else the one recorded, else the next Monday.
+    public var startDate: LocalDate { startDate(now: Date()) }
+
+    private func startDate(now: Date) -> LocalDate {
+        Engine.startDate(config, events: events, zone: zone, now: now)
+    }
+
+    /// The first study day `config` gives with these events: `plan.start`, else the one
+    /// recorded, else the next Monday.
+    public static func startDate(_ config: Config, events: [LedgerEvent], zone: Zone, now: Date) -> LocalDate {
+        config.plan.start ?? events.recordedStart ?? firstMonday(config, zone: zone, now: now)
+    }
+
+    /// The zone `config` schedules in, with `systemZone` the system's.
+    public static func zone(_ config: Config, systemZone: Zone) -> Zone {
+        let named = config.schedule.timezone
+        return named.isEmpty ? systemZone : (Zone(identifier: named) ?? systemZone)
+    }
+
+    /// The next Monday after `now` (today if it is Monday and its slot has not started).
+    static func firstMonday(_ config: Config, zone: Zone, now: Date) -> LocalDate {
+        let today = LocalDate(now, in: zone)
+        if today.weekday == .monday, zone.instant(today, config.schedule.time(on: .monday)) > now { return today }
+        return today.adding(days: 1).next(.monday)
+    }
+
+    /// With no `plan.start`, the first study day is chosen once and recorded, so that
+    /// restarting on another day does not move the whole plan.
+    private func recordStartIfNeeded(now: Date) throws {
+        guard config.plan.start == nil, events.recordedStart == nil else { return }
+        let start = Engine.firstMonday(config, zone: zone, now: now)
+        events.append(try store.append(LedgerEvent(time: now, kind: .start, text: start.description)))
+    }
+
+    // MARK: - The one door
+
+    /// Takes one input at `now` and says what it did. A refused or unrecordable change
+    /// leaves everything as it was (`refused` says why); every other input is applied.
+    @discardableResult
+    public func submit(_ input: Input, now: Date) -> Outcome {
+        let before = stamp
+        var event: LedgerEvent?
+        var refused: (any Error)?
+        var monitor: (kind: String, slot: SlotID?)?
+        switch input {
+        case .change(let change, let origin):
+            do {
+                var e = try self.input(now: now).event(for: change, in: schedule(now: now))
+                e.origin = origin.rawValue
+                let stored = try store.append(e)
+                events.append(stored)
+                event = stored
+                monitor = (stored.kind.rawValue, stored.slot)
+            } catch {
+                refused = error
+            }
+        case .reminderShown(let slot, let key):
+            do {
+                let stored = try store.append(LedgerEvent(time: now, kind: .reminderFired, slot: slot, text: key))
+                events.append(stored)
+                event = stored
+            } catch {
+                refused = error
+            }
+        case .busy(let times):
+            if times != busy {
+                busy = times
+                generation += 1
+            }
+            monitor = ("busy", nil)
+        case .settings(let new, let times):
+            let old = settings
+            settings = new
+            do {
+                try recordStartIfNeeded(now: now)
+                if let times { busy = times }
+                generation += 1
+                monitor = ("reload", nil)
+            } catch {
+                settings = old
+                refused = error
+            }
+        case .zone(let new):
+            systemZone = new
+            generation += 1
+        case .tick:
+            break
+        }
+        let schedule = schedule(now: now)
+        let transitions = now > lastLook ? Engine.transitions(schedule, from: lastLook, to: now, grace: config.schedule.grace) : []
+        lastLook = max(lastLook, now)
+        let offsets = config.reminders.enabled ? config.reminders.at : []
+        return Outcome(input: input, now: now, event: event, refused: refused, schedule: schedule, config: config, zone: zone,
+                       start: startDate(now: now), transitions: transitions,
+                       nextDeadline: schedule.nextDeadline(after: now, reminders: offsets, grace: config.schedule.grace),
+                       changed: stamp != before && !input.isReminderShown, monitor: refused == nil ? monitor : nil)
+    }
+
+    /// What happened to the slots between two looks at the schedule.
+    static func transitions(_ schedule: Schedule, from: Date, to: Date, grace: Span) -> [Transition] {
+        var out: [Transition] = []
+        for slot in schedule.slots where !slot.state.isCancelled && slot.state != .done {
+            let title = schedule.title(of: slot)
+            if from < slot.start, slot.start <= to { out.append(Transition(kind: .started, slot: slot.id, title: title, at: slot.start)) }
+            if from < slot.end, slot.end <= to { out.append(Transition(kind: .ended, slot: slot.id, title: title, at: slot.end)) }
+            let missedAt = slot.end.addingTimeInterval(grace.timeInterval)
+            if from < missedAt, missedAt <= to, slot.state == .missed {
+                out.append(Transition(kind: .missed, slot: slot.id, title: title, at: missedAt))
+            }
+        }
+        return out
+    }
+
+    // MARK: - The schedule
+
+    public func input(now: Date) -> ScheduleInput {
+        ScheduleInput(plan: plan, settings: config.schedule, start: startDate(now: now), zone: zone,
+                      blackouts: settings.holidays, events: events, busy: busy, now: now)
+    }
+
+    /// The schedule at `now`. Computed once and reused until the events, the settings,
+    /// the busy times or the zone change, or `now` leaves the span in which no slot
+    /// changes state: the control API asks for it on every call.
+    public func schedule(now: Date) -> Schedule {
+        if let c = cache, c.stamp == stamp, c.from <= now, now <= c.until { return c.schedule }
+        let input = input(now: now)
+        let original: [TaskID: SlotID]
+        if let o = originalPlacement, o.generation == generation {
+            original = o.placement
+        } else {
+            original = Scheduler.originalPlacement(input)
+            originalPlacement = (generation, original)
+        }
+        let s = Scheduler.compute(input, original: original)
+        cache = ScheduleCache(stamp: stamp, from: now, until: s.stableUntil(after: now, grace: config.schedule.grace), schedule: s)
+        return s
+    }
+
+    private struct ScheduleCache {
+        var stamp: EngineStamp
+        var from: Date
+        var until: Date
+        var schedule: Schedule
+    }
+
+    private var cache: ScheduleCache?
+    /// The untouched plan's placement, which no change of the ledger moves.
+    private var originalPlacement: (generation: Int, placement: [TaskID: SlotID])?
+
+    /// Changes whenever anything the schedule depends on changes (an event, a reload, a
+    /// new zone, the busy times): views computed from the schedule can be kept while it
+    /// stays equal.
+    public var stamp: EngineStamp { EngineStamp(events: events.count, generation: generation) }
+    /// Bumped by every input other than a change that can move the schedule.
+    private var generation = 0
+}
+
+extension Input {
+    /// A shown reminder is recorded, but no schedule depends on it.
+    public var isReminderShown: Bool {
+        if case .reminderShown = self { return true }
+        return false
+    }
+}
+
+/// A version of the engine's state: equal stamps, equal schedules at equal times.
+public struct EngineStamp: Equatable, Sendable {
+    public var events: Int
+    public var generation: Int
+}

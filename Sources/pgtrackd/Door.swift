@@ -1,0 +1,70 @@
+import FoundationEssentials
+import Logging
+import PGTrackCore
+
+/// Something that follows what the engine did: the calendar files, the page, reminders,
+/// monitors, the deadline timer, the service status. It reads the outcome and keeps no
+/// reference to the daemon.
+protocol Output: AnyObject {
+    func follow(_ outcome: Outcome)
+}
+
+/// The daemon's one way into the engine. Every source — the control socket, a reminder's
+/// button, a vdir edit, the busy files, the timers, a reload — submits here; the outcome
+/// goes to the one who asked (to answer its client), and then to every output in turn.
+final class Door {
+    let engine: Engine
+    private var log: Logger
+    /// In the order they follow: a change is heard by monitors first (they asked to
+    /// hear), the calendar's writes with their fsyncs come last but one.
+    var outputs: [any Output] = []
+    /// Monitors of the control socket: they hear a change before the files are written,
+    /// and a reload or a busy calendar after.
+    weak var monitors: (any Output)?
+
+    init(engine: Engine, log: Logger) {
+        self.engine = engine
+        self.log = log
+    }
+
+    /// Takes `input` through the engine; `answer` hears the outcome before the outputs do
+    /// (a client hears its change was recorded before the files are written).
+    @discardableResult
+    func submit(_ input: Input, now: Date = Date(), answer: ((Outcome) -> Void)? = nil) -> Outcome {
+        let outcome = engine.submit(input, now: now)
+        report(outcome)
+        answer?(outcome)
+        // Nothing follows a refusal (nothing changed), nor a shown reminder (only recorded).
+        if outcome.refused != nil || input.isReminderShown { return outcome }
+        let changeFirst = outcome.event != nil
+        if changeFirst { monitors?.follow(outcome) }
+        for output in outputs { output.follow(outcome) }
+        if !changeFirst { monitors?.follow(outcome) }
+        return outcome
+    }
+
+    /// The journal's lines for a change, a refusal and the slots' transitions.
+    private func report(_ outcome: Outcome) {
+        if case .change(let change, let origin) = outcome.input {
+            if let event = outcome.event {
+                log.info("\(([event.kind.rawValue] + (event.slot.map { [$0.description] } ?? [])).joined(separator: " ")) from \(origin.rawValue)",
+                         metadata: event.slot.map { ["slot": "\($0)"] })
+            } else if let error = outcome.refused {
+                if error is ScheduleError {
+                    log.debug("\(change) from \(origin.rawValue) refused: \(error)")
+                } else {
+                    log.error("cannot record a change: \(error)")
+                }
+            }
+        }
+        for t in outcome.transitions {
+            var slotLog = log
+            slotLog[metadataKey: "slot"] = "\(t.slot)"
+            switch t.kind {
+            case .started: slotLog.info("slot \(t.slot) started: \(t.title)")
+            case .ended: slotLog.info("slot \(t.slot) ended: \(t.title)")
+            case .missed: slotLog.notice("slot \(t.slot) missed: \(t.title)")
+            }
+        }
+    }
+}

@@ -1,0 +1,193 @@
+import Foundation
+@testable import PGTrackCore
+import Testing
+
+/// An `EventStore` in memory, which can be told to fail like a full disk.
+final class MemoryStore: EventStore {
+    struct Full: Error, CustomStringConvertible { var description: String { "disk full" } }
+    var events: [LedgerEvent] = []
+    var failing = false
+
+    func append(_ event: LedgerEvent) throws -> LedgerEvent {
+        if failing { throw Full() }
+        var e = event
+        e.id = Int64(events.count + 1)
+        events.append(e)
+        return e
+    }
+}
+
+/// The engine driven through its one door with a fake clock: the Swift twins of the
+/// schedule scenarios the integration tests check through pgtrackd.
+@Suite struct EngineTests {
+    let zone = Fixture.berlin
+    func w(_ week: Int, _ day: Int) -> SlotID { SlotID(week: week, day: day) }
+    func at(_ month: Int, _ day: Int, _ hour: Int, _ minute: Int = 0) -> Date {
+        zone.instant(LocalDate(year: 2027, month: month, day: day), TimeOfDay(hour: hour, minute: minute))
+    }
+
+    func config(reminders: Bool = false) -> Config {
+        var c = Config()
+        c.schedule.timezone = "Europe/Berlin"
+        c.plan.start = Fixture.start
+        c.reminders.enabled = reminders
+        return c
+    }
+
+    func engine(_ config: Config? = nil, store: MemoryStore = MemoryStore(), now: Date? = nil) throws -> Engine {
+        try Engine(settings: EngineSettings(config: config ?? self.config(), plan: Fixture.plan()), store: store, events: store.events,
+                   systemZone: .utc, now: now ?? Fixture.beforeStart)
+    }
+
+    // test_control: test_skip_slides_the_plan_and_undo_restores_it
+    @Test func skipSlidesThePlanAndUndoRestoresIt() throws {
+        let e = try engine()
+        let before = e.schedule(now: Fixture.beforeStart)
+        let skip = e.submit(.change(.skip(w(1, 1), reason: "ill"), origin: .control), now: Fixture.beforeStart)
+        #expect(skip.refused == nil && skip.event?.kind == .skip && skip.event?.origin == "control" && skip.changed)
+        #expect(skip.monitor?.kind == "skip" && skip.monitor?.slot == w(1, 1))
+        #expect(skip.schedule.slot(w(1, 1))?.state == .skipped && skip.schedule.slot(w(1, 1))?.reason == "ill")
+        // Its task slid to the next slot.
+        #expect(skip.schedule.slot(w(1, 2))?.task == before.slot(w(1, 1))?.task)
+        let undo = e.submit(.change(.undo, origin: .control), now: Fixture.beforeStart)
+        #expect(undo.event?.kind == .undo && undo.schedule.slots == before.slots)
+    }
+
+    // test_control: test_reschedule_onto_another_slot_is_refused_naming_it
+    @Test func aRefusedChangeRecordsNothingAndSaysWhy() throws {
+        let store = MemoryStore()
+        let e = try engine(store: store)
+        let recorded = store.events.count
+        let other = e.schedule(now: Fixture.beforeStart).slot(w(1, 2))!.start
+        let o = e.submit(.change(.reschedule(w(1, 1), to: other), origin: .control), now: Fixture.beforeStart)
+        guard case .overlap(let slot, let with, _) = o.refused as? ScheduleError else {
+            Issue.record("expected an overlap, got \(String(describing: o.refused))")
+            return
+        }
+        #expect(slot == w(1, 1) && with == w(1, 2))
+        #expect(o.event == nil && o.monitor == nil && !o.changed && store.events.count == recorded)
+    }
+
+    // test_control: test_done_undone_snooze_export_reload
+    @Test func doneUndoneAndSnooze() throws {
+        let e = try engine()
+        let now = at(1, 4, 18, 10)
+        #expect(e.submit(.change(.complete(w(1, 1)), origin: .control), now: now).schedule.slot(w(1, 1))?.state == .done)
+        #expect(e.submit(.change(.complete(w(1, 1)), origin: .control), now: now).refused as? ScheduleError == .alreadyDone(w(1, 1)))
+        #expect(e.submit(.change(.reopen(w(1, 1)), origin: .control), now: now).schedule.slot(w(1, 1))?.state == .scheduled)
+        let snooze = e.submit(.change(.snooze(w(1, 2), until: at(1, 5, 18, 10)), origin: .reminder), now: now)
+        #expect(snooze.schedule.slot(w(1, 2))?.snoozedUntil == at(1, 5, 18, 10) && snooze.event?.origin == "reminder")
+    }
+
+    // test_pause: test_pause_undo_and_resume
+    @Test func pauseUndoAndResume() throws {
+        let e = try engine()
+        let d = { (day: Int) in LocalDate(year: 2027, month: 1, day: day) }
+        let pause = e.submit(.change(.pause(from: d(11), to: d(12), reason: "trip"), origin: .control), now: Fixture.beforeStart)
+        #expect(pause.schedule.slot(w(2, 1))?.state == .paused && pause.schedule.slot(w(2, 2))?.state == .paused)
+        #expect(e.submit(.change(.undo, origin: .control), now: Fixture.beforeStart).schedule.slot(w(2, 1))?.state == .scheduled)
+        _ = e.submit(.change(.pause(from: d(11), to: d(15), reason: nil), origin: .control), now: Fixture.beforeStart)
+        let resume = e.submit(.change(.resume, origin: .control), now: at(1, 13, 9))
+        #expect(resume.schedule.slot(w(2, 1))?.state == .paused) // before the resume's day: kept
+        #expect(resume.schedule.slot(w(2, 3))?.state == .scheduled && resume.schedule.slot(w(2, 5))?.state == .scheduled)
+        #expect(e.submit(.change(.resume, origin: .control), now: at(1, 13, 9)).refused as? ScheduleError == .notPaused(d(13)))
+    }
+
+    // test_busy: test_slots_move_past_meetings_and_follow_edits
+    @Test func slotsMovePastBusyTimesAndBack() throws {
+        let e = try engine()
+        let slot = e.schedule(now: Fixture.beforeStart).slot(w(1, 1))!
+        let meeting = BusyEvent(start: slot.start.addingTimeInterval(-600), end: slot.end, summary: "meeting")
+        let busy = e.submit(.busy(BusyTimes([meeting])), now: Fixture.beforeStart)
+        #expect(busy.changed && busy.monitor?.kind == "busy")
+        #expect(busy.schedule.slot(w(1, 1))!.start >= meeting.end)
+        let again = e.submit(.busy(BusyTimes([meeting])), now: Fixture.beforeStart)
+        #expect(!again.changed) // the same times: nothing to compute again
+        #expect(e.submit(.busy(.none), now: Fixture.beforeStart).schedule.slot(w(1, 1))?.start == slot.start)
+    }
+
+    // test_faults: test_full_disk_under_the_state_refuses_changes_and_loses_nothing
+    @Test func aStoreThatFailsRefusesTheChangeAndKeepsEverything() throws {
+        let store = MemoryStore()
+        let e = try engine(store: store)
+        _ = e.submit(.change(.complete(w(1, 1)), origin: .control), now: at(1, 4, 18, 10))
+        let before = e.schedule(now: at(1, 4, 18, 20))
+        store.failing = true
+        let o = e.submit(.change(.skip(w(1, 2), reason: nil), origin: .control), now: at(1, 4, 18, 20))
+        #expect(o.refused is MemoryStore.Full && o.event == nil && !o.changed && o.monitor == nil)
+        #expect(e.events.count == store.events.count && e.schedule(now: at(1, 4, 18, 20)) == before)
+        store.failing = false
+        #expect(e.submit(.change(.skip(w(1, 2), reason: nil), origin: .control), now: at(1, 4, 18, 20)).event != nil)
+    }
+
+    // test_reload: the plan and config in effect change at once, or not at all
+    @Test func newSettingsReplanOrChangeNothing() throws {
+        let store = MemoryStore()
+        let e = try engine(store: store)
+        var later = config()
+        later.schedule.timezone = "America/New_York"
+        let o = e.submit(.settings(EngineSettings(config: later, plan: Fixture.plan()), busy: nil), now: Fixture.beforeStart)
+        #expect(o.changed && o.monitor?.kind == "reload" && o.zone.identifier == "America/New_York")
+        #expect(o.schedule.slot(w(1, 1))?.start == Zone(identifier: "America/New_York")!.instant(Fixture.start, TimeOfDay(hour: 18, minute: 0)))
+        // Without plan.start, a start must be recorded: a failing store refuses the reload whole.
+        var unstarted = later
+        unstarted.plan.start = nil
+        store.failing = true
+        let refused = e.submit(.settings(EngineSettings(config: unstarted, plan: Fixture.plan()), busy: nil), now: Fixture.beforeStart)
+        #expect(refused.refused != nil && !refused.changed && e.config == later)
+    }
+
+    // The start is chosen once and recorded: a restart a week later keeps it.
+    @Test func theStartIsRecordedOnce() throws {
+        var c = config()
+        c.plan.start = nil
+        let store = MemoryStore()
+        let first = try engine(c, store: store, now: at(1, 5, 12)) // a Tuesday
+        #expect(first.startDate == LocalDate(year: 2027, month: 1, day: 11))
+        let again = try engine(c, store: store, now: at(1, 12, 12))
+        #expect(again.startDate == LocalDate(year: 2027, month: 1, day: 11) && store.events.filter { $0.kind == .start }.count == 1)
+    }
+
+    // The system zone changes under a plan with no zone of its own: the slots keep their wall clock.
+    @Test func aNewSystemZoneMovesTheSlotsToItsWallClock() throws {
+        var c = config()
+        c.schedule.timezone = ""
+        let e = try engine(c)
+        let tokyo = Zone(identifier: "Asia/Tokyo")!
+        let o = e.submit(.zone(tokyo), now: Fixture.beforeStart)
+        #expect(o.changed && o.monitor == nil)
+        #expect(o.schedule.slot(w(1, 1))?.start == tokyo.instant(Fixture.start, TimeOfDay(hour: 18, minute: 0)))
+    }
+
+    // What the journal says at each deadline: started, ended, missed after the grace.
+    @Test func ticksReportTransitionsOnceAndTheNextDeadline() throws {
+        let e = try engine()
+        let slot = e.schedule(now: Fixture.beforeStart).slot(w(1, 1))!
+        let grace = e.config.schedule.grace.timeInterval
+        #expect(e.submit(.tick(reason: "start"), now: Fixture.beforeStart).nextDeadline == slot.start)
+        let started = e.submit(.tick(reason: "deadline"), now: slot.start)
+        #expect(started.transitions.map(\.kind) == [.started] && started.transitions.first?.slot == w(1, 1))
+        #expect(started.nextDeadline == slot.end && !started.changed)
+        let missed = e.submit(.tick(reason: "deadline"), now: slot.end.addingTimeInterval(grace + 1))
+        #expect(missed.transitions.map(\.kind) == [.ended, .missed] && missed.schedule.slot(w(1, 1))?.state == .missed)
+        // A clock stepped back reports nothing twice.
+        #expect(e.submit(.tick(reason: "clock change"), now: slot.start).transitions.isEmpty)
+    }
+
+    // test_reminders: a shown reminder is recorded once and changes no schedule.
+    @Test func aShownReminderIsRecordedAndChangesNothingElse() throws {
+        let store = MemoryStore()
+        let e = try engine(config(reminders: true), store: store)
+        let o = e.submit(.reminderShown(w(1, 1), key: "w01d1@-10m"), now: Fixture.beforeStart)
+        #expect(o.event?.kind == .reminderFired && !o.changed && o.monitor == nil)
+        #expect(Reminders.fired(e.events).contains("w01d1@-10m") && store.events.last?.text == "w01d1@-10m")
+    }
+
+    // test_caldav: an edit read back from the calendar is a change like any other, from `calendar`.
+    @Test func aCalendarEditIsAChangeFromTheCalendar() throws {
+        let e = try engine()
+        let to = at(1, 9, 10)
+        let o = e.submit(.change(.reschedule(w(1, 1), to: to), origin: .calendar), now: Fixture.beforeStart)
+        #expect(o.event?.origin == "calendar" && o.schedule.slot(w(1, 1))?.start == to)
+    }
+}
