@@ -68,6 +68,7 @@ public enum ConfigLoader {
     static let planKeys: [String: Setter<Config.PlanSettings>] = [
         "file": { s, v throws(ValueError) in s.file = try v.string() },
         "start": { s, v throws(ValueError) in s.start = try v.optionalDate() },
+        "sync_checkboxes": { s, v throws(ValueError) in s.syncCheckboxes = try v.bool() },
     ]
 
     static let scheduleKeys: [String: Setter<Config.ScheduleSettings>] = [

@@ -19,6 +19,9 @@ public struct Config: Sendable, Equatable {
         public var file = ""
         /// First study day; nil for the next Monday.
         public var start: LocalDate?
+        /// With a plan file: done and undone tick and untick its boxes, and a box ticked
+        /// or unticked in an editor is read as done or undone.
+        public var syncCheckboxes = true
     }
 
     public struct ScheduleSettings: Sendable, Equatable {
