@@ -134,6 +134,9 @@ import Testing
         LocateRow(name: "twins in a week: shifted, which is which",
                   known: twinsInWeek, now: twinsInWeek.replacingOccurrences(of: "### Week 1\n", with: "### Week 1\n- [ ] New first\n"),
                   task: "1.1", expected: .refused(.ambiguous(lines: [4, 6]))),
+        LocateRow(name: "twins in a week: one removed, which one",
+                  known: twinsInWeek, now: doc("# Plan", "### Week 1", "- [ ] Read", "- [ ] Review"),
+                  task: "1.1", expected: .refused(.ambiguous(lines: [4]))),
     ]
 
     @Test(arguments: locateRows)
