@@ -67,6 +67,15 @@ import Testing
         #expect(plan.weeks[2].stageIndex == 1)
     }
 
+    /// Notepad and other Windows editors begin a UTF-8 file with a byte order mark.
+    @Test func aByteOrderMarkIsNotText() throws {
+        let plan = try PlanParser.parse("\u{FEFF}# Rust\r\n### Week 1\r\n- [ ] Read\r\n", file: "r.md")
+        #expect(plan.title == "Rust")
+        #expect(plan.tasks.map(\.line) == [3])
+        // Only at the very start: elsewhere U+FEFF is text, and a title made of it is still prose.
+        #expect(throws: PlanError.self) { try PlanParser.parse("\n\u{FEFF}# Rust\n### Week 1\n", file: "r.md") }
+    }
+
     /// People write `# Title`, `### Week 1`, tasks: one stage, named after the plan.
     @Test func aPlanWithoutStagesHasOneNamedAfterIt() throws {
         let plan = try PlanParser.parse("# Learn Go\n\n### Week 1\n- [ ] Tour of Go\n- [x] Install\n### Week 2\n- [ ] Modules\n",

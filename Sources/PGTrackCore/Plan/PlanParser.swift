@@ -40,8 +40,11 @@ public enum PlanParser {
             PlanError(file: file, line: line, message: message)
         }
 
+        // A UTF-8 byte order mark (Windows editors write one) is not text: without this the
+        // title line would read as prose. Line numbers are unchanged.
+        let body = text.unicodeScalars.first == "\u{FEFF}" ? Substring(text.unicodeScalars.dropFirst()) : Substring(text)
         var lineNumber = 0
-        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
+        for rawLine in body.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
             lineNumber += 1
             var line = Substring(rawLine)
             if line.last == "\r" { line.removeLast() }

@@ -123,7 +123,14 @@ public enum Files {
     /// `path` and fsyncs the folder: a reader sees the old file or the new one, never a
     /// part. The folder must exist, and `path` must be missing or a regular file (a
     /// device, FIFO, socket, directory or symlink there is refused, never replaced).
-    public static func writeAtomically(_ bytes: some ContiguousBytes, to path: String, mode: mode_t = 0o600) throws(FileError) {
+    ///
+    /// - Parameters:
+    ///   - owner: the new file's owner and group (root keeping a user's file theirs).
+    ///   - expected: the bytes `path` must still hold just before the rename; when it holds
+    ///     others (someone wrote it meanwhile), nothing is replaced and the error's errno is
+    ///     `EAGAIN`: read it again and redo the change on what it holds now.
+    public static func writeAtomically(_ bytes: some ContiguousBytes, to path: String, mode: mode_t = 0o600,
+                                       owner: (uid: uid_t, gid: gid_t)? = nil, expected: [UInt8]? = nil) throws(FileError) {
         try checkReplaceable(path)
         let target = FilePath(path)
         let dir = target.removingLastComponent()
@@ -145,8 +152,15 @@ public enum Files {
             throw fail("cannot write", error)
         }
         guard fchmod(raw, mode) == 0 else { throw fail("cannot set the mode", Errno(rawValue: Glibc.errno)) }
+        if let owner, fchown(raw, owner.uid, owner.gid) != 0 { throw fail("cannot set the owner", Errno(rawValue: Glibc.errno)) }
         guard fsync(raw) == 0 else { throw fail("cannot sync", Errno(rawValue: Glibc.errno)) }
         try? fd.close()
+        // Checked last, so that the window in which a write by someone else is lost is the
+        // few microseconds to the rename, not the whole write and sync.
+        if let expected, (try? readRegular(path, limit: expected.count)) != expected {
+            unlink(temp)
+            throw FileError("it changed while it was being written", .resourceTemporarilyUnavailable, explained: true)
+        }
         guard rename(temp, path) == 0 else {
             let e = FileError("cannot replace the file", Errno(rawValue: Glibc.errno))
             unlink(temp)
