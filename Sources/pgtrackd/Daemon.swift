@@ -37,6 +37,7 @@ final class Daemon {
     private var http: HTTPFeed?
     private var calendar: CalendarOutput
     private var edits: CalendarEdits?
+    private var planFile: PlanFileSync?
     private var trim: HeapTrim?
     private var listenFD: Int32 = -1
     /// The control socket pgtrackd made itself (not passed by systemd), removed at exit.
@@ -85,6 +86,9 @@ final class Daemon {
             if vdirChanged { self.sync?.localChange() }
             edits.watch()
         }
+        let planFile = PlanFileSync(door: door, loop: loop, log: log)
+        planFile.reload = { [unowned self] in _ = try? self.reload() }
+        self.planFile = planFile
         if try loop.enableWatchdog() { log.debug("watchdog enabled") }
     }
 
@@ -170,12 +174,13 @@ final class Daemon {
 
     /// The outputs, in the order they follow; the monitors are the door's own.
     private func connectOutputs() {
-        let outputs: [(any Output)?] = [trim, reminders, http, calendar, clock]
+        let outputs: [(any Output)?] = [trim, reminders, http, planFile, calendar, clock]
         door.outputs = outputs.compactMap { $0 }
     }
 
     func run() throws -> Int32 {
         connectOutputs()
+        planFile?.configure()
         edits?.readAtStart()
         let first = door.submit(.tick(reason: "start"))
         ServiceManager.ready(status: first.statusLine)
@@ -254,6 +259,7 @@ final class Daemon {
             self.server?.configure(Daemon.serverLimits(candidate.config))
             self.reminders?.configure()
             self.sync?.configure(candidate.config.sync)
+            self.planFile?.configure()
         }
         if let error = outcome.refused {
             log.error("reload failed, keeping the last good config and plan: \(error)")

@@ -89,12 +89,14 @@ public final class Engine {
         switch input {
         case .change(let change, let origin):
             do {
-                var e = try self.input(now: now).event(for: change, in: schedule(now: now))
+                let before = schedule(now: now)
+                var e = try self.input(now: now).event(for: change, in: before)
                 e.origin = origin.rawValue
                 let stored = try store.append(e)
                 events.append(stored)
                 event = stored
                 monitor = (stored.kind.rawValue, stored.slot)
+                if syncsCheckboxes { checkBoxes(before: before, now: now) }
             } catch {
                 refused = error
             }
@@ -138,6 +140,36 @@ public final class Engine {
                        start: startDate(now: now), transitions: transitions,
                        nextDeadline: schedule.nextDeadline(after: now, reminders: offsets, grace: config.schedule.grace),
                        changed: stamp != before && !input.isReminderShown, monitor: refused == nil ? monitor : nil)
+    }
+
+    // MARK: - The plan file's boxes
+
+    /// With a live plan file, its boxes mirror what is done: the plan's `- [x]` marks
+    /// are kept in step with the ledger here, and the daemon writes them to the file.
+    public var syncsCheckboxes: Bool { !config.plan.file.isEmpty && config.plan.syncCheckboxes }
+
+    /// The tasks held by done slots.
+    public static func doneInSlots(_ schedule: Schedule) -> Set<TaskID> {
+        Set(schedule.slots.compactMap { $0.state == .done ? $0.task : nil })
+    }
+
+    /// A change made tasks done or undone: their marks in the plan follow, so that a task
+    /// undone is open again (not still done by its `- [x]`), and the file read back after
+    /// the daemon ticked it holds no news.
+    private func checkBoxes(before: Schedule, now: Date) {
+        let was = Engine.doneInSlots(before), done = Engine.doneInSlots(schedule(now: now))
+        var plan = settings.plan
+        var changed = false
+        for id in was.symmetricDifference(done) where plan.task(id) != nil {
+            let checked = done.contains(id)
+            if plan.weeks[id.week - 1].tasks[id.index - 1].checked != checked {
+                plan.weeks[id.week - 1].tasks[id.index - 1].checked = checked
+                changed = true
+            }
+        }
+        guard changed else { return }
+        settings.plan = plan
+        generation += 1
     }
 
     /// What happened to the slots between two looks at the schedule.

@@ -19,6 +19,9 @@ extension PlanFile {
         }
     }
 
+    /// The largest plan file read or ticked: a plan is a few KB; 4 MiB is far past any.
+    public static let maxBytes = 4 << 20
+
     /// Ticks task `id` of `known` (the plan in force) in the plan file at `path`, as the
     /// user marked it `done` or undone: reads the file as it is now, ticks that text
     /// (`tick`), and replaces the file (`write`) only if it still holds what was read;
@@ -32,7 +35,7 @@ extension PlanFile {
         var attempt = 1
         while true {
             let bytes: [UInt8]
-            do { bytes = try Files.readRegular(path, limit: 4 << 20) } catch { throw .file(path: path, error) }
+            do { bytes = try Files.readRegular(path, limit: maxBytes) } catch { throw .file(path: path, error) }
             let outcome: Tick
             do { outcome = try tick(bytes, task: id, known: known, done: done) } catch { throw .refused(error) }
             guard outcome.changed else { return outcome }

@@ -1,0 +1,155 @@
+import FoundationEssentials
+import Logging
+import PGTrackCore
+import Systemd
+
+/// The plan's Markdown file kept live (`plan.file` with `plan.sync_checkboxes`), an
+/// output and a source.
+///
+/// As an output, a change that makes a task done or undone ticks or unticks that task's
+/// box in the file: one byte changes, the file is replaced atomically with its mode kept,
+/// and if it changed since it was read, the tick goes into what it holds now
+/// (`PlanFile.update`). As a source, the file's folder is watched (an editor that saves
+/// by writing a new file and renaming it over the old one is seen too): a box ticked or
+/// unticked there is submitted as done or undone of the slot holding the task, with
+/// origin `plan-file`; new wording and headings are the plan from then on; tasks added,
+/// removed or moved re-flow the plan as a reload does; a file that no longer parses
+/// keeps the last good plan, and the log says why.
+final class PlanFileSync: Output {
+    private unowned let door: Door
+    private let loop: EventLoop
+    private var log: Logger
+    /// The plan file as configured, and the file it is (a link's target).
+    private var path = ""
+    private var real = ""
+    private var watch: FolderWatch?
+    /// The file's bytes as pgtrack last read or wrote them: a write of its own that comes
+    /// back through the watch is no news.
+    private var lastBytes: [UInt8]?
+    /// The tasks held by done slots after the last outcome.
+    private var doneBefore: Set<TaskID> = []
+    /// Ticks that could not be written (the file was away, or refused it): tried again at
+    /// the next read, and meanwhile their boxes are not read as the user's.
+    private var unsynced: [TaskID: Bool] = [:]
+    /// The last problem logged, so that a file broken for a while is reported once.
+    private var reported: String?
+    /// A reload of config and plan, for a file whose tasks were added, removed or moved.
+    var reload: () -> Void = {}
+
+    init(door: Door, loop: EventLoop, log: Logger) {
+        self.door = door
+        self.loop = loop
+        self.log = log
+    }
+
+    /// Takes `plan.file` and `plan.sync_checkboxes` as in effect now (start, reload).
+    func configure() {
+        let engine = door.engine
+        guard engine.syncsCheckboxes else {
+            watch = nil
+            path = ""
+            return
+        }
+        let configured = engine.config.plan.file
+        let target = Files.realPath(configured) ?? configured
+        if configured != path || target != real || watch?.isWatching != true {
+            path = configured
+            real = target
+            lastBytes = try? Files.readRegular(configured, limit: PlanFile.maxBytes)
+            unsynced = [:]
+            startWatch()
+        }
+        doneBefore = Engine.doneInSlots(engine.schedule(now: Date()))
+    }
+
+    private func startWatch() {
+        let folder = BusyCalendars.folder(of: real), name = BusyCalendars.name(of: real)
+        do {
+            watch = try FolderWatch(loop: loop, folder: folder, description: "plan-file", changed: { [unowned self] changed in
+                if changed == name { self.read() }
+            }, gone: { [unowned self] in
+                self.say("plan file: its folder \(folder) went away; the plan stays as last read until a reload")
+            })
+        } catch {
+            watch = nil
+            say("plan file: cannot watch \(folder) (\(error)); ticks in an editor are read at the next reload")
+        }
+    }
+
+    // MARK: - Output
+
+    func follow(_ outcome: Outcome) {
+        guard !path.isEmpty else { return }
+        let done = Engine.doneInSlots(outcome.schedule)
+        defer { doneBefore = done }
+        // Only a change done here is written: a reload or a busy calendar can renumber
+        // tasks, and a change read from the file is in it already.
+        guard outcome.event != nil, case .change(_, let origin) = outcome.input, origin != .planFile else { return }
+        for id in doneBefore.symmetricDifference(done).sorted() { tick(id, done: done.contains(id)) }
+    }
+
+    private func tick(_ id: TaskID, done: Bool) {
+        do {
+            let t = try PlanFile.update(path, task: id, known: door.engine.plan, done: done)
+            unsynced[id] = nil
+            guard t.changed else { return }
+            lastBytes = t.bytes
+            reported = nil
+            log.info("plan file: \(done ? "ticked" : "unticked") task \(id) on line \(t.location.line)")
+        } catch {
+            unsynced[id] = done
+            say("plan file: cannot \(done ? "tick" : "untick") task \(id) in \(path): \(error); tried again when the file changes")
+        }
+    }
+
+    // MARK: - Source
+
+    /// The file was written or renamed in: what changed is read by the identity rule.
+    private func read() {
+        let bytes: [UInt8]
+        do {
+            bytes = try Files.readRegular(path, limit: PlanFile.maxBytes)
+        } catch {
+            return say("plan file: cannot read \(path) (\(error.message)); keeping the last good plan")
+        }
+        guard bytes != lastBytes else { return }
+        lastBytes = bytes
+        let engine = door.engine
+        let changes: PlanFile.Changes
+        do {
+            changes = try PlanFile.changes(from: engine.plan, to: bytes, file: path, maxTasksPerWeek: engine.config.schedule.days.count)
+        } catch {
+            return say("plan file no longer parses, keeping the last good plan: \(error)")
+        }
+        reported = nil
+        if changes.needsReflow {
+            log.info("plan file: tasks added, removed or moved; re-flowing the plan")
+            return reload()
+        }
+        for box in changes.boxes where unsynced[box.task] == nil {
+            guard let slot = engine.schedule(now: Date()).slot(holding: box.task), (slot.state == .done) != box.done else { continue }
+            let outcome = door.submit(.change(box.done ? .complete(slot.id) : .reopen(slot.id), origin: .planFile))
+            if let refused = outcome.refused {
+                log.warning("plan file: task \(box.task) \(box.done ? "ticked" : "unticked") in the editor, not taken for \(slot.id): \(refused)")
+            }
+        }
+        for (id, done) in unsynced.sorted(by: { $0.key < $1.key }) { tick(id, done: done) }
+        // New wording, headings, and boxes of tasks with no slot: the plan from here on.
+        var plan = changes.plan
+        for (id, done) in unsynced where plan.task(id) != nil { plan.weeks[id.week - 1].tasks[id.index - 1].checked = done }
+        for task in plan.tasks where engine.plan.task(task.id)?.checked != task.checked {
+            let held = engine.schedule(now: Date()).slot(holding: task.id)
+            if held?.state == .done { plan.weeks[task.id.week - 1].tasks[task.id.index - 1].checked = true }
+        }
+        if plan != engine.plan {
+            door.submit(.settings(EngineSettings(config: engine.config, plan: plan, holidays: engine.settings.holidays), busy: nil))
+        }
+    }
+
+    /// Logs a problem once until it changes or the file is read well again.
+    private func say(_ problem: String) {
+        guard problem != reported else { return }
+        reported = problem
+        log.warning("\(problem)")
+    }
+}

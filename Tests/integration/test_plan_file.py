@@ -1,0 +1,144 @@
+"""The plan's own Markdown file kept live (issue 26): done ticks exactly one box, undone
+unticks it, a box ticked in an editor (saved in place or by rename) is read as done, an
+edit racing a write-back loses nothing, and a broken save keeps the last good plan."""
+import os
+import time
+from pathlib import Path
+
+from conftest import FUTURE, Daemon, wait_until
+
+PLAN = (
+    "# Rust in a month\r\n"
+    "\r\n"
+    "## Stage 1: Basics\r\n"
+    "\r\n"
+    "### Week 1\r\n"
+    "- [ ] Install rustup — and read “The Book”, ch. 1\r\n"
+    "- [ ] Ownership\r\n"
+    "- [ ] Borrowing\r\n"
+    "\r\n"
+    "### Week 2\r\n"
+    "- [ ] Traits\r\n"
+    "- [ ] Generics\r\n"
+    "- [ ] Lifetimes"  # no final line break
+)
+
+
+def start(home, tmp_path, text=PLAN, mode=0o640):
+    plan = tmp_path / "notes" / "rust.md"
+    plan.parent.mkdir()
+    plan.write_bytes(text.encode())
+    os.chmod(plan, mode)
+    config = FUTURE.replace("[plan]\n", f'[plan]\nfile = "{plan}"\n')
+    return plan, Daemon(home, config)
+
+
+def diff(a: bytes, b: bytes):
+    """The offsets where two byte strings of one length differ."""
+    assert len(a) == len(b), (a, b)
+    return [i for i in range(len(a)) if a[i] != b[i]]
+
+
+def slot_state(daemon, slot):
+    return next(s for s in daemon.ctl_json("agenda", "--all") if s["id"] == slot)["state"]
+
+
+def test_done_ticks_one_byte_and_undone_and_undo_give_the_file_back(home, tmp_path):
+    plan, daemon = start(home, tmp_path)
+    original = plan.read_bytes()
+    try:
+        assert daemon.ctl("done", "w01d1").returncode == 0
+        ticked = plan.read_bytes()
+        offsets = diff(original, ticked)
+        assert len(offsets) == 1 and ticked[offsets[0]:offsets[0] + 1] == b"x"
+        # The box of the task in w01d1, the first of week 1, with its CRLF and Unicode kept.
+        assert ticked.split(b"\r\n")[5] == "- [x] Install rustup — and read “The Book”, ch. 1".encode()
+        assert os.stat(plan).st_mode & 0o777 == 0o640
+        assert daemon.ctl("undone", "w01d1").returncode == 0
+        assert plan.read_bytes() == original
+        assert daemon.ctl("done", "w01d2").returncode == 0
+        assert daemon.ctl("undo").returncode == 0
+        assert plan.read_bytes() == original
+        # Nothing was read back as a change of the user's: done, undone, done, undo.
+        assert slot_state(daemon, "w01d1") == "scheduled" and slot_state(daemon, "w01d2") == "scheduled"
+    finally:
+        daemon.stop()
+
+
+def test_a_box_ticked_in_an_editor_is_done_saved_in_place_or_by_rename(home, tmp_path):
+    plan, daemon = start(home, tmp_path)
+    try:
+        # In place, as nano does.
+        plan.write_bytes(plan.read_bytes().replace(b"- [ ] Ownership", b"- [x] Ownership"))
+        wait_until(lambda: slot_state(daemon, "w01d2") == "done", timeout=5, what="w01d2 done after the editor's tick")
+        # By a new file renamed over the old one, as vim and VS Code do.
+        new = plan.with_name(".rust.md.swp")
+        new.write_bytes(plan.read_bytes().replace(b"- [ ] Traits", b"- [X] Traits").replace(b"- [x] Ownership", b"- [ ] Ownership"))
+        os.rename(new, plan)
+        wait_until(lambda: slot_state(daemon, "w02d1") == "done" and slot_state(daemon, "w01d2") == "scheduled",
+                   timeout=5, what="w02d1 done and w01d2 undone after the rename")
+        # The watch survived the rename: another save in place is read too.
+        plan.write_bytes(plan.read_bytes().replace(b"- [ ] Borrowing", b"- [x] Borrowing"))
+        wait_until(lambda: slot_state(daemon, "w01d3") == "done", timeout=5, what="w01d3 done after a second save")
+        # A wording edit keeps the task (and its done slot), and the agenda shows the new words.
+        plan.write_bytes(plan.read_bytes().replace(b"Borrowing", b"Borrowing and slices"))
+        wait_until(lambda: next(s for s in daemon.ctl_json("agenda", "--all") if s["id"] == "w01d3")["task"]["title"]
+                   == "Borrowing and slices", timeout=5, what="the new wording")
+        assert slot_state(daemon, "w01d3") == "done"
+    finally:
+        daemon.stop()
+    log = daemon.process.stderr.read()
+    assert "done w01d2 from plan-file" in log and "reopen w01d2 from plan-file" in log
+
+
+def test_an_edit_racing_a_write_back_loses_nothing(home, tmp_path):
+    plan, daemon = start(home, tmp_path)
+    try:
+        for i in range(20):
+            # The user appends a line (in place) while pgtrack ticks a box; both must stay.
+            with open(plan, "ab") as f:
+                f.write(f"\r\nnote {i}".encode())
+            slot = ["w01d1", "w01d2", "w01d3"][i % 3]
+            verb = "done" if slot_state(daemon, slot) != "done" else "undone"
+            assert daemon.ctl(verb, slot).returncode == 0
+        text = plan.read_bytes()
+        assert all(f"note {i}".encode() in text for i in range(20))
+        states = {s: slot_state(daemon, s) for s in ["w01d1", "w01d2", "w01d3"]}
+        for slot, line in (("w01d1", 5), ("w01d2", 6), ("w01d3", 7)):
+            box = text.split(b"\r\n")[line][:5]
+            assert box == (b"- [x]" if states[slot] == "done" else b"- [ ]"), (slot, box, states)
+    finally:
+        daemon.stop()
+
+
+def test_a_broken_save_keeps_the_last_good_plan_and_a_new_task_reflows(home, tmp_path):
+    plan, daemon = start(home, tmp_path)
+    try:
+        good = plan.read_bytes()
+        plan.write_bytes(good.replace(b"### Week 2", b"### Week 7"))
+        time.sleep(1)
+        assert daemon.ctl_json("status")["total"] == 6
+        assert daemon.ctl("done", "w01d1").returncode == 0  # still ticked, into the file as it is
+        assert plan.read_bytes().count(b"- [x]") == 1 and b"### Week 7" in plan.read_bytes()
+        plan.write_bytes(plan.read_bytes().replace(b"### Week 7", b"### Week 2") + b"\r\n- [ ] Macros")
+        wait_until(lambda: daemon.ctl_json("status")["total"] == 7, timeout=5, what="the added task")
+        assert slot_state(daemon, "w01d1") == "done"
+    finally:
+        daemon.stop()
+    log = daemon.process.stderr.read()
+    assert "plan file no longer parses, keeping the last good plan" in log and "expected '### Week 2'" in log
+
+
+def test_off_without_sync_checkboxes(home, tmp_path):
+    plan = tmp_path / "rust.md"
+    plan.write_bytes(PLAN.encode())
+    config = FUTURE.replace("[plan]\n", f'[plan]\nfile = "{plan}"\nsync_checkboxes = false\n')
+    daemon = Daemon(home, config)
+    try:
+        assert daemon.ctl("done", "w01d1").returncode == 0
+        assert plan.read_bytes() == PLAN.encode()
+        plan.write_bytes(PLAN.replace("- [ ] Ownership", "- [x] Ownership").encode())
+        time.sleep(1)
+        assert slot_state(daemon, "w01d2") == "scheduled"
+    finally:
+        daemon.stop()
