@@ -2,7 +2,8 @@ import FoundationEssentials
 import PGTrackCore
 import Varlink
 
-/// A call of `io.pgtrack.Tracker`, its parameters read and checked.
+/// A call of `io.pgtrack.Tracker`, both ways: pgtrackd reads one with
+/// `init(method:parameters:)`, pgtrackctl writes one with `method` and `parameters`.
 public enum Request: Equatable, Sendable {
     case status
     case listSlots(from: Date?, to: Date?, week: Int?)
@@ -65,6 +66,63 @@ public enum Request: Equatable, Sendable {
         case "Sync": self = .sync
         case "Monitor": self = .monitor
         default: throw VarlinkError.methodNotImplemented(TrackerInterface.name + "." + method)
+        }
+    }
+
+    // MARK: - Writing a call
+
+    /// The method this request calls, without the interface's name (`Skip`): what
+    /// `init(method:parameters:)` reads it from.
+    public var method: String {
+        switch self {
+        case .status: "Status"
+        case .listSlots: "ListSlots"
+        case .change(.skip): "Skip"
+        case .change(.reschedule): "Reschedule"
+        case .change(.complete): "Complete"
+        case .change(.reopen): "Reopen"
+        case .change(.snooze): "Snooze"
+        case .change(.undo): "Undo"
+        case .change(.pause): "Pause"
+        case .change(.resume): "Resume"
+        case .export: "Export"
+        case .reload: "Reload"
+        case .feed: "Feed"
+        case .sync: "Sync"
+        case .monitor: "Monitor"
+        }
+    }
+
+    /// The name a client calls: `io.pgtrack.Tracker.Skip`.
+    public var qualifiedMethod: String { TrackerInterface.name + "." + method }
+
+    /// The call's parameters: `init(method:parameters:)` reads them back into this request
+    /// (one it could have read: a valid slot id, times from 1970 to 9999 in whole seconds).
+    /// A nil optional is left out; slot ids are `wWWdD`, dates `YYYY-MM-DD`, and times
+    /// RFC 3339 in UTC to the second, as every time on the interface (a fraction of a
+    /// second is dropped).
+    public var parameters: JSON {
+        func time(_ date: Date) -> JSON { .string(date.rfc3339(in: .utc)) }
+        func slot(_ id: SlotID) -> (String, JSON?) { ("slot", .string(id.description)) }
+        switch self {
+        case .status, .reload, .sync, .monitor, .change(.undo), .change(.resume):
+            return [:]
+        case .listSlots(let from, let to, let week):
+            return .obj([("from", from.map(time)), ("to", to.map(time)), ("week", week.map { .int(Int64($0)) })])
+        case .change(.skip(let id, let reason)):
+            return .obj([slot(id), ("reason", reason.map(JSON.string))])
+        case .change(.reschedule(let id, let start)):
+            return .obj([slot(id), ("start", time(start))])
+        case .change(.complete(let id)), .change(.reopen(let id)):
+            return .obj([slot(id)])
+        case .change(.snooze(let id, let until)):
+            return .obj([slot(id), ("until", time(until))])
+        case .change(.pause(let from, let to, let reason)):
+            return .obj([("from", .string(from.description)), ("to", .string(to.description)), ("reason", reason.map(JSON.string))])
+        case .export(let format):
+            return ["format": .string(format)]
+        case .feed(let rotateToken):
+            return ["rotateToken": .bool(rotateToken)]
         }
     }
 }
