@@ -76,10 +76,11 @@ struct Daemon {
         return Daemon(client: client, path: path)
     }
 
-    /// Calls a method of io.pgtrack.Tracker; a refusal exits 1 with the daemon's message.
-    func call(_ method: String, _ parameters: JSON = [:]) throws -> JSON {
+    /// Sends a call of io.pgtrack.Tracker and returns the reply's parameters; a refusal
+    /// exits 1 with the daemon's message.
+    func send(_ request: Request) throws -> JSON {
         do {
-            return try client.call("io.pgtrack.Tracker." + method, parameters)
+            return try client.call(request)
         } catch let error as VarlinkError {
             let message = error.parameters["message"]?.string ?? error.description
             throw Daemon.fail(message, status: 1)
@@ -94,40 +95,48 @@ struct Daemon {
         return ExitCode(status)
     }
 
-    /// Decodes a reply into its wire type; a reply of another shape is the daemon's
-    /// fault (or another program's on the socket), reported as such.
+    /// Decodes a reply into its wire type.
     func decode<T: WireValue>(_ type: T.Type, _ json: JSON?) throws -> T {
         do {
             return try T(wire: json ?? .null)
         } catch {
-            throw Daemon.fail("unexpected reply from pgtrackd at \(path): \(error)", status: 1)
+            throw unexpectedReply("\(error)")
         }
+    }
+
+    /// A reply of another shape than the interface's is the daemon's fault (or another
+    /// program's on the socket), reported as such.
+    func unexpectedReply(_ what: String) -> ExitCode {
+        Daemon.fail("unexpected reply from pgtrackd at \(path): \(what)", status: 1)
     }
 
     // MARK: - What the commands share
 
-    func status() throws -> API.Overview { try decode(API.Overview.self, try call("Status")["status"]) }
+    func status() throws -> API.Overview { try decode(API.Overview.self, try send(.status)["status"]) }
 
-    func slots(_ parameters: JSON = [:]) throws -> [API.Slot] { try slots(in: try call("ListSlots", parameters)) }
+    /// The slots starting in [from, to), or of plan week `week`; all of them by default.
+    func slots(from: Date? = nil, to: Date? = nil, week: Int? = nil) throws -> [API.Slot] {
+        try slots(in: try send(.listSlots(from: from, to: to, week: week)))
+    }
 
     /// The `slots` array of a reply (ListSlots, Pause, Resume).
     func slots(in reply: JSON) throws -> [API.Slot] {
         guard let items = reply["slots"]?.array else {
-            throw Daemon.fail("unexpected reply from pgtrackd at \(path): slots: expected an array", status: 1)
+            throw unexpectedReply("slots: expected an array")
         }
         return try items.map { try decode(API.Slot.self, $0) }
     }
 
-    /// Calls a method that changes one slot and returns the slot as it is now.
-    func change(_ method: String, _ parameters: JSON) throws -> API.Slot {
-        try decode(API.Slot.self, try call(method, parameters)["slot"])
+    /// Makes a change of one slot and returns the slot as it is now.
+    func change(_ change: Change) throws -> API.Slot {
+        try decode(API.Slot.self, try send(.change(change))["slot"])
     }
 
     /// The slots of the plan's local day `date`.
     func slots(on date: LocalDate, days: Int = 1, zone: Zone) throws -> [API.Slot] {
         let midnight = TimeOfDay(hour: 0, minute: 0)
         let from = zone.instant(date, midnight), to = zone.instant(date.adding(days: days), midnight)
-        return try slots(["from": .string(from.rfc3339(in: zone)), "to": .string(to.rfc3339(in: zone))])
+        return try slots(from: from, to: to)
     }
 
     /// What `pgtrackctl VERB next` does, for a refusal that names the way forward.
@@ -164,11 +173,22 @@ struct Daemon {
     }
 
     func slot(_ id: SlotID) throws -> API.Slot {
-        guard let slot = try slots(["week": .int(Int64(id.week))]).first(where: { $0.id == id.description }) else {
+        guard let slot = try slots(week: id.week).first(where: { $0.id == id.description }) else {
             throw Daemon.fail("no slot \(id) in the schedule", status: 1)
         }
         return slot
     }
+}
+
+/// Calls written as `Request`s, the type pgtrackd reads them into.
+extension VarlinkClient {
+    func call(_ request: Request) throws -> JSON { try call(request.qualifiedMethod, request.parameters) }
+
+    func stream(_ request: Request, each: (JSON) throws -> Bool) throws {
+        try stream(request.qualifiedMethod, request.parameters, each: each)
+    }
+
+    func begin(_ request: Request) throws { try begin(request.qualifiedMethod, request.parameters) }
 }
 
 /// Parses SLOT arguments before anything is sent.

@@ -32,7 +32,7 @@ struct Agenda: ParsableCommand {
         let slots: [API.Slot]
         let zone: Zone
         if let week {
-            slots = try daemon.slots(["week": .int(Int64(week))])
+            slots = try daemon.slots(week: week)
             zone = options.json ? .current : try daemon.status().zone
         } else if all {
             slots = try daemon.slots()

@@ -18,7 +18,7 @@ struct Done: ParsableCommand {
         let daemon = try Daemon.connect(options)
         let status = try daemon.status()
         let id = try slot.map { try daemon.resolve($0, status: status, verb: "done") } ?? daemon.defaultSlot(status: status, fallback: .today, verb: "done")
-        let slot = try daemon.change("Complete", ["slot": .string(id.description)])
+        let slot = try daemon.change(.complete(id))
         if options.json { return printJSON(slot.wire) }
         print("Done: \(id) · \(slot.task?.id ?? "") \(printable(Markdown.plain(slot.task?.title ?? "")))")
     }
@@ -44,7 +44,7 @@ struct Undone: ParsableCommand {
             throw Daemon.fail("\(id) is not done: it is \(current.state.rawValue), \(SlotText(zone: status.zone, style: .plain).when(current)); "
                               + "nothing to reopen (`pgtrackctl done \(id)` marks it done)", status: 1)
         }
-        let slot = try daemon.change("Reopen", ["slot": .string(id.description)])
+        let slot = try daemon.change(.reopen(id))
         if options.json { return printJSON(slot.wire) }
         print("Reopened \(id).")
     }

@@ -23,7 +23,7 @@ struct Export: ParsableCommand {
 
     func run() throws {
         let daemon = try Daemon.connect(options)
-        let content = try daemon.call("Export", ["format": .string(format.rawValue)])["content"]?.string ?? ""
+        let content = try daemon.send(.export(format: format.rawValue))["content"]?.string ?? ""
         if let output {
             do {
                 // Like a shell redirection: the umask decides who may read it.

@@ -42,7 +42,7 @@ struct Feed: ParsableCommand {
             return print("Removed \(path).")
         }
         let daemon = try Daemon.connect(options)
-        let feed = try daemon.decode(API.FeedInfo.self, try daemon.call("Feed", rotateToken ? ["rotateToken": true] : [:]))
+        let feed = try daemon.decode(API.FeedInfo.self, try daemon.send(.feed(rotateToken: rotateToken)))
         if addToEvolution {
             let status = try daemon.status()
             let text: String

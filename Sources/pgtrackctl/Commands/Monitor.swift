@@ -16,7 +16,7 @@ struct Monitor: ParsableCommand {
         let daemon = try Daemon.connect(options)
         daemon.client.waitForever()
         do {
-            try daemon.client.stream("io.pgtrack.Tracker.Monitor") { json in
+            try daemon.client.stream(.monitor) { json in
                 // Written straight out, so a pipe sees each change as it happens.
                 let event = try daemon.decode(API.Event.self, json)
                 let line: String

@@ -59,8 +59,7 @@ struct Pause: ParsableCommand {
             first = try Self.day(from ?? "", zone: status.zone)
             last = try to.map { try Self.day($0, zone: status.zone) } ?? first
         }
-        let reply = try daemon.call("Pause", .obj([("from", .string(first.description)), ("to", .string(last.description)),
-                                                   ("reason", reason.map(JSON.string))]))
+        let reply = try daemon.send(.change(.pause(from: first, to: last, reason: reason)))
         let slots = try daemon.slots(in: reply)
         if options.json { return printJSON(["slots": .array(slots.map(\.wire))]) }
         let paused = slots.filter { $0.state == .paused }.map(\.id)
@@ -78,7 +77,7 @@ struct Resume: ParsableCommand {
 
     func run() throws {
         let daemon = try Daemon.connect(options)
-        let reply = try daemon.call("Resume")
+        let reply = try daemon.send(.change(.resume))
         let slots = try daemon.slots(in: reply)
         if options.json { return printJSON(["slots": .array(slots.map(\.wire))]) }
         print("Resumed" + (slots.isEmpty ? "." : ": \(slots.map(\.id).joined(separator: ", ")) are study slots again."))

@@ -38,7 +38,7 @@ struct Plans: ParsableCommand {
             var summary: String?
             // A short timeout: a wedged instance must not hold up the list.
             if let client = try? VarlinkClient(path: paths.controlSocket, timeout: 2), (try? client.peer())?.uid == geteuid(),
-               let reply = try? client.call("io.pgtrack.Tracker.Status", [:]), let status = try? API.Overview(wire: reply["status"] ?? .null) {
+               let reply = try? client.call(.status), let status = try? API.Overview(wire: reply["status"] ?? .null) {
                 summary = status.summary
             }
             return Instance(name: name, paths: paths, summary: summary)

@@ -11,7 +11,7 @@ struct Reload: ParsableCommand {
 
     func run() throws {
         let daemon = try Daemon.connect(options)
-        let reply = try daemon.call("Reload")
+        let reply = try daemon.send(.reload)
         if options.json { return printJSON(reply) }
         print(printable(reply["summary"]?.string ?? "reloaded"))
     }

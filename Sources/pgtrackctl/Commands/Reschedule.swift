@@ -39,7 +39,7 @@ struct Reschedule: ParsableCommand {
         let id = try daemon.resolve(slot, status: status, verb: "reschedule")
         let base = try daemon.slot(id).startDate
         let start = try TimeExpression.resolve(when.joined(separator: " "), now: Date(), zone: zone, relativeTo: base)
-        let moved = try daemon.change("Reschedule", ["slot": .string(id.description), "start": .string(start.rfc3339(in: zone))])
+        let moved = try daemon.change(.reschedule(id, to: start))
         if options.json { return printJSON(moved.wire) }
         print("Moved \(SlotText(zone: zone, style: .current).line(moved))")
     }

@@ -26,7 +26,7 @@ struct Skip: ParsableCommand {
         let daemon = try Daemon.connect(options)
         let status = try daemon.status()
         let id = try slot.map { try daemon.resolve($0, status: status, verb: "skip") } ?? daemon.defaultSlot(status: status, fallback: .next)
-        let slot = try daemon.change("Skip", .obj([("slot", .string(id.description)), ("reason", reason.map(JSON.string))]))
+        let slot = try daemon.change(.skip(id, reason: reason))
         if options.json { return printJSON(slot.wire) }
         print("Skipped \(id). Its task and the later ones moved to the next slots.")
     }

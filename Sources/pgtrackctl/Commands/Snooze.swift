@@ -32,7 +32,8 @@ struct Snooze: ParsableCommand {
             throw Daemon.fail("nothing to snooze: no slot is running or starts within the hour\(next)", status: 1)
         }
         let until = now.addingTimeInterval(duration.timeInterval)
-        let slot = try daemon.change("Snooze", ["slot": .string(target.id), "until": .string(until.rfc3339(in: zone))])
+        guard let id = target.slotID else { throw daemon.unexpectedReply("slot id '\(printable(target.id))'") }
+        let slot = try daemon.change(.snooze(id, until: until))
         if options.json { return printJSON(slot.wire) }
         print("Snoozed \(target.id) (\(text.when(target))): no reminder before \(until.time(in: zone)).")
     }

@@ -69,7 +69,7 @@ struct Follower {
         do {
             stream = try Daemon.connect(socket: socket, plan: plan)
             stream.client.waitForever()
-            try stream.client.begin("io.pgtrack.Tracker.Monitor")
+            try stream.client.begin(.monitor)
         } catch {
             throw stopped("cannot reach pgtrackd")
         }

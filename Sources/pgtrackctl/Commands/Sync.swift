@@ -14,7 +14,7 @@ struct Sync: ParsableCommand {
         let daemon = try Daemon.connect(options)
         // The daemon stops a run after sync.timeout; the reply comes then at the latest.
         daemon.client.waitForever()
-        let run = try daemon.decode(API.SyncRun.self, try daemon.call("Sync"))
+        let run = try daemon.decode(API.SyncRun.self, try daemon.send(.sync))
         if options.json { return printJSON(run.wire) }
         print("Synced in \(num(run.seconds)) s.")
     }

@@ -11,7 +11,7 @@ struct Undo: ParsableCommand {
 
     func run() throws {
         let daemon = try Daemon.connect(options)
-        let undone = try daemon.decode(API.Undone.self, try daemon.call("Undo"))
+        let undone = try daemon.decode(API.Undone.self, try daemon.send(.change(.undo)))
         if options.json { return printJSON(undone.wire) }
         print("Undid \(printable(undone.kind))\(undone.slot.map { " of \($0.id)" } ?? "").")
     }
