@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """pgtrack's benchmarks, each side by side with its anchors measured in the same run.
 
-    python3 bench/run.py [SECTION ...]     # sections: export idle api cli reminders memory hostile http page sync pauses leaks crash doors follow config package
+    python3 bench/run.py [SECTION ...]     # sections: export idle api cli reminders memory hostile http page sync pauses leaks crash doors follow config package engine
 
 Each section writes bench/results/SECTION.json (figures, machine, date);
 bench/RESULTS.md is then rewritten from every results file. `make bench` runs all.
@@ -61,8 +61,10 @@ class Home:
         (self.root / "config" / "pgtrack" / "pgtrack.toml").write_text(config)
         self.socket = self.root / "run" / "pgtrack" / "control.sock"
 
-    def start(self):
-        p = subprocess.Popen([str(BIN / "pgtrackd")], env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    def start(self, bin_dir=None):
+        """Starts pgtrackd from `bin_dir` (PGTRACK_BIN by default); returns once its socket answers."""
+        p = subprocess.Popen([str(Path(bin_dir or BIN) / "pgtrackd")], env=self.env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
         deadline = time.time() + 10
         while time.time() < deadline:
             try:
@@ -482,14 +484,15 @@ def monitor_connect(path):
     return sock
 
 
-def change_latencies(control, sse, monitor, changes):
+def change_latencies(control, sse, monitor, changes, settle=0.3):
     """Sends `changes` Varlink calls one at a time and, in one thread with select (no
     thread switches in the figures), notes when the event stream's event and the Monitor
-    reply for each arrive; returns both lists of latencies in ms."""
+    reply for each arrive; returns both lists of latencies in ms. First each stream's
+    greeting is read, `settle` seconds after connecting (0: already read)."""
     import select
     for sock in (sse, monitor):
         sock.setblocking(False)
-        time.sleep(0.3)
+        time.sleep(settle)
         try:
             sock.recv(1 << 20)  # the greeting: retry and the first event, or "subscribed"
         except BlockingIOError:
@@ -1224,12 +1227,7 @@ def doors_trials(bin_dir):
     work = home.root / "work.ics"
     head, tail = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//b//EN\r\n", "END:VCALENDAR\r\n"
     work.write_text(head + tail)
-    global BIN
-    saved, BIN = BIN, Path(bin_dir)
-    try:
-        daemon = home.start()
-    finally:
-        BIN = saved
+    daemon = home.start(bin_dir)
     pid = daemon.pid
     out = {}
     try:
@@ -1392,9 +1390,227 @@ def bench_config():
                      "`make fuzz FUZZ_SECONDS=N` repeats them."}
 
 
+class SectionSkipped(Exception):
+    """A section that cannot run here (a build it compares with is not named): `make bench`
+    (no section named) prints the reason and goes on; naming the section makes it an error."""
+
+
+def before_build(variable, purpose):
+    """The folder of an earlier build named by `variable`, with the three programs in it."""
+    folder = os.environ.get(variable)
+    if not folder:
+        raise SectionSkipped(f"{variable} is not set: {purpose}")
+    folder = Path(folder)
+    missing = [exe for exe in ("pgtrackd", "pgtrackctl", "pgtrack-bench") if not os.access(folder / exe, os.X_OK)]
+    if missing:
+        raise RuntimeError(f"{variable}={folder}: no executable {', '.join(missing)} there")
+    return folder
+
+
+def drain(sock, quiet):
+    """Reads and drops what arrives on a non-blocking socket until `quiet` seconds pass with nothing."""
+    import select
+    while select.select([sock], [], [], quiet)[0]:
+        if not sock.recv(1 << 20):
+            raise RuntimeError("a stream closed")
+
+
+def await_events(sse, monitor, timeout=5.0):
+    """Reads the event stream and the Monitor stream until each has told of a change (as
+    change_latencies hears them), untimed: so that a change timed otherwise leaves nothing
+    behind for the next one."""
+    import select
+    heard, deadline = set(), time.monotonic() + timeout
+    while len(heard) < 2 and time.monotonic() < deadline:
+        for sock in select.select([sse, monitor], [], [], 0.5)[0]:
+            data = sock.recv(1 << 20)
+            if sock is sse and b"data: " in data:
+                heard.add("sse")
+            elif sock is monitor and b'"kind"' in data:
+                heard.add("monitor")
+    assert len(heard) == 2, f"heard only {heard}"
+
+
+ENGINE_IDLE_SECONDS = 10
+
+
+def bench_engine():
+    """Issue 22 (Manager → Engine): the daemon before the refactor (PGTRACK_BEFORE_BIN)
+    and after it (PGTRACK_BIN) side by side in one run, in their own private folders, the
+    work alternating between them: change → feed file, change → page event, idle system
+    calls, private memory and export time."""
+    import random
+    builds = {"after": BIN, "before": before_build(
+        "PGTRACK_BEFORE_BIN", "the engine section compares with a build of the commit before issue 22's refactor "
+        "(a folder with its pgtrackd, pgtrackctl and pgtrack-bench)")}
+    config = '[plan]\nstart = "2030-01-07"\n[schedule]\ntimezone = "Europe/Berlin"\n[http]\nlisten = "127.0.0.1:0"\n'
+    rounds = 250  # each round, each daemon: one change timed to its feed file, one to its page's event
+    homes, daemons, streams = {}, {}, {}
+    feed_ms = {name: [] for name in builds}
+    sse_ms = {name: [] for name in builds}
+    mon_ms = {name: [] for name in builds}
+    export_ms = {name: [] for name in builds}
+    idle, memory = {}, {}
+    changes = {name: 0 for name in builds}
+
+    def next_change(name):
+        """Skip of w10d1 and Undo, alternating, as the page section makes them."""
+        changes[name] += 1
+        return ("Skip", {"slot": "w10d1"}) if changes[name] % 2 == 1 else ("Undo", {})
+
+    def feed_change(name):
+        """The call, then polling the feed file until its content differs."""
+        sse, monitor = streams[name]
+        method, params = next_change(name)
+        before = feeds[name].read_bytes()
+        t0 = time.perf_counter()
+        reply = call(homes[name].socket, method, **params)
+        assert "error" not in reply, reply
+        wait_changed(feeds[name], before)
+        feed_ms[name].append((time.perf_counter() - t0) * 1000)
+        await_events(sse, monitor)
+
+    def event_change(name):
+        """The page's event stream and the Monitor stream, timed as the page section does;
+        then, untimed, the feed file's new content (which may come after the event), so that
+        the next change timed to the file starts from this one's."""
+        sse, monitor = streams[name]
+        before = feeds[name].read_bytes()
+        s_ms, m_ms = change_latencies(homes[name].socket, sse, monitor, [next_change(name)], settle=0)
+        wait_changed(feeds[name], before)
+        sse_ms[name] += s_ms
+        mon_ms[name] += m_ms
+
+    def idle_window(label):
+        """Both daemons traced at once for ENGINE_IDLE_SECONDS, 2 s after a Status call;
+        then their memory."""
+        for name in builds:
+            assert "parameters" in call(homes[name].socket, "Status")
+        time.sleep(2)
+        counted = {}
+
+        def trace(name):
+            counted[name] = strace_count(daemons[name].pid, ENGINE_IDLE_SECONDS)[0]
+        threads = [threading.Thread(target=trace, args=(name,)) for name in builds]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        idle[label] = counted
+        memory[label] = {name: smaps_kb(daemons[name].pid) for name in builds}
+
+    try:
+        for name, folder in builds.items():
+            homes[name] = Home(config)
+            daemons[name] = homes[name].start(folder)
+        feeds = {name: homes[name].root / "data" / "pgtrack" / "pgtrack.ics" for name in builds}
+        for name in builds:
+            wait_changed(feeds[name], b"")
+        idle_window("start")
+        for name in builds:
+            page = call(homes[name].socket, "Feed")["parameters"]["page"]
+            streams[name] = (sse_connect(page), monitor_connect(homes[name].socket))
+        for sse, monitor in streams.values():
+            for st in (sse, monitor):
+                st.setblocking(False)
+                drain(st, 0.3)  # the greeting: retry and the first event, or "subscribed"
+        for r in range(rounds):
+            # Skip and Undo take turns in each daemon, and the two kinds of timing take turns in
+            # going first, so that each times as many skips as undos.
+            for timed in ((feed_change, event_change) if r % 2 == 0 else (event_change, feed_change)):
+                order = list(builds)
+                random.shuffle(order)
+                for name in order:
+                    timed(name)
+        for name in builds:
+            assert "parameters" in call(homes[name].socket, "Status")
+        time.sleep(1)  # the heap trimmed a second after the last change, before the window's own 2 s
+        idle_window("changes")
+        for sse, monitor in streams.values():
+            sse.close()
+            monitor.close()
+        # Export over Varlink: one call on a fresh connection, reply read and parsed, the daemons alternating.
+        for _ in range(300):
+            order = list(builds)
+            random.shuffle(order)
+            for name in order:
+                t0 = time.perf_counter()
+                reply = call(homes[name].socket, "Export", format="ics")
+                export_ms[name].append((time.perf_counter() - t0) * 1000)
+                assert reply["parameters"]["content"].startswith("BEGIN:VCALENDAR"), reply
+    finally:
+        for name, d in daemons.items():
+            d.send_signal(signal.SIGTERM)
+            d.wait(timeout=10)
+        for h in homes.values():
+            h.cleanup()
+    # pgtrack-bench export, as the export section runs it, the builds alternating.
+    bench_export_ms = {size: {name: [] for name in builds} for size in ("default", "big")}
+    for size, args, times in (("default", ["0", "20"], 21), ("big", ["10000", "3"], 7)):
+        for _ in range(times):
+            order = list(builds)
+            random.shuffle(order)
+            for name in order:
+                bench_export_ms[size][name].append(run_json([str(builds[name] / "pgtrack-bench"), "export", *args])["median_ms"])
+
+    changed = len(feed_ms["after"]) + len(sse_ms["after"])
+    ratio = lambda a, b: f"{a / b:.2f}×" if b else ("—" if not a else "∞")
+    rows = []
+
+    def latency_rows(label, values):
+        after, before = percentiles(values["after"]), percentiles(values["before"])
+        for i, p in enumerate(("p50", "p99")):
+            rows.append([f"{label}, {p} ({len(values['after'])} changes)", f"{after[i]:.2f} ms", f"{before[i]:.2f} ms",
+                         ratio(after[i], before[i])])
+        return after[1] / before[1]
+    feed_p99 = latency_rows("change → feed file on disk", feed_ms)
+    sse_p99 = latency_rows("change → page event (SSE)", sse_ms)
+    latency_rows("change → Monitor reply (same changes)", mon_ms)
+    for label, when in (("after start", "start"), (f"after the {changed} changes, event stream and Monitor open", "changes")):
+        a, b = idle[when]["after"], idle[when]["before"]
+        rows.append([f"system calls, {ENGINE_IDLE_SECONDS} s idle {label}", str(a), str(b), ratio(a, b)])
+    for label, when in (("idle after start", "start"), (f"after the {changed} changes", "changes")):
+        for field, name in (("private_dirty", "Private_Dirty"), ("pss", "PSS")):
+            a, b = memory[when]["after"][field], memory[when]["before"][field]
+            rows.append([f"{name}, {label}", mb(a), mb(b), ratio(a, b)])
+    ea, eb = median(export_ms["after"]), median(export_ms["before"])
+    rows.append([f"Export ics over Varlink, median of {len(export_ms['after'])} calls", f"{ea:.2f} ms", f"{eb:.2f} ms", ratio(ea, eb)])
+    for size, label in (("default", "default plan (100 slots)"), ("big", "10,000 slots")):
+        a, b = median(bench_export_ms[size]["after"]), median(bench_export_ms[size]["before"])
+        rows.append([f"pgtrack-bench export, {label}, median of {len(bench_export_ms[size]['after'])} runs' medians",
+                     f"{a:.2f} ms", f"{b:.2f} ms", ratio(a, b)])
+    pd_ratio = memory["changes"]["after"]["private_dirty"] / memory["changes"]["before"]["private_dirty"]
+    return {"title": "One engine (issue 22): before and after the refactor, side by side", "rows": rows,
+            "columns": ["measure", "after (now)", "before", "ratio after ÷ before"],
+            "goals": [f"no regression (after ÷ before): change → feed p99 {feed_p99:.2f}×, change → page event p99 "
+                      f"{sse_p99:.2f}×, Private_Dirty after the changes {pd_ratio:.2f}×, Export {ea / eb:.2f}×",
+                      "0 idle system calls: after " + ", ".join(str(idle[w]["after"]) for w in ("start", "changes"))
+                      + "; before " + ", ".join(str(idle[w]["before"]) for w in ("start", "changes"))],
+            "notes": "Both builds ran in the same run on the same machine: 'after' is PGTRACK_BIN, 'before' "
+                     "PGTRACK_BEFORE_BIN, a build of the commit before the refactor. The two daemons ran side by side, "
+                     "each in its own private XDG folders with the same config (the default plan from 2030-01-07, HTTP "
+                     "on), and took turns change by change: in each of "
+                     f"{rounds} rounds each daemon, in a random order, got a change timed to its feed file, then each, in "
+                     "a random order, one timed to its page's event stream (every other round the other way round), so "
+                     "one daemon worked while the other waited. A change is a Skip of w10d1 or an Undo, alternating in "
+                     "each daemon, on a fresh Varlink connection; the feed time "
+                     "runs from sending the call to the file's content differing (polled every 0.2 ms, as the pauses "
+                     "section does), the event time to the SSE event's arrival (the page section's method; the Monitor "
+                     "stream is timed on the same changes). After each change the rest of what it causes (the streams' "
+                     "events, or the new file) is awaited untimed, so no timing starts with a change still in flight. "
+                     "Idle system calls are strace -f -c over "
+                     f"{ENGINE_IDLE_SECONDS} s on both daemons at once, 2 s after a Status call; memory is "
+                     "smaps_rollup at the end of each window. PSS splits the shared libraries' pages between the two "
+                     "daemons, so it is lower than a lone daemon's (idle section); Private_Dirty is not shared. Export "
+                     "is the Export call for ics, timed in the client from sending to the parsed reply, the daemons "
+                     "alternating; pgtrack-bench export is the export section's in-process figure, each build's "
+                     "binary in turn."}
+
+
 SECTIONS = {"export": bench_export, "idle": bench_idle, "api": bench_api, "cli": bench_cli,
             "reminders": bench_reminders, "memory": bench_memory, "hostile": bench_hostile, "http": bench_http, "page": bench_page, "sync": bench_sync, "pauses": bench_pauses, "leaks": bench_leaks,
-            "crash": bench_crash, "doors": bench_doors, "follow": bench_follow, "config": bench_config, "package": bench_package}
+            "crash": bench_crash, "doors": bench_doors, "follow": bench_follow, "config": bench_config, "package": bench_package,
+            "engine": bench_engine}
 
 
 def render():
@@ -1420,11 +1636,18 @@ def render():
 
 
 def main():
-    names = sys.argv[1:] or list(SECTIONS)
+    named = sys.argv[1:]
     RESULTS.mkdir(exist_ok=True)
-    for name in names:
+    for name in named or list(SECTIONS):
         print(f"bench: {name} ...", flush=True)
-        result = SECTIONS[name]()
+        try:
+            result = SECTIONS[name]()
+        except SectionSkipped as why:
+            if named:
+                render()
+                sys.exit(f"bench: {name} cannot run: {why}")
+            print(f"    skipped: {why}", flush=True)
+            continue
         result["date"] = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
         result["machine"] = machine()
         (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
