@@ -89,6 +89,9 @@ final class Daemon {
         let planFile = PlanFileSync(door: door, loop: loop, log: log)
         planFile.reload = { [unowned self] in _ = try? self.reload() }
         self.planFile = planFile
+        // Watched before the control socket exists: a client that reached pgtrackd may
+        // edit the file at once.
+        planFile.configure()
         if try loop.enableWatchdog() { log.debug("watchdog enabled") }
     }
 
@@ -180,7 +183,6 @@ final class Daemon {
 
     func run() throws -> Int32 {
         connectOutputs()
-        planFile?.configure()
         edits?.readAtStart()
         let first = door.submit(.tick(reason: "start"))
         ServiceManager.ready(status: first.statusLine)

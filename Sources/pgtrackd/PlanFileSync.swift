@@ -124,7 +124,14 @@ final class PlanFileSync: Output {
         reported = nil
         if changes.needsReflow {
             log.info("plan file: tasks added, removed or moved; re-flowing the plan")
-            return reload()
+            reload()
+            // Ticks that waited follow their tasks to where they are now.
+            let waiting = unsynced
+            unsynced = [:]
+            for (id, done) in waiting.sorted(by: { $0.key < $1.key }) {
+                tick(changes.moved.first { $0.from == id }?.to ?? id, done: done)
+            }
+            return
         }
         for box in changes.boxes where unsynced[box.task] == nil {
             guard let slot = engine.schedule(now: Date()).slot(holding: box.task), (slot.state == .done) != box.done else { continue }

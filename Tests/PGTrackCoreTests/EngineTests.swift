@@ -190,4 +190,23 @@ final class MemoryStore: EventStore {
         let o = e.submit(.change(.reschedule(w(1, 1), to: to), origin: .calendar), now: Fixture.beforeStart)
         #expect(o.event?.origin == "calendar" && o.schedule.slot(w(1, 1))?.start == to)
     }
+
+    // test_plan_file: with a live plan file, the plan's marks follow done and undone, so
+    // an undone task is open again rather than still done by its `- [x]`.
+    @Test func aLivePlanFilesMarksFollowDoneAndUndone() throws {
+        var c = config()
+        c.plan.file = "/nonexistent/plan.md" // never read: the engine does no I/O
+        let e = try engine(c)
+        let task = try #require(e.schedule(now: Fixture.beforeStart).slot(w(1, 1))?.task)
+        _ = e.submit(.change(.complete(w(1, 1)), origin: .control), now: Fixture.beforeStart)
+        #expect(e.plan.task(task)?.checked == true)
+        let reopened = e.submit(.change(.reopen(w(1, 1)), origin: .control), now: Fixture.beforeStart)
+        #expect(e.plan.task(task)?.checked == false)
+        #expect(reopened.schedule.slot(w(1, 1))?.task == task && reopened.schedule.slot(w(1, 1))?.state == .scheduled)
+        // Without sync_checkboxes the plan is left as the file gave it.
+        c.plan.syncCheckboxes = false
+        let off = try engine(c)
+        _ = off.submit(.change(.complete(w(1, 1)), origin: .control), now: Fixture.beforeStart)
+        #expect(off.plan.task(task)?.checked == false)
+    }
 }

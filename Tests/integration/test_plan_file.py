@@ -39,6 +39,13 @@ def diff(a: bytes, b: bytes):
     return [i for i in range(len(a)) if a[i] != b[i]]
 
 
+def settled(plan: Path, count: int):
+    """Waits until the file holds `count` ticked boxes (a change is answered before the
+    files follow it); its bytes then."""
+    wait_until(lambda: plan.read_bytes().count(b"- [x]") == count, timeout=5, what=f"{count} ticked boxes")
+    return plan.read_bytes()
+
+
 def slot_state(daemon, slot):
     return next(s for s in daemon.ctl_json("agenda", "--all") if s["id"] == slot)["state"]
 
@@ -48,17 +55,18 @@ def test_done_ticks_one_byte_and_undone_and_undo_give_the_file_back(home, tmp_pa
     original = plan.read_bytes()
     try:
         assert daemon.ctl("done", "w01d1").returncode == 0
-        ticked = plan.read_bytes()
+        ticked = settled(plan, 1)
         offsets = diff(original, ticked)
         assert len(offsets) == 1 and ticked[offsets[0]:offsets[0] + 1] == b"x"
         # The box of the task in w01d1, the first of week 1, with its CRLF and Unicode kept.
         assert ticked.split(b"\r\n")[5] == "- [x] Install rustup — and read “The Book”, ch. 1".encode()
         assert os.stat(plan).st_mode & 0o777 == 0o640
         assert daemon.ctl("undone", "w01d1").returncode == 0
-        assert plan.read_bytes() == original
+        assert settled(plan, 0) == original
         assert daemon.ctl("done", "w01d2").returncode == 0
+        settled(plan, 1)
         assert daemon.ctl("undo").returncode == 0
-        assert plan.read_bytes() == original
+        assert settled(plan, 0) == original
         # Nothing was read back as a change of the user's: done, undone, done, undo.
         assert slot_state(daemon, "w01d1") == "scheduled" and slot_state(daemon, "w01d2") == "scheduled"
     finally:
@@ -94,21 +102,26 @@ def test_a_box_ticked_in_an_editor_is_done_saved_in_place_or_by_rename(home, tmp
 def test_an_edit_racing_a_write_back_loses_nothing(home, tmp_path):
     plan, daemon = start(home, tmp_path)
     try:
+        ticked = 0
         for i in range(20):
-            # The user appends a line (in place) while pgtrack ticks a box; both must stay.
+            # The user saves an edit pgtrack has not read yet, and at once marks a slot
+            # done or undone: the tick goes into the file as it is now, the edit stays.
             with open(plan, "ab") as f:
                 f.write(f"\r\nnote {i}".encode())
             slot = ["w01d1", "w01d2", "w01d3"][i % 3]
             verb = "done" if slot_state(daemon, slot) != "done" else "undone"
             assert daemon.ctl(verb, slot).returncode == 0
-        text = plan.read_bytes()
-        assert all(f"note {i}".encode() in text for i in range(20))
+            ticked += 1 if verb == "done" else -1
+            text = settled(plan, ticked)
+            assert all(f"note {j}".encode() in text for j in range(i + 1)), (i, text)
         states = {s: slot_state(daemon, s) for s in ["w01d1", "w01d2", "w01d3"]}
         for slot, line in (("w01d1", 5), ("w01d2", 6), ("w01d3", 7)):
             box = text.split(b"\r\n")[line][:5]
             assert box == (b"- [x]" if states[slot] == "done" else b"- [ ]"), (slot, box, states)
     finally:
         daemon.stop()
+    # No edit of the user's was read as a tick: every change came from the control socket.
+    assert "from plan-file" not in daemon.process.stderr.read()
 
 
 def test_a_broken_save_keeps_the_last_good_plan_and_a_new_task_reflows(home, tmp_path):
@@ -118,11 +131,15 @@ def test_a_broken_save_keeps_the_last_good_plan_and_a_new_task_reflows(home, tmp
         plan.write_bytes(good.replace(b"### Week 2", b"### Week 7"))
         time.sleep(1)
         assert daemon.ctl_json("status")["total"] == 6
-        assert daemon.ctl("done", "w01d1").returncode == 0  # still ticked, into the file as it is
-        assert plan.read_bytes().count(b"- [x]") == 1 and b"### Week 7" in plan.read_bytes()
-        plan.write_bytes(plan.read_bytes().replace(b"### Week 7", b"### Week 2") + b"\r\n- [ ] Macros")
+        # Done is recorded; a file that does not parse cannot be ticked: it waits.
+        assert daemon.ctl("done", "w01d1").returncode == 0
+        time.sleep(0.5)
+        assert plan.read_bytes() == good.replace(b"### Week 2", b"### Week 7")
+        # Mended, with a task added: the plan re-flows, and the waiting tick lands.
+        plan.write_bytes(good + b"\r\n- [ ] Macros")
         wait_until(lambda: daemon.ctl_json("status")["total"] == 7, timeout=5, what="the added task")
         assert slot_state(daemon, "w01d1") == "done"
+        assert settled(plan, 1).split(b"\r\n")[5].startswith(b"- [x] Install rustup")
     finally:
         daemon.stop()
     log = daemon.process.stderr.read()
