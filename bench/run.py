@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """pgtrack's benchmarks, each side by side with its anchors measured in the same run.
 
-    python3 bench/run.py [SECTION ...]     # sections: export idle api cli reminders memory hostile http page sync pauses leaks crash doors follow config package engine
+    python3 bench/run.py [SECTION ...]     # sections: export idle api cli reminders memory hostile http page sync pauses leaks crash doors follow config package engine planfile
 
 Each section writes bench/results/SECTION.json (figures, machine, date);
 bench/RESULTS.md is then rewritten from every results file. `make bench` runs all.
@@ -1607,10 +1607,226 @@ def bench_engine():
                      "binary in turn."}
 
 
+class Varlink:
+    """One persistent io.pgtrack.Tracker connection, for calls made one after another."""
+
+    def __init__(self, path):
+        self.sock = socket.socket(socket.AF_UNIX)
+        self.sock.settimeout(10)
+        self.sock.connect(str(path))
+        self.buffer = b""
+
+    def call(self, method, **params):
+        self.sock.sendall(json.dumps({"method": "io.pgtrack.Tracker." + method, "parameters": params}).encode() + b"\0")
+        while b"\0" not in self.buffer:
+            chunk = self.sock.recv(1 << 20)
+            if not chunk:
+                raise RuntimeError("the control connection closed")
+            self.buffer += chunk
+        reply, self.buffer = self.buffer.split(b"\0", 1)
+        return json.loads(reply)
+
+    def close(self):
+        self.sock.close()
+
+
+def wait_bytes(path, want, timeout=5.0):
+    """Polls `path` (every 0.2 ms, as wait_changed) until it holds exactly `want`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if path.read_bytes() == want:
+                return
+        except FileNotFoundError:
+            pass
+        time.sleep(0.0002)
+    raise RuntimeError(f"{path} did not come to the bytes awaited")
+
+
+PLANFILE_POLL = 0.0005  # the sleep between two ListSlots polls
+
+
+def bench_planfile():
+    """Issue 26, the plan's Markdown file kept live, both ways: a Complete (Reopen) call to
+    its box ticked (unticked) in the file on disk, and a box ticked (unticked) in an
+    editor, saved in place or renamed over, to the slot done (not done) in ListSlots;
+    beside a Skip (Undo) call to the new feed file on disk, in the same rounds."""
+    import random
+    rounds, warmup = 200, 3
+    # A plan as Tests/integration/test_plan_file.py writes one: four weeks of five tasks.
+    text = ("# PostgreSQL in a month\n\n" + "".join(
+        f"## Stage {s}: {name}\n\n" + "".join(
+            f"### Week {w}\n" + "".join(f"- [ ] Task {w}.{t}\n" for t in range(1, 6)) + "\n" for w in weeks)
+        for s, name, weeks in ((1, "Basics", (1, 2)), (2, "Internals", (3, 4))))).encode()
+    done_slot, done_box = "w01d1", b"- [ ] Task 1.1\n"      # ticked by Complete, unticked by Reopen
+    edit_slot, edit_box = "w01d2", b"- [ ] Task 1.2\n"      # ticked and unticked in the "editor"
+    skip_slot = "w03d1"                                     # the anchor's Skip, then Undo
+    tick = lambda box: text.replace(box, box.replace(b"[ ]", b"[x]"), 1)
+    home = Home("")
+    plan = home.root / "notes" / "plan.md"
+    plan.parent.mkdir()
+    plan.write_bytes(text)
+    (home.root / "config" / "pgtrack" / "pgtrack.toml").write_text(
+        f'[plan]\nstart = "2030-01-07"\nfile = "{plan}"\n[schedule]\ntimezone = "Europe/Berlin"\n'
+        '[http]\nenabled = false\n[reminders]\nenabled = false\n')
+    feed = home.root / "data" / "pgtrack" / "pgtrack.ics"
+    times = {k: [] for k in ("tick_file", "untick_file", "tick_inplace", "tick_rename", "untick_inplace",
+                             "untick_rename", "skip", "undo")}
+    polls, quiet_rtt, quiet_period, busy_period = [], [], [], []
+    keep = [True]
+
+    def timed(key, ms):
+        if keep[0]:
+            times[key].append(ms)
+
+    def done_to_file():
+        """Complete, timed to the box ticked on disk; Reopen, timed to it unticked. Each
+        change's new feed (written after the plan file) is awaited untimed."""
+        for method, want, key in (("Complete", tick(done_box), "tick_file"), ("Reopen", text, "untick_file")):
+            before = feed.read_bytes()
+            t0 = time.perf_counter()
+            reply = call(home.socket, method, slot=done_slot)
+            assert "error" not in reply, reply
+            wait_bytes(plan, want)
+            timed(key, (time.perf_counter() - t0) * 1000)
+            wait_changed(feed, before)
+
+    def slot_done():
+        """One ListSlots poll on the persistent connection: whether edit_slot is done, when
+        the poll was sent, and its round trip in ms."""
+        t = time.perf_counter()
+        slots = control.call("ListSlots", week=1)["parameters"]["slots"]
+        return next(s for s in slots if s["id"] == edit_slot)["state"] == "done", t, (time.perf_counter() - t) * 1000
+
+    def file_to_agenda(r):
+        """The box ticked, then unticked, as an editor saves: in place in even rounds, by a
+        new file renamed over the plan in odd ones; each timed to ListSlots showing the
+        slot done (not done), then its new feed awaited untimed."""
+        how = "inplace" if r % 2 == 0 else "rename"
+        for content, want, key in ((tick(edit_box), True, "tick"), (text, False, "untick")):
+            # The polling's own granularity, with nothing to see: three polls as the timed
+            # loop makes them, just before the save.
+            last = None
+            for _ in range(3):
+                done, sent, rtt = slot_done()
+                assert done != want, f"{edit_slot} already {'done' if want else 'open'} before the {key}"
+                if keep[0]:
+                    quiet_rtt.append(rtt)
+                    if last is not None:
+                        quiet_period.append((sent - last) * 1000)
+                last = sent
+                time.sleep(PLANFILE_POLL)
+            before = feed.read_bytes()
+            if how == "rename":
+                tmp = plan.with_name(".plan.md.swp")
+                tmp.write_bytes(content)
+                t0 = time.perf_counter()
+                os.rename(tmp, plan)
+            else:
+                t0 = time.perf_counter()
+                plan.write_bytes(content)
+            deadline, n, last = t0 + 5, 0, None
+            while True:
+                done, sent, _ = slot_done()
+                n += 1
+                if last is not None and keep[0]:
+                    busy_period.append((sent - last) * 1000)
+                last = sent
+                if done == want:
+                    break
+                if time.perf_counter() > deadline:
+                    raise RuntimeError(f"{edit_slot} not {'done' if want else 'open'} after the {key} ({how})")
+                time.sleep(PLANFILE_POLL)
+            timed(f"{key}_{how}", (time.perf_counter() - t0) * 1000)
+            if keep[0]:
+                polls.append(n)
+            wait_changed(feed, before)
+
+    def skip_to_feed():
+        """The anchor: Skip, then Undo, each timed from the call to the new feed on disk."""
+        for method, params, key in (("Skip", {"slot": skip_slot}, "skip"), ("Undo", {}, "undo")):
+            before = feed.read_bytes()
+            t0 = time.perf_counter()
+            reply = call(home.socket, method, **params)
+            assert "error" not in reply, reply
+            wait_changed(feed, before)
+            timed(key, (time.perf_counter() - t0) * 1000)
+
+    daemon = home.start()
+    control = None
+    try:
+        wait_changed(feed, b"")
+        control = Varlink(home.socket)
+        for r in range(warmup + rounds):
+            keep[0] = r >= warmup
+            blocks = [done_to_file, lambda: file_to_agenda(r), skip_to_feed]
+            random.shuffle(blocks)
+            for block in blocks:
+                block()
+        # Every change was undone: the file is the plan as written, no slot is done.
+        assert plan.read_bytes() == text
+        assert all(s["state"] == "scheduled" for s in control.call("ListSlots", week=1)["parameters"]["slots"])
+    finally:
+        if control:
+            control.close()
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait(timeout=10)
+        home.cleanup()
+
+    anchor = times["skip"] + times["undo"]
+    a50, a99 = percentiles(anchor)
+    rows = []
+
+    def row(label, values):
+        p50, p99 = percentiles(values)
+        rows.append([f"{label} ({len(values)})", f"{p50:.2f} ms", f"{p99:.2f} ms", f"{a50:.2f} / {a99:.2f} ms",
+                     f"{p50 / a50:.2f}×"])
+    row("Complete call → box ticked in the file on disk", times["tick_file"])
+    row("Reopen call → box unticked in the file on disk", times["untick_file"])
+    row("box ticked in the editor → ListSlots shows done, both saves", times["tick_inplace"] + times["tick_rename"])
+    row("box unticked in the editor → ListSlots shows not done, both saves",
+        times["untick_inplace"] + times["untick_rename"])
+    row("… saved in place, tick and untick", times["tick_inplace"] + times["untick_inplace"])
+    row("… new file renamed over, tick and untick", times["tick_rename"] + times["untick_rename"])
+    row("the anchor alone: Skip call → new feed on disk", times["skip"])
+    row("the anchor alone: Undo call → new feed on disk", times["undo"])
+    rtt50, rtt99 = percentiles(quiet_rtt)
+    per50, per99 = percentiles(quiet_period)
+    first = sum(1 for n in polls if n == 1)
+    busy = (f"; when it took more, polls went out every {percentiles(busy_period)[0]:.2f} ms p50 "
+            f"({percentiles(busy_period)[1]:.2f} ms p99)") if busy_period else ""
+    return {"title": "The live plan file (issue 26): done → box on disk, editor save → agenda", "rows": rows,
+            "columns": ["measure (changes)", "p50", "p99", "anchor: Skip/Undo call → new feed on disk, p50 / p99",
+                        "ratio p50 (÷ anchor)"],
+            "notes": f"One daemon (PGTRACK_BIN), the default schedule from 2030-01-07 with `[plan] file` a 4-week plan of "
+                     f"5 tasks a week (sync_checkboxes on, the default), HTTP and reminders off. {rounds} rounds after "
+                     f"{warmup} untimed ones; each round runs three blocks in a random order: Complete of {done_slot} then "
+                     f"Reopen, each a call on a fresh Varlink connection timed until the plan file's bytes are exactly "
+                     f"those with its box ticked (unticked), polled every 0.2 ms as the feed is; the box of "
+                     f"{edit_slot}'s task ticked then unticked as an editor saves, in place (open, truncate, write, "
+                     f"close: timed from the open) in even rounds and by a new file renamed over the plan (timed from "
+                     f"the rename, the new file written before) in odd ones, each timed until ListSlots (week 1, "
+                     f"on one persistent connection) shows the slot done (not done); and the anchor, Skip of "
+                     f"{skip_slot} then Undo, each timed from the call to the feed file's content differing (polled "
+                     f"every 0.2 ms, as the pauses and engine sections do). The anchor column is all "
+                     f"{len(anchor)} Skip and Undo calls. After every change its new feed is awaited untimed (each "
+                     f"change writes the feed once, after the plan file), so no timing starts with a write in flight. "
+                     f"Polling ListSlots: the first poll goes out right after the save, then one after each "
+                     f"{PLANFILE_POLL * 1000:.1f} ms sleep. Three polls just before each save, with nothing to see, "
+                     f"took {rtt50 * 1000:.0f} µs p50 ({rtt99 * 1000:.0f} µs p99) a round trip and went out every "
+                     f"{per50:.2f} ms p50 ({per99:.2f} ms p99): a poll that missed the change by a hair costs up to "
+                     f"that period. But {first} of {len(polls)} saves were seen by the first poll (p99 "
+                     f"{percentiles(polls)[1]} polls){busy}: the daemon's one loop usually takes the folder watch's "
+                     f"event before that poll, and answers the poll only after recording the change and writing its "
+                     f"outputs (the feed with its fsyncs), so the editor figures include that work, as the anchor's "
+                     f"do. The plan file and the feed are polled by reading them, which the daemon's folder "
+                     f"watch does not hear."}
+
+
 SECTIONS = {"export": bench_export, "idle": bench_idle, "api": bench_api, "cli": bench_cli,
             "reminders": bench_reminders, "memory": bench_memory, "hostile": bench_hostile, "http": bench_http, "page": bench_page, "sync": bench_sync, "pauses": bench_pauses, "leaks": bench_leaks,
             "crash": bench_crash, "doors": bench_doors, "follow": bench_follow, "config": bench_config, "package": bench_package,
-            "engine": bench_engine}
+            "engine": bench_engine, "planfile": bench_planfile}
 
 
 def render():
