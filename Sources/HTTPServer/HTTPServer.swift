@@ -190,7 +190,7 @@ public final class HTTPServer {
 
     /// Serves on the listening socket `listenFD` (which it then owns). With `tls`
     /// (PEM key and certificate) it speaks HTTPS.
-    public init(loop: EventLoop, listenFD: Int32, limits: HTTPLimits, tls: (key: String, cert: String)? = nil,
+    public init(loop: EventLoop, listenFD: FileDescriptor, limits: HTTPLimits, tls: (key: String, cert: String)? = nil,
                 description: String, handler: @escaping Handler) throws(SystemError) {
         self.handler = handler
         // Suspend and resume park event streams (see HTTPStream).
@@ -200,12 +200,12 @@ public final class HTTPServer {
             if let tls {
                 return tls.key.withCString { key in
                     tls.cert.withCString { cert in
-                        pgtrack_mhd_start(flags, listenFD, UInt32(limits.maxConnections), UInt32(limits.timeoutSeconds),
+                        pgtrack_mhd_start(flags, listenFD.rawValue, UInt32(limits.maxConnections), UInt32(limits.timeoutSeconds),
                                           limits.memoryLimit, httpAccessTrampoline, cls, key, cert)
                     }
                 }
             }
-            return pgtrack_mhd_start(flags, listenFD, UInt32(limits.maxConnections), UInt32(limits.timeoutSeconds),
+            return pgtrack_mhd_start(flags, listenFD.rawValue, UInt32(limits.maxConnections), UInt32(limits.timeoutSeconds),
                                      limits.memoryLimit, httpAccessTrampoline, cls, nil, nil)
         }
         guard let started else { throw SystemError("MHD_start_daemon (\(description))", Errno(rawValue: EINVAL)) }
@@ -219,7 +219,7 @@ public final class HTTPServer {
         timer = try loop.addTimer(.monotonic, at: .infinity, accuracy: .milliseconds(10), description: "\(description)-timeout") {
             [unowned self] _ in self.run()
         }
-        io = try loop.addIO(fd: epoll, description: description) { [unowned self] _ in self.run() }
+        io = try loop.addIO(fd: FileDescriptor(rawValue: epoll), description: description) { [unowned self] _ in self.run() }
         wake = try loop.addDefer(description: "\(description)-resume") { [unowned self] in self.run() }
     }
 

@@ -24,7 +24,8 @@ public final class ChildProcess {
     public let pid: pid_t
     private var exitSource: EventSource?
     private var outputSource: EventSource?
-    private var pipe: Int32
+    /// The read end of the child's output pipe; nil once closed.
+    private var pipe: FileDescriptor?
     private var partial: [UInt8] = []
     /// The last `keep` bytes of the output.
     public private(set) var tail: [UInt8] = []
@@ -42,7 +43,7 @@ public final class ChildProcess {
         guard Glibc.pipe(&fds) == 0 else { throw SystemError("pipe", Errno(rawValue: errno)) }
         for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         _ = fcntl(fds[0], F_SETFL, O_NONBLOCK)
-        pipe = fds[0]
+        pipe = FileDescriptor(rawValue: fds[0])
         self.onLine = onLine
         self.onExit = onExit
         var argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
@@ -51,18 +52,20 @@ public final class ChildProcess {
         let r = argv.withUnsafeMutableBufferPointer { buffer in pgtrack_spawn(&child, buffer.baseAddress, environ, fds[1]) }
         close(fds[1])
         guard r == 0 else {
-            close(fds[0])
+            try? pipe?.close()
+            pipe = nil
             throw SystemError("posix_spawn \(command.first ?? "")", Errno(rawValue: r))
         }
         pid = child
         do {
-            outputSource = try loop.addIO(fd: fds[0], description: "\(description)-output") { [unowned self] _ in self.drain() }
+            outputSource = try loop.addIO(fd: FileDescriptor(rawValue: fds[0]), description: "\(description)-output") { [unowned self] _ in self.drain() }
             exitSource = try loop.addChild(pid: child, description: description) { [unowned self] code, status in
                 self.exited(code == CLD_EXITED ? .exited(status) : .killed(signal: status))
             }
         } catch {
             kill(child, SIGKILL) // cannot watch it: do not leave it running unwatched
-            close(fds[0])
+            try? pipe?.close()
+            pipe = nil
             throw error
         }
     }
@@ -70,7 +73,7 @@ public final class ChildProcess {
     deinit {
         outputSource = nil
         exitSource = nil
-        if pipe >= 0 { close(pipe) }
+        try? pipe?.close()
     }
 
     /// Sends `signal` to the child's process group (it runs in one of its own).
@@ -80,18 +83,16 @@ public final class ChildProcess {
     }
 
     private func drain() {
-        guard pipe >= 0 else { return }
+        guard let pipe else { return }
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
-            let n = buffer.withUnsafeMutableBytes { read(pipe, $0.baseAddress, $0.count) }
-            if n > 0 {
-                take(buffer[0..<n])
-            } else if n < 0, errno == EINTR {
-                continue
-            } else {
-                if n == 0 { outputSource = nil } // EOF: everyone holding the pipe is gone
+            // EAGAIN (drained for now) or another error: the next wake-up reads on.
+            guard let n = try? buffer.withUnsafeMutableBytes({ try pipe.read(into: $0, retryOnInterrupt: true) }) else { return }
+            guard n > 0 else {
+                outputSource = nil // EOF: everyone holding the pipe is gone
                 return
             }
+            take(buffer[0..<n])
         }
     }
 
@@ -114,8 +115,8 @@ public final class ChildProcess {
         if !partial.isEmpty { onLine(String(decoding: partial, as: UTF8.self)); partial = [] }
         outputSource = nil
         exitSource = nil
-        close(pipe)
-        pipe = -1
+        try? pipe?.close()
+        pipe = nil
         onExit(outcome)
     }
 }

@@ -1,5 +1,6 @@
 import CSystemd
 import Glibc
+import SystemPackage
 
 /// Notices the wall clock being set (by NTP, the user, or a resume that steps it).
 ///
@@ -8,22 +9,22 @@ import Glibc
 /// set discontinuously; systemd's `time_change_fd()` does the same. It never fires
 /// otherwise, so it costs no wake-ups.
 public final class ClockWatch {
-    private let fd: Int32
+    private let fd: FileDescriptor
     private var source: EventSource?
 
     public init(loop: EventLoop, handler: @escaping () -> Void) throws(SystemError) {
-        fd = try checkLibc(timerfd_create(CLOCK_REALTIME, Int32(TFD_NONBLOCK | TFD_CLOEXEC)), "timerfd_create")
+        fd = FileDescriptor(rawValue: try checkLibc(timerfd_create(CLOCK_REALTIME, Int32(TFD_NONBLOCK | TFD_CLOEXEC)), "timerfd_create"))
         do {
             try arm()
             source = try loop.addIO(fd: fd, description: "clock-change") { [unowned self] _ in
                 // Drain the fd; ECANCELED is the signal, then re-arm for the next change.
                 var expirations: UInt64 = 0
-                _ = read(self.fd, &expirations, 8)
+                _ = read(self.fd.rawValue, &expirations, 8)
                 try? self.arm()
                 handler()
             }
         } catch {
-            close(fd)
+            try? fd.close()
             throw error
         }
     }
@@ -31,11 +32,11 @@ public final class ClockWatch {
     private func arm() throws(SystemError) {
         var spec = itimerspec()
         spec.it_value.tv_sec = Int(Int32.max) // far in the future; never reached
-        try checkLibc(timerfd_settime(fd, Int32(TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET), &spec, nil), "timerfd_settime")
+        try checkLibc(timerfd_settime(fd.rawValue, Int32(TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET), &spec, nil), "timerfd_settime")
     }
 
     deinit {
         source = nil
-        close(fd)
+        try? fd.close()
     }
 }

@@ -1,6 +1,7 @@
 import CSystemd
 import FoundationEssentials
 import Glibc
+import SystemPackage
 
 /// The service manager's side of a daemon: readiness, status, socket activation.
 public enum ServiceManager {
@@ -25,21 +26,21 @@ public enum ServiceManager {
 
     /// The descriptors passed by socket activation, by `FileDescriptorName=`.
     /// They are marked close-on-exec; `LISTEN_*` is removed from the environment.
-    public static func listenedSockets() -> [String: Int32] {
+    public static func listenedSockets() -> [String: FileDescriptor] {
         passedSockets.compactMapValues(\.first)
     }
 
     /// Every socket passed, by name (several may share one, as `http` for an IPv4 and an
     /// IPv6 listener). Read once: `sd_listen_fds_with_names` unsets the variables it reads.
-    public static func listenedSocketsAll() -> [String: [Int32]] { passedSockets }
+    public static func listenedSocketsAll() -> [String: [FileDescriptor]] { passedSockets }
 
-    private static let passedSockets: [String: [Int32]] = {
+    private static let passedSockets: [String: [FileDescriptor]] = {
         var names: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
         let n = sd_listen_fds_with_names(1, &names)
         guard n > 0 else { return [:] }
-        var out: [String: [Int32]] = [:]
+        var out: [String: [FileDescriptor]] = [:]
         for i in 0..<Int(n) {
-            let fd = SD_LISTEN_FDS_START + Int32(i)
+            let fd = FileDescriptor(rawValue: SD_LISTEN_FDS_START + Int32(i))
             let name = names?[i].map { String(cString: $0) } ?? "unknown"
             out[name, default: []].append(fd)
             free(names?[i])
@@ -49,8 +50,8 @@ public enum ServiceManager {
     }()
 
     /// Whether `fd` is a listening Unix stream socket (what the .socket unit passes).
-    public static func isListeningUnixSocket(_ fd: Int32) -> Bool {
-        sd_is_socket_unix(fd, SOCK_STREAM_VALUE, 1, nil, 0) > 0
+    public static func isListeningUnixSocket(_ fd: FileDescriptor) -> Bool {
+        sd_is_socket_unix(fd.rawValue, SOCK_STREAM_VALUE, 1, nil, 0) > 0
     }
 
     /// Whether stderr is connected to the journal (`$JOURNAL_STREAM` names its device and inode).

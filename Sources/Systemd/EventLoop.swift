@@ -66,12 +66,12 @@ public final class EventLoop {
     }
 
     /// A readable/writable watch on `fd` (which the caller keeps open).
-    public func addIO(fd: Int32, events: UInt32 = UInt32(EPOLLIN.rawValue), description: String,
+    public func addIO(fd: FileDescriptor, events: UInt32 = UInt32(EPOLLIN.rawValue), description: String,
                       handler: @escaping (_ revents: UInt32) -> Void) throws(SystemError) -> EventSource {
         let box = Box<(UInt32) -> Void>(handler)
         var s: OpaquePointer?
         let userdata = Unmanaged.passRetained(box).toOpaque()
-        let r = sd_event_add_io(pointer, &s, fd, events, { _, _, revents, userdata in
+        let r = sd_event_add_io(pointer, &s, fd.rawValue, events, { _, _, revents, userdata in
             guard let userdata else { return 0 }
             Unmanaged<Box<(UInt32) -> Void>>.fromOpaque(userdata).takeUnretainedValue().value(revents)
             return 0

@@ -3,7 +3,7 @@ import SystemPackage
 
 /// A blocking Varlink client for command-line tools: one connection, calls in turn.
 public final class VarlinkClient {
-    private let fd: Int32
+    private let fd: FileDescriptor
     private var framer = Framer(maxMessage: 16 << 20)
     private var pending: [[UInt8]] = []
 
@@ -11,11 +11,11 @@ public final class VarlinkClient {
     public init(path: String, timeout: Double = 10) throws(SocketError) {
         fd = try UnixSocket.connect(path: path, timeout: timeout)
         var tv = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - timeout.rounded(.down)) * 1_000_000))
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd.rawValue, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd.rawValue, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
     }
 
-    deinit { close(fd) }
+    deinit { try? fd.close() }
 
     /// Who is at the other end (`SO_PEERCRED`): a client checks it is talking to its
     /// own user's service before believing a reply.
@@ -51,7 +51,7 @@ public final class VarlinkClient {
     /// Varlink error is thrown; so is the service closing the connection.
     public func nextReply(within seconds: Double?) throws -> (parameters: JSON, continues: Bool)? {
         if pending.isEmpty {
-            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            var p = pollfd(fd: fd.rawValue, events: Int16(POLLIN), revents: 0)
             let ms = seconds.map { Int32(clamping: Int(max(0, ($0 * 1000).rounded(.up)))) } ?? -1
             var r: Int32
             repeat { r = poll(&p, 1, ms) } while r < 0 && errno == EINTR
@@ -65,7 +65,7 @@ public final class VarlinkClient {
     /// Clears the receive timeout, for streams that wait for events indefinitely.
     public func waitForever() {
         var tv = timeval(tv_sec: 0, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd.rawValue, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
     }
 
     private func send(_ call: Call) throws(SocketError) {

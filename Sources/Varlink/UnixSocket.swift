@@ -48,12 +48,12 @@ public enum UnixSocket {
         }
     }
 
-    static func newSocket(nonBlocking: Bool) throws(SocketError) -> Int32 {
+    static func newSocket(nonBlocking: Bool) throws(SocketError) -> FileDescriptor {
         var type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
         if nonBlocking { type |= Int32(SOCK_NONBLOCK.rawValue) }
         let fd = socket(AF_UNIX, type, 0)
         guard fd >= 0 else { throw SocketError("socket") }
-        return fd
+        return FileDescriptor(rawValue: fd)
     }
 
     /// Connects to `path` and returns a blocking descriptor; the caller closes it.
@@ -61,9 +61,9 @@ public enum UnixSocket {
     /// The connect itself never blocks: a listener whose backlog is full (one that never
     /// accepts) answers EAGAIN at once, and this tries again until `timeout` seconds
     /// have passed, then throws `ETIMEDOUT` — a stuck peer cannot hang the caller.
-    public static func connect(path: String, timeout: Double = 5) throws(SocketError) -> Int32 {
+    public static func connect(path: String, timeout: Double = 5) throws(SocketError) -> FileDescriptor {
         var addr = try address(path)
-        let fd = try newSocket(nonBlocking: true)
+        let socket = try newSocket(nonBlocking: true), fd = socket.rawValue
         let deadline = monotonicSeconds() + timeout
         while true {
             let r = withAddress(&addr) { Glibc.connect(fd, $0, $1) }
@@ -78,7 +78,7 @@ public enum UnixSocket {
             throw SocketError("connect \(path)", errno: e == .resourceTemporarilyUnavailable ? .timedOut : e)
         }
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
-        return fd
+        return socket
     }
 
     static func monotonicSeconds() -> Double {
@@ -115,12 +115,12 @@ public enum UnixSocket {
     ///
     /// A socket file left by a dead daemon is replaced; one that a live process
     /// answers on is not: that throws `EADDRINUSE`, so a second daemon refuses to start.
-    public static func listen(path: String, backlog: Int32 = 128) throws(SocketError) -> Int32 {
+    public static func listen(path: String, backlog: Int32 = 128) throws(SocketError) -> FileDescriptor {
         let folder = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
         try makePrivateFolder(folder)
         switch Result(catching: { () throws(SocketError) in try connect(path: path, timeout: 0) }) {
         case .success(let probe):
-            close(probe)
+            try? probe.close()
             throw SocketError("another process is answering on \(path)", errno: .addressInUse)
         case .failure(let e) where e.errno == .timedOut:
             throw SocketError("another process is listening on \(path) (it does not accept connections)", errno: .addressInUse)
@@ -133,7 +133,7 @@ public enum UnixSocket {
             unlink(path)
         }
         var addr = try address(path)
-        let fd = try newSocket(nonBlocking: true)
+        let socket = try newSocket(nonBlocking: true), fd = socket.rawValue
         // The socket is made 0600 right after bind. Until then it sits in the private (0700)
         // folder made above, so nobody else can reach it. (Not a strict umask around bind:
         // the umask is the whole process's, and another thread creating a folder meanwhile
@@ -144,14 +144,14 @@ public enum UnixSocket {
             close(fd)
             throw e
         }
-        return fd
+        return socket
     }
 
     /// The credentials of the peer on a connected socket.
-    public static func peerCredentials(_ fd: Int32) throws(SocketError) -> PeerCredentials {
+    public static func peerCredentials(_ fd: FileDescriptor) throws(SocketError) -> PeerCredentials {
         var cred = PeerCredentials(pid: 0, uid: 0, gid: 0)
         var len = socklen_t(MemoryLayout<PeerCredentials>.size)
-        guard getsockopt(fd, SOL_SOCKET, soPeerCred, &cred, &len) == 0 else { throw SocketError("getsockopt SO_PEERCRED") }
+        guard getsockopt(fd.rawValue, SOL_SOCKET, soPeerCred, &cred, &len) == 0 else { throw SocketError("getsockopt SO_PEERCRED") }
         return cred
     }
 }
@@ -159,14 +159,14 @@ public enum UnixSocket {
 extension UnixSocket {
     /// Accepts one pending connection as a non-blocking, close-on-exec descriptor, or
     /// the errno: EAGAIN when none is pending, EMFILE/ENFILE when out of descriptors.
-    public static func accept(_ listener: Int32) -> Result<Int32, Errno> {
+    public static func accept(_ listener: FileDescriptor) -> Result<FileDescriptor, Errno> {
         while true {
             // accept4 needs _GNU_SOURCE, which the Glibc module does not define.
-            let fd = Glibc.accept(listener, nil, nil)
+            let fd = Glibc.accept(listener.rawValue, nil, nil)
             if fd >= 0 {
                 _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
                 _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-                return .success(fd)
+                return .success(FileDescriptor(rawValue: fd))
             }
             let e = Errno(rawValue: Glibc.errno)
             if e != .interrupted { return .failure(e) }
@@ -178,9 +178,9 @@ extension UnixSocket {
     /// `send(2)` with `MSG_NOSIGNAL`, retried on EINTR: a peer that hung up gets EPIPE, not
     /// a SIGPIPE that would end this process. (swift-system's `FileDescriptor.write` cannot
     /// pass the flag; reads go through `FileDescriptor.read`.)
-    public static func send(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(Errno) -> Int {
+    public static func send(_ fd: FileDescriptor, _ bytes: UnsafeRawBufferPointer) throws(Errno) -> Int {
         while true {
-            let n = Glibc.send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
+            let n = Glibc.send(fd.rawValue, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
             if n >= 0 { return n }
             let e = Errno(rawValue: Glibc.errno)
             if e != .interrupted { throw e }
@@ -188,9 +188,9 @@ extension UnixSocket {
     }
 
     /// `read(2)` through swift-system, retried on EINTR.
-    public static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
+    public static func read(_ fd: FileDescriptor, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
         do {
-            return try FileDescriptor(rawValue: fd).read(into: buffer, retryOnInterrupt: true)
+            return try fd.read(into: buffer, retryOnInterrupt: true)
         } catch let e as Errno {
             throw e
         } catch {

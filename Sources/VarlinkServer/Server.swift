@@ -99,18 +99,18 @@ public final class VarlinkServer {
     public typealias Handler = (Call, ReplyChannel) -> Void
 
     let loop: EventLoop
-    let listenFD: Int32
+    let listenFD: FileDescriptor
     let info: ServiceInfo
     public private(set) var limits: ServerLimits
     let allowedUID: UInt32
     private(set) var interfaces: [String: Interface] = [:]
     private var listener: EventSource?
-    fileprivate var connections: [Int32: Connection] = [:]
+    fileprivate var connections: [FileDescriptor: Connection] = [:]
     private var handler: Handler
     private var nextSerial: UInt64 = 0
 
     /// Serves `interfaces` on the listening socket `listenFD`, to peers with `allowedUID` only.
-    public init(loop: EventLoop, listenFD: Int32, info: ServiceInfo, interfaces: [Interface], limits: ServerLimits,
+    public init(loop: EventLoop, listenFD: FileDescriptor, info: ServiceInfo, interfaces: [Interface], limits: ServerLimits,
                 allowedUID: UInt32, handler: @escaping Handler) throws {
         self.loop = loop
         self.listenFD = listenFD
@@ -157,7 +157,7 @@ public final class VarlinkServer {
 
     private func acceptAll() {
         while true {
-            let fd: Int32
+            let fd: FileDescriptor
             switch UnixSocket.accept(listenFD) {
             case .success(let accepted): fd = accepted
             case .failure(let e) where e == .tooManyOpenFiles || e == .tooManyOpenFilesInSystem:
@@ -174,8 +174,8 @@ public final class VarlinkServer {
             guard let peer = try? UnixSocket.peerCredentials(fd), peer.uid == allowedUID else {
                 // Best effort: tell the caller why, then hang up.
                 let frame = Framer.frame(Reply(error: VarlinkError.permissionDenied().name).json)
-                _ = frame.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                Glibc.close(fd)
+                _ = frame.withUnsafeBytes { try? UnixSocket.send(fd, $0) }
+                try? fd.close()
                 continue
             }
             if connections.count >= limits.maxConnections { evictOne() }
@@ -183,7 +183,7 @@ public final class VarlinkServer {
             do {
                 connections[fd] = try Connection(server: self, fd: fd, serial: nextSerial)
             } catch {
-                Glibc.close(fd)
+                try? fd.close()
             }
         }
     }
@@ -273,7 +273,7 @@ public final class VarlinkServer {
 /// One client connection.
 final class Connection {
     unowned let server: VarlinkServer
-    let fd: Int32
+    let fd: FileDescriptor
     let serial: UInt64
     private var source: EventSource?
     private var idleTimer: TimerSource?
@@ -284,7 +284,7 @@ final class Connection {
     private var closed = false
     private(set) var lastActivity: Microseconds
 
-    init(server: VarlinkServer, fd: Int32, serial: UInt64) throws {
+    init(server: VarlinkServer, fd: FileDescriptor, serial: UInt64) throws {
         self.server = server
         self.fd = fd
         self.serial = serial
@@ -446,7 +446,7 @@ final class Connection {
         closed = true
         source = nil
         idleTimer = nil
-        Glibc.close(fd)
+        try? fd.close()
         active?.closed()
         active = nil
         server.removed(self)

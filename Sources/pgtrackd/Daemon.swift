@@ -6,6 +6,7 @@ import PGTrackCalendar
 import PGTrackCore
 import PGTrackStore
 import PGTrackWeb
+import SystemPackage
 import Systemd
 import Varlink
 import VarlinkServer
@@ -39,7 +40,6 @@ final class Daemon {
     private var edits: CalendarEdits?
     private var planFile: PlanFileSync?
     private var trim: HeapTrim?
-    private var listenFD: Int32 = -1
     /// The control socket pgtrackd made itself (not passed by systemd), removed at exit.
     private var createdSocket: (path: String, inode: ino_t)?
 
@@ -98,8 +98,9 @@ final class Daemon {
     /// Takes the socket systemd passed (named `varlink`), or creates it.
     func takeControlSocket() throws {
         let passed = ServiceManager.listenedSockets()
+        let listenFD: FileDescriptor
         if let fd = passed["varlink"] ?? (passed.count == 1 ? passed.values.first : nil), ServiceManager.isListeningUnixSocket(fd) {
-            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(fd.rawValue, F_SETFL, fcntl(fd.rawValue, F_GETFL) | O_NONBLOCK)
             listenFD = fd
             log.info("control socket passed by the service manager")
         } else {

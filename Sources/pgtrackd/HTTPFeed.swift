@@ -19,7 +19,7 @@ final class HTTPFeed {
 
     /// Takes the sockets systemd passed under the name `http`, or binds `settings.listen`;
     /// a port in use is an error naming the address.
-    init(loop: EventLoop, settings: Config.HTTPSettings, passed: [Int32], tokenPath: String, log: Logger) throws {
+    init(loop: EventLoop, settings: Config.HTTPSettings, passed: [FileDescriptor], tokenPath: String, log: Logger) throws {
         self.tokenPath = tokenPath
         site = Site(token: try HTTPFeed.token(at: tokenPath), allowedHosts: [])
         var tlsPair: (key: String, cert: String)?
@@ -34,7 +34,7 @@ final class HTTPFeed {
         var limits = HTTPLimits()
         limits.maxConnections = settings.maxConnections
         limits.timeoutSeconds = settings.timeout.seconds
-        var fds: [(Int32, ListenAddress)] = []
+        var fds: [(FileDescriptor, ListenAddress)] = []
         if !passed.isEmpty {
             fds = passed.compactMap { fd in HTTPFeed.boundAddress(fd).map { (fd, $0) } }
         } else {
@@ -108,7 +108,7 @@ final class HTTPFeed {
 
     // MARK: - Sockets
 
-    static func listen(_ address: ListenAddress) throws -> Int32 {
+    static func listen(_ address: ListenAddress) throws -> FileDescriptor {
         let family = address.isIPv6 ? AF_INET6 : AF_INET
         let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard fd >= 0 else { throw HTTPFeedError("cannot listen on \(address): \(Errno(rawValue: errno))") }
@@ -135,14 +135,14 @@ final class HTTPFeed {
             throw HTTPFeedError("cannot listen on \(address): \(e)"
                                 + (e == .addressInUse ? " (another pgtrackd? each plan needs its own [http] listen)" : ""))
         }
-        return fd
+        return FileDescriptor(rawValue: fd)
     }
 
     /// The address a listening TCP socket is bound to.
-    static func boundAddress(_ fd: Int32) -> ListenAddress? {
+    static func boundAddress(_ fd: FileDescriptor) -> ListenAddress? {
         var storage = sockaddr_storage()
         var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        let ok = withUnsafeMutablePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        let ok = withUnsafeMutablePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd.rawValue, $0, &len) } }
         guard ok == 0 else { return nil }
         var text = [CChar](repeating: 0, count: 64)
         if storage.ss_family == sa_family_t(AF_INET) {

@@ -90,7 +90,7 @@ import PGTrackTestSupport
         #expect(pipe(&fds) == 0)
         defer { close(fds[0]); close(fds[1]) }
         var got = ""
-        let source = try loop.addIO(fd: fds[0], description: "pipe") { _ in
+        let source = try loop.addIO(fd: FileDescriptor(rawValue: fds[0]), description: "pipe") { _ in
             var buf = [UInt8](repeating: 0, count: 16)
             let n = read(fds[0], &buf, 16)
             got = String(decoding: buf[0..<max(0, n)], as: UTF8.self)

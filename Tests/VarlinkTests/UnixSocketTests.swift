@@ -13,7 +13,7 @@ import PGTrackTestSupport
     @Test func listenCreatesPrivateSocketAndRefusesASecond() throws {
         let path = tempPath()
         let fd = try UnixSocket.listen(path: path)
-        defer { close(fd) }
+        defer { try? fd.close() }
         var st = stat()
         #expect(stat(path, &st) == 0)
         #expect(st.st_mode & 0o777 == 0o600)
@@ -27,11 +27,11 @@ import PGTrackTestSupport
     @Test func peerCredentialsAreOurs() throws {
         let path = tempPath()
         let listener = try UnixSocket.listen(path: path)
-        defer { close(listener) }
+        defer { try? listener.close() }
         let client = try UnixSocket.connect(path: path)
-        defer { close(client) }
+        defer { try? client.close() }
         let server = try UnixSocket.accept(listener).get()
-        defer { close(server) }
+        defer { try? server.close() }
         let cred = try UnixSocket.peerCredentials(server)
         #expect(cred.uid == getuid())
         #expect(cred.gid == getgid())

@@ -85,6 +85,8 @@ def test_the_plan_reaches_the_server_and_a_skip_follows(setup):
     setup.daemon.ctl_json("skip", "w01d3")
     wait_until(lambda: str(setup.radicale.events()[UID.format("w01d3")].get("STATUS")) == "CANCELLED",
                timeout=20, what="w01d3 cancelled on the server")
+    # The upload is on the server before vdirsyncer exits: the run may still be going.
+    wait_until(lambda: not setup.daemon.ctl_json("status")["sync"].startswith("running"), timeout=20, what="the run's end")
     status = setup.daemon.ctl_json("status")
     assert status["sync"].startswith("last ") and " ok " in status["sync"]
     # The ledger says where the change came from.

@@ -84,7 +84,7 @@ func benchAPILoad(socket: String, connections: Int, calls: Int) throws {
     var pending: [[UInt8]] = Array(repeating: [], count: connections)
     var sentAt = [Double](repeating: 0, count: connections)
     for _ in 0..<connections {
-        fds.append(pollfd(fd: try UnixSocket.connect(path: socket), events: Int16(POLLIN), revents: 0))
+        fds.append(pollfd(fd: try UnixSocket.connect(path: socket).rawValue, events: Int16(POLLIN), revents: 0))
     }
     func send(_ i: Int) {
         sentAt[i] = now()
