@@ -91,7 +91,10 @@ public enum Request: Equatable, Sendable {
                               week: p["week"]?.int.flatMap { Int(exactly: $0) })
         case "Skip": self = .change(.skip(try slot(), reason: p["reason"]?.string))
         case "Reschedule": self = .change(.reschedule(try slot(), to: try time("start")))
-        case "Complete": self = .change(.complete(try slot()))
+        case "Complete":
+            self = .change(.complete(try slot(), note: p["note"]?.string, minutes: p["minutes"]?.int.flatMap { Int(exactly: $0) }))
+        case "Start": self = .change(.start(try slot()))
+        case "Note": self = .change(.note(try slot(), text: p["text"]?.string ?? ""))
         case "Reopen": self = .change(.reopen(try slot()))
         case "Snooze": self = .change(.snooze(try slot(), until: try time("until")))
         case "Undo": self = .change(.undo)
