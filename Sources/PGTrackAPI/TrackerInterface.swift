@@ -121,7 +121,8 @@ method Snooze(slot: string, until: string) -> (slot: Slot)
 # Reverts the latest change still in effect (by appending; history is kept).
 method Undo() -> (kind: string, slot: ?Slot)
 
-# The schedule as ics, json, markdown or html (the progress page as one standalone file).
+# The schedule as ics, json, markdown (the checklist, then the learning log) or html (the
+# progress page as one standalone file).
 method Export(format: string) -> (content: string)
 
 # Re-reads the config and the plan; a broken file keeps the last good ones.
