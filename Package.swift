@@ -100,7 +100,8 @@ let package = Package(
         .testTarget(name: "PGTrackCalendarTests", dependencies: ["PGTrackTestSupport", "PGTrackCalendar", "CLibical", "PGTrackCore"]),
         .testTarget(name: "PGTrackWebTests", dependencies: ["PGTrackWeb", "HTTPServer", "PGTrackAPI", "PGTrackCore"]),
         .testTarget(name: "PGTrackAPITests", dependencies: ["PGTrackTestSupport", "PGTrackAPI", "PGTrackCore", "PGTrackStore", "Varlink"]),
-        .testTarget(name: "PGTrackStoreTests", dependencies: ["PGTrackTestSupport", "PGTrackStore", "PGTrackCore"]),
+        .testTarget(name: "PGTrackStoreTests", dependencies: ["PGTrackTestSupport", "PGTrackStore", "PGTrackCore",
+                                                          .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "TOMLTests", dependencies: ["TOML"]),
         .testTarget(name: "PGTrackConfigTests", dependencies: ["PGTrackConfig", "PGTrackCore", "TOML"]),
         .testTarget(

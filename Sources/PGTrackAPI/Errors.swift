@@ -55,6 +55,7 @@ extension API {
         case .invalidTime: name = "InvalidTime"
         case .nothingToUndo: name = "NothingToUndo"
         case .invalidReason: name = "InvalidReason"
+        case .invalidNote: name = "InvalidNote"
         case .notPaused: name = "NotPaused"
         }
         params.append(("message", .string(e.description)))

@@ -43,7 +43,7 @@ public struct ProgressPage {
         let streaks = Streaks(slots: slots, now: now)
         var body = header(zone: zone) + summary(zone: zone, streaks: streaks) + comingWeekSection(zone: zone) + stagesSection()
             + burndownSection()
-            + heatmapSection(streaks: streaks) + gridSection(zone: zone)
+            + heatmapSection(streaks: streaks) + gridSection(zone: zone) + journalSection(zone: zone)
         if case .standalone(let at) = mode {
             body += "<p class=\"foot\">Exported \(esc(at.formatted(in: zone))) by pgtrack; the live page updates by itself.</p>\n"
         }
@@ -245,12 +245,43 @@ public struct ProgressPage {
                 guard let s = byWeek[w]?[d] else { out += "<td></td>"; continue }
                 let mark = Self.mark(s.state)
                 let tip = (s.task.map { "\(text.when(s)) · \($0.id) \(text.title(s)) (\(mark.word))" } ?? "\(text.when(s)) · \(mark.word)")
-                    + (s.note.map { " · " + $0 } ?? "")
+                    + (s.note.map { " · " + $0 } ?? "") + (s.minutesSpent.map { " · \($0) min spent" } ?? "")
                 out += "<td data-slot=\"\(s.id)\" data-state=\"\(s.state.rawValue)\" title=\"\(esc(tip))\" tabindex=\"0\">\(mark.symbol)</td>"
             }
             out += "</tr>"
         }
         return out + "</table><p class=\"legend\">✔ done ✗ skipped ‖ paused ! missed · upcoming ○ catch-up</p></section>\n"
+    }
+
+    // MARK: - Learning log
+
+    /// The journal: totals per stage, then each week's sessions and notes, the latest
+    /// week open. Notes keep their line breaks (`white-space: pre-wrap`), escaped as text.
+    private func journalSection(zone: Zone) -> String {
+        let journal = Journal(slots: slots, stages: overview.stages, start: LocalDate(overview.start) ?? LocalDate(now, in: zone), zone: zone)
+        var out = "<section><h2>Learning log</h2>"
+        guard !journal.isEmpty else {
+            return out + "<p>Nothing recorded yet: <code>pgtrackctl done --note TEXT --minutes N</code> records a session.</p></section>\n"
+        }
+        out += "<table class=\"numbers\"><tr><th scope=\"col\">Stage</th><th scope=\"col\">Sessions</th><th scope=\"col\">Planned</th>"
+            + "<th scope=\"col\">Spent</th></tr>"
+        for s in journal.stages {
+            out += "<tr><th scope=\"row\">\(esc(plain(Stage(number: s.number, title: s.title).plainTitle)))</th><td>\(s.totals.sessions)</td>"
+                + "<td>\(s.totals.planned) min</td><td>\(esc(Journal.spentText(s.totals)))</td></tr>"
+        }
+        out += "</table>"
+        for (i, week) in journal.weeks.reversed().enumerated() {
+            out += "<details\(i == 0 ? " open" : "")><summary>Week \(week.number) · \(Journal.day(week.from)) to \(Journal.day(week.to)) · "
+                + "\(esc(Journal.totalsText(week.totals)))</summary><table class=\"journal\"><tr><th scope=\"col\">Date</th>"
+                + "<th scope=\"col\">Task</th><th scope=\"col\">Planned</th><th scope=\"col\">Spent</th><th scope=\"col\">Note</th></tr>"
+            for e in week.entries {
+                out += "<tr data-journal=\"\(e.slot)\"><td>\(Journal.day(e.date))</td><td>\(esc(Journal.title(e)))</td>"
+                    + "<td>\(e.state == .done ? "\(e.planned) min" : "")</td><td>\(e.spent.map { "\($0) min" } ?? "")</td>"
+                    + "<td class=\"note\">\(esc(e.note ?? ""))</td></tr>"
+            }
+            out += "</table></details>"
+        }
+        return out + "</section>\n"
     }
 
     // MARK: - The fixed parts
@@ -272,6 +303,8 @@ public struct ProgressPage {
         .k.planned{border-color:var(--plan);border-top-style:dashed}.k.actual{border-color:var(--done)}\
         .k.projected{border-color:var(--spare);border-top-style:dotted}\
         .numbers td,.numbers th{padding:0 .6rem;text-align:right}\
+        .journal td,.journal th{padding:.15rem .6rem .15rem 0;text-align:left;vertical-align:top}.journal .note{white-space:pre-wrap}\
+        summary{cursor:pointer}\
         rect.done{fill:var(--done)}rect.skipped{fill:url(#hatch);stroke:var(--skip)}#hatch path{stroke:var(--skip)}\
         path.missed{fill:none;stroke:var(--miss);stroke-width:1.5}circle.catch-up{fill:none;stroke:var(--spare);stroke-width:2}\
         rect.scheduled{fill:none;stroke:var(--line)}path.paused{stroke:var(--skip);stroke-width:2.5}\

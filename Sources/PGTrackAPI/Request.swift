@@ -47,7 +47,10 @@ public enum Request: Equatable, Sendable {
                               week: p["week"]?.int.flatMap { Int(exactly: $0) })
         case "Skip": self = .change(.skip(try slot(), reason: p["reason"]?.string))
         case "Reschedule": self = .change(.reschedule(try slot(), to: try time("start")))
-        case "Complete": self = .change(.complete(try slot()))
+        case "Complete":
+            self = .change(.complete(try slot(), note: p["note"]?.string, minutes: p["minutes"]?.int.flatMap { Int(exactly: $0) }))
+        case "Start": self = .change(.start(try slot()))
+        case "Note": self = .change(.note(try slot(), text: p["text"]?.string ?? ""))
         case "Reopen": self = .change(.reopen(try slot()))
         case "Snooze": self = .change(.snooze(try slot(), until: try time("until")))
         case "Undo": self = .change(.undo)
@@ -80,6 +83,8 @@ public enum Request: Equatable, Sendable {
         case .change(.skip): "Skip"
         case .change(.reschedule): "Reschedule"
         case .change(.complete): "Complete"
+        case .change(.start): "Start"
+        case .change(.note): "Note"
         case .change(.reopen): "Reopen"
         case .change(.snooze): "Snooze"
         case .change(.undo): "Undo"
@@ -113,8 +118,12 @@ public enum Request: Equatable, Sendable {
             return .obj([slot(id), ("reason", reason.map(JSON.string))])
         case .change(.reschedule(let id, let start)):
             return .obj([slot(id), ("start", time(start))])
-        case .change(.complete(let id)), .change(.reopen(let id)):
+        case .change(.complete(let id, let note, let minutes)):
+            return .obj([slot(id), ("note", note.map(JSON.string)), ("minutes", minutes.map { .int(Int64($0)) })])
+        case .change(.start(let id)), .change(.reopen(let id)):
             return .obj([slot(id)])
+        case .change(.note(let id, let text)):
+            return .obj([slot(id), ("text", .string(text))])
         case .change(.snooze(let id, let until)):
             return .obj([slot(id), ("until", time(until))])
         case .change(.pause(let from, let to, let reason)):

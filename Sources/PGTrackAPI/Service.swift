@@ -155,7 +155,11 @@ public final class TrackerService {
         case "json":
             return API.ScheduleDocument(backend.schedule(now: now), start: backend.startDate, zone: zone).wire.pretty() + "\n"
         case "markdown":
-            return backend.schedule(now: now).markdown(zone: zone)
+            // The checklist, then the learning log from the same slots the CLI's journal reads.
+            let schedule = backend.schedule(now: now)
+            let journal = Journal(slots: schedule.slots.map { API.Slot($0, in: schedule, zone: zone) },
+                                  stages: API.StageProgress.all(schedule), start: backend.startDate, zone: zone)
+            return schedule.markdown(zone: zone) + "\n" + journal.markdown(level: 2)
         case "html":
             return progressPage(now: now).render(.standalone(exported: now)).html
         default:

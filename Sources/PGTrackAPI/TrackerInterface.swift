@@ -15,6 +15,9 @@ type Task (id: string, title: string, stage: string)
 
 # A study slot. state: scheduled, done, skipped, paused, missed or catch-up. note: why
 # the slot is not at its usual time ("after Late meeting": a busy calendar moved it).
+# studyNote: the user's own note (Note, Complete); lines end in LF. minutesSpent: a done
+# slot's minutes spent. startedAt: when the user started the slot (Start). Each of the
+# four is left out when the slot has none.
 type Slot (
   id: string,
   week: int,
@@ -23,7 +26,10 @@ type Slot (
   end: string,
   state: string,
   task: ?Task,
-  note: ?string
+  note: ?string,
+  studyNote: ?string,
+  minutesSpent: ?int,
+  startedAt: ?string
 )
 
 type StageProgress (number: int, title: string, done: int, total: int)
@@ -92,8 +98,19 @@ method Pause(from: string, to: ?string, reason: ?string) -> (slots: []Slot)
 # that are back.
 method Resume() -> (slots: []Slot)
 
-# Marks a slot's task done.
-method Complete(slot: string) -> (slot: Slot)
+# Marks a slot's task done. note: what was learned, as for Note. minutes: the minutes
+# spent, 0 to 1440; without it they are measured from the slot's Start, if it was
+# started (at most four times the slot's length), else not recorded.
+method Complete(slot: string, note: ?string, minutes: ?int) -> (slot: Slot)
+
+# Records that the study of a slot starts now, so that Complete can measure the minutes
+# spent. A later Start replaces it; Undo reverts it.
+method Start(slot: string) -> (slot: Slot)
+
+# Adds or replaces a slot's study note (any slot); an empty text removes it. At most 4096
+# bytes of UTF-8; line breaks are kept (CR LF becomes LF), tabs become spaces, other
+# control characters are dropped, and a NUL is refused (InvalidNote).
+method Note(slot: string, text: string) -> (slot: Slot)
 
 # Marks a done slot's task open again.
 method Reopen(slot: string) -> (slot: Slot)
@@ -104,7 +121,8 @@ method Snooze(slot: string, until: string) -> (slot: Slot)
 # Reverts the latest change still in effect (by appending; history is kept).
 method Undo() -> (kind: string, slot: ?Slot)
 
-# The schedule as ics, json, markdown or html (the progress page as one standalone file).
+# The schedule as ics, json, markdown (the checklist, then the learning log) or html (the
+# progress page as one standalone file).
 method Export(format: string) -> (content: string)
 
 # Re-reads the config and the plan; a broken file keeps the last good ones.
@@ -131,6 +149,7 @@ error SlotSkipped (slot: string, message: string)
 error NoTask (slot: string, message: string)
 error NothingToUndo (message: string)
 error InvalidReason (message: string)
+error InvalidNote (message: string)
 error NotPaused (message: string)
 error InvalidFormat (format: string, message: string)
 error StorageFailed (message: string)

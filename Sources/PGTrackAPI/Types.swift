@@ -36,8 +36,15 @@ extension API {
         public var task: Task?
         /// Why the slot is not at its usual time ("after Late meeting"); absent when it is.
         public var note: String?
+        /// The user's own note on the slot: what was learned (lines end in LF).
+        public var studyNote: String?
+        /// A done slot's minutes spent, when given or measured.
+        public var minutesSpent: Int?
+        /// When the user started the slot, RFC 3339.
+        public var startedAt: String?
 
-        public init(id: String, week: Int, day: Int, start: String, end: String, state: SlotState, task: Task?, note: String? = nil) {
+        public init(id: String, week: Int, day: Int, start: String, end: String, state: SlotState, task: Task?, note: String? = nil,
+                    studyNote: String? = nil, minutesSpent: Int? = nil, startedAt: String? = nil) {
             self.id = id
             self.week = week
             self.day = day
@@ -46,6 +53,9 @@ extension API {
             self.state = state
             self.task = task
             self.note = note
+            self.studyNote = studyNote
+            self.minutesSpent = minutesSpent
+            self.startedAt = startedAt
         }
 
         public init(wire json: JSON, path: String) throws(WireError) {
@@ -55,7 +65,9 @@ extension API {
                 throw WireError(path: f.at("state"), "expected scheduled, done, skipped, paused, missed or catch-up, found '\(state)'")
             }
             self.init(id: try f.string("id"), week: try f.int("week"), day: try f.int("day"), start: try f.time("start"),
-                      end: try f.time("end"), state: s, task: try f.optional("task"), note: try f.optionalString("note"))
+                      end: try f.time("end"), state: s, task: try f.optional("task"), note: try f.optionalString("note"),
+                      studyNote: try f.optionalString("studyNote"), minutesSpent: try f.optionalInt("minutesSpent"),
+                      startedAt: try f.optionalTime("startedAt"))
         }
 
         public var wire: JSON {
@@ -64,6 +76,9 @@ extension API {
                                             ("task", task?.wire ?? .null)]
             // Omitted (as Varlink allows for a nullable field) on the slots that have none: most of them.
             if let note { fields.append(("note", .string(note))) }
+            if let studyNote { fields.append(("studyNote", .string(studyNote))) }
+            if let minutesSpent { fields.append(("minutesSpent", .int(Int64(minutesSpent)))) }
+            if let startedAt { fields.append(("startedAt", .string(startedAt))) }
             return .object(fields)
         }
 

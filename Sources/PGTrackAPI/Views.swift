@@ -11,7 +11,8 @@ extension API.Slot {
             schedule.plan.task(id).map { API.Task(id: id.description, title: $0.title, stage: schedule.plan.stage(ofWeek: id.week)?.title ?? "") }
         }
         self.init(id: slot.id.description, week: slot.week, day: slot.id.day, start: slot.start.rfc3339(in: zone),
-                  end: slot.end.rfc3339(in: zone), state: slot.state, task: task, note: slot.note)
+                  end: slot.end.rfc3339(in: zone), state: slot.state, task: task, note: slot.note, studyNote: slot.studyNote,
+                  minutesSpent: slot.minutesSpent, startedAt: slot.startedAt?.rfc3339(in: zone))
     }
 }
 

@@ -69,6 +69,18 @@ struct Fields {
         return s
     }
 
+    func optionalInt(_ key: String) throws(WireError) -> Int? {
+        guard let v = json[key], !v.isNull else { return nil }
+        guard let i = v.int, let n = Int(exactly: i) else { throw WireError(path: at(key), "expected an integer or null") }
+        return n
+    }
+
+    func optionalTime(_ key: String) throws(WireError) -> String? {
+        guard let s = try optionalString(key) else { return nil }
+        guard Date(rfc3339: s) != nil else { throw WireError(path: at(key), "expected an RFC 3339 time, found '\(s)'") }
+        return s
+    }
+
     func time(_ key: String) throws(WireError) -> String {
         let s = try string(key)
         guard Date(rfc3339: s) != nil else { throw WireError(path: at(key), "expected an RFC 3339 time, found '\(s)'") }

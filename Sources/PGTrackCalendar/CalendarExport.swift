@@ -103,11 +103,13 @@ public struct CalendarExport {
         case .catchUp: lines.append("A free slot to catch up on week \(slot.week) or earlier.")
         case .paused: lines.append("Paused" + (slot.reason.map { ": \($0)" } ?? "."))
         case .skipped: lines.append("Skipped" + (slot.reason.map { ": \($0)" } ?? "."))
-        case .done: lines.append("Done.")
+        case .done: lines.append(slot.minutesSpent.map { "Done in \($0) min (\(Int(slot.duration / 60)) planned)." } ?? "Done.")
         case .missed: lines.append("Missed: the slot ended without its task done.")
         case .scheduled: break
         }
         if let note = slot.note { lines.append("Moved \(note) (a busy calendar).") }
+        // The user's own words, line breaks kept: libical escapes them (and , ; \) as TEXT.
+        if let study = slot.studyNote { lines.append("Note: \(study)") }
         if slot.isExtension { lines.append("Added after week \(plan.weeks.count) to absorb slips.") }
         lines.append("Slot \(slot.id) · pgtrackctl done \(slot.id) / skip \(slot.id)")
         let live = slot.state == .scheduled || slot.state == .catchUp

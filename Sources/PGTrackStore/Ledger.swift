@@ -109,6 +109,10 @@ public final class Ledger {
                 t.add(column: "to_date", .text)
             }
         }
+        // Study notes need no column: a `note` event's and a `done` event's `text` holds them.
+        m.registerMigration("v5-minutes") { db in
+            try db.alter(table: "event") { t in t.add(column: "minutes", .integer) }
+        }
         return m
     }
 
@@ -167,7 +171,8 @@ extension LedgerEvent: FetchableRecord, PersistableRecord {
             target: row["target"],
             origin: row["origin"],
             from: (row["from_date"] as String?).flatMap(LocalDate.init),
-            to: (row["to_date"] as String?).flatMap(LocalDate.init)
+            to: (row["to_date"] as String?).flatMap(LocalDate.init),
+            minutes: Int.fromDatabaseValue(row["minutes"] as DatabaseValue)
         )
     }
 
@@ -183,5 +188,6 @@ extension LedgerEvent: FetchableRecord, PersistableRecord {
         container["origin"] = origin
         container["from_date"] = from?.description
         container["to_date"] = to?.description
+        container["minutes"] = minutes
     }
 }

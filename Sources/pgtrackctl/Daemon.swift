@@ -81,11 +81,18 @@ struct Daemon {
     func send(_ request: Request) throws -> JSON {
         do {
             return try client.call(request)
-        } catch let error as VarlinkError {
-            let message = error.parameters["message"]?.string ?? error.description
-            throw Daemon.fail(message, status: 1)
-        } catch let error as SocketError {
-            throw Daemon.fail("lost the connection to pgtrackd at \(path) (\(error))", status: Daemon.unavailable)
+        } catch {
+            throw failure(error)
+        }
+    }
+
+    /// What a failed call exits with: 1 and the daemon's message for a refusal, 69 for a
+    /// lost connection.
+    func failure(_ error: any Error) -> any Error {
+        switch error {
+        case let error as VarlinkError: return Daemon.fail(error.parameters["message"]?.string ?? error.description, status: 1)
+        case let error as SocketError: return Daemon.fail("lost the connection to pgtrackd at \(path) (\(error))", status: Daemon.unavailable)
+        default: return error
         }
     }
 
@@ -119,6 +126,26 @@ struct Daemon {
         try slots(in: try send(.listSlots(from: from, to: to, week: week)))
     }
 
+    /// Every slot; a week at a time when they do not fit in one reply (long notes on
+    /// many slots can pass the daemon's 1 MiB). `weeks`: the plan's (`Overview.weeks`).
+    func allSlots(weeks: Int) throws -> [API.Slot] {
+        do {
+            return try slots(in: try client.call(.listSlots(from: nil, to: nil, week: nil)))
+        } catch let error as VarlinkError where error.name == API.errorPrefix + "ReplyTooLarge" {
+            var out: [API.Slot] = []
+            var week = 1
+            // Extension weeks follow the plan's without a gap; a plan week may be empty.
+            while true {
+                let these = try slots(week: week)
+                if these.isEmpty, week > weeks { return out }
+                out += these
+                week += 1
+            }
+        } catch {
+            throw failure(error)
+        }
+    }
+
     /// The `slots` array of a reply (ListSlots, Pause, Resume).
     func slots(in reply: JSON) throws -> [API.Slot] {
         guard let items = reply["slots"]?.array else {
@@ -141,7 +168,7 @@ struct Daemon {
 
     /// What `pgtrackctl VERB next` does, for a refusal that names the way forward.
     static let aheadOfTime = ["done": "marks it done ahead of time", "skip": "skips it", "reschedule": "moves it",
-                              "snooze": "snoozes it"]
+                              "snooze": "snoozes it", "start": "starts it now", "note": "notes it"]
 
     /// Resolves `today`, `next` and `current` to a slot id. `verb` (the subcommand) lets
     /// a refusal say what to do instead.

@@ -16,8 +16,9 @@ struct PGTrackCtl: ParsableCommand {
         Exit status: 0 on success, 1 when pgtrackd refused the request, 69 when it cannot be reached.
         """,
         version: API.version,
-        subcommands: [Status.self, Agenda.self, Next.self, Skip.self, Reschedule.self, Done.self, Undone.self,
-                      Snooze.self, Pause.self, Resume.self, Undo.self, Progress.self, Export.self, Feed.self, Sync.self, Plans.self, Reload.self, Monitor.self],
+        subcommands: [Status.self, Agenda.self, Next.self, Skip.self, Reschedule.self, Start.self, Done.self, Undone.self, Note.self,
+                      Snooze.self, Pause.self, Resume.self, Undo.self, Progress.self, JournalCommand.self, Export.self, Feed.self, Sync.self,
+                      Plans.self, Reload.self, Monitor.self],
         defaultSubcommand: Status.self
     )
 

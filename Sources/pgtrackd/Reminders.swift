@@ -212,7 +212,7 @@ final class ReminderService: Output {
                                                      ("desktop-entry", .string("pgtrack"))]
         if n.capabilities.contains("persistence") { hints.append(("resident", .bool(true))) }
         let replaces = slot.flatMap { bubbleOfSlot[$0] } ?? (slot == nil ? digestBubble : 0)
-        let actions = slot == nil ? [] : [("done", "Done"), ("skip", "Skip"), ("snooze", "Snooze 10 min"), ("default", "Details")]
+        let actions = slot == nil ? [] : [("start", "Start"), ("done", "Done"), ("skip", "Skip"), ("snooze", "Snooze 10 min"), ("default", "Details")]
         let notification = DesktopNotifications.Notification(appName: "pgtrack", replacesID: replaces, summary: text.summary,
                                                              body: text.body, actions: actions, hints: hints)
         let keys = reminders.map(\.key)
@@ -287,6 +287,7 @@ final class ReminderService: Output {
         guard let slot = slotOfBubble[id] else { return }
         let change: Change
         switch key {
+        case "start": change = .start(slot)
         case "done": change = .complete(slot)
         case "skip": change = .skip(slot, reason: "skipped from a reminder")
         case "snooze": change = .snooze(slot, until: Date().addingTimeInterval(600))

@@ -134,6 +134,11 @@ enum APIFixture {
         _ = try ok("Complete", ["slot": "w01d2"])
         _ = try ok("Reopen", ["slot": "w01d2"])
         _ = try ok("Snooze", ["slot": "w01d2", "until": .string(now.addingTimeInterval(600).rfc3339(in: zone))])
+        let started = try ok("Start", ["slot": "w01d2"])["slot"]
+        #expect(started?["startedAt"]?.string == now.rfc3339(in: zone) && started?["state"]?.string == "scheduled")
+        let noted = try ok("Note", ["slot": "w01d2", "text": "read ahead\r\nchapter 3"])["slot"]
+        #expect(noted?["studyNote"]?.string == "read ahead\nchapter 3")
+        #expect(try ok("Note", ["slot": "w01d2", "text": ""])["slot"]?["studyNote"] == nil)
         let paused = try ok("Pause", ["from": "2027-01-11", "to": "2027-01-12", "reason": "conference"])["slots"]?.array ?? []
         #expect(paused.map { $0["state"]?.string } == ["paused", "paused"])
         #expect(try ok("Resume")["slots"]?.array?.count == 2)
@@ -152,8 +157,14 @@ enum APIFixture {
         let w01d4 = try #require(backend.schedule(now: now).slot(SlotID(week: 1, day: 4)))
         try refused("Reschedule", ["slot": "w02d1", "start": .string(w01d4.start.rfc3339(in: zone))], "Overlap")
         try refused("Reschedule", ["slot": "w02d1", "start": "tomorrow"], "InvalidTime")
-        _ = try ok("Complete", ["slot": "w01d2"])
+        let done = try ok("Complete", ["slot": "w01d2", "note": "MVCC", "minutes": 40])["slot"]
+        #expect(done?["studyNote"]?.string == "MVCC" && done?["minutesSpent"]?.int == 40)
         try refused("Complete", ["slot": "w01d2"], "AlreadyDone")
+        try refused("Start", ["slot": "w01d2"], "AlreadyDone")
+        try refused("Note", ["slot": "w01d3", "text": "a\u{0}b"], "InvalidNote")
+        try refused("Note", ["slot": "w01d3", "text": .string(String(repeating: "x", count: 4097))], "InvalidNote")
+        try refused("Complete", ["slot": "w01d3", "minutes": 5000], "InvalidTime")
+        try refused("Note", ["slot": "w30d1", "text": "x"], "NoSuchSlot")
         try refused("Reopen", ["slot": "w02d2"], "NotDone")
         _ = try ok("Skip", ["slot": "w02d3"])
         try refused("Skip", ["slot": "w02d3"], "SlotSkipped")
@@ -180,7 +191,13 @@ enum APIFixture {
 
     /// What the CLI decodes is what the daemon encodes.
     @Test func repliesDecodeIntoTheSharedTypes() throws {
+        _ = try backend.apply(.start(SlotID(week: 1, day: 3)), now: now)
+        _ = try backend.apply(.complete(SlotID(week: 1, day: 2), note: "a \"note\"\nwith lines", minutes: 25), now: now)
         let schedule = backend.schedule(now: now)
+        let w01d2 = API.Slot(try #require(schedule.slot(SlotID(week: 1, day: 2))), in: schedule, zone: backend.zone)
+        #expect(w01d2.studyNote == "a \"note\"\nwith lines" && w01d2.minutesSpent == 25 && w01d2.startedAt == nil)
+        #expect(API.Slot(try #require(schedule.slot(SlotID(week: 1, day: 3))), in: schedule, zone: backend.zone).startedAt
+                == now.rfc3339(in: backend.zone))
         let overview = service.overview(now: now)
         #expect(try API.Overview(wire: overview.wire) == overview)
         for slot in schedule.slots {
@@ -206,6 +223,9 @@ enum APIFixture {
         (#"{"id":"w01d1","week":1,"day":1,"start":"2027-01-04T18:00:00+01:00","end":"2027-01-04T18:30:00+01:00","state":"late","task":null}"#, "state: expected scheduled, done, skipped, paused, missed or catch-up, found 'late'"),
         (#"{"id":"w01d1","week":1,"day":1,"start":"2027-01-04T18:00:00+01:00","end":"2027-01-04T18:30:00+01:00","state":"done","task":{"id":"1.1"}}"#, "task.title: expected a string"),
         (#"[]"#, "reply: expected an object"),
+        (#"{"id":"w01d1","week":1,"day":1,"start":"2027-01-04T18:00:00+01:00","end":"2027-01-04T18:30:00+01:00","state":"done","task":null,"minutesSpent":"40"}"#, "minutesSpent: expected an integer or null"),
+        (#"{"id":"w01d1","week":1,"day":1,"start":"2027-01-04T18:00:00+01:00","end":"2027-01-04T18:30:00+01:00","state":"done","task":null,"startedAt":"soon"}"#, "startedAt: expected an RFC 3339 time, found 'soon'"),
+        (#"{"id":"w01d1","week":1,"day":1,"start":"2027-01-04T18:00:00+01:00","end":"2027-01-04T18:30:00+01:00","state":"done","task":null,"studyNote":7}"#, "studyNote: expected a string or null"),
     ])
     func decodingNamesTheBadField(text: String, message: String) throws {
         #expect(throws: (any Error).self) { try API.Slot(wire: JSON.parse(text)) }
@@ -223,6 +243,21 @@ enum APIFixture {
         _ = try backend.apply(.complete(SlotID(week: 1, day: 2)), now: now)
         #expect(service.overview(now: now).done == before.done + 1)
     }
+}
+
+/// A client that knows nothing of notes and minutes calls Complete as before, and reads
+/// slots without the new fields (they are left out when empty).
+@Test func oldClientsKeepWorking() throws {
+    let id = SlotID(week: 1, day: 2)
+    #expect(try Request(method: "Complete", parameters: ["slot": "w01d2"]) == .change(.complete(id)))
+    #expect(try Request(method: "Complete", parameters: ["slot": "w01d2", "note": "x", "minutes": 5])
+            == .change(.complete(id, note: "x", minutes: 5)))
+    #expect(try Request(method: "Start", parameters: ["slot": "w01d2"]) == .change(.start(id)))
+    #expect(try Request(method: "Note", parameters: ["slot": "w01d2", "text": "x"]) == .change(.note(id, text: "x")))
+    try APIFixture.interface.validate(parameters: ["slot": "w01d2"], of: "Complete")
+    let plain = API.Slot(id: "w01d2", week: 1, day: 2, start: "2027-01-05T18:00:00+01:00", end: "2027-01-05T18:30:00+01:00",
+                         state: .scheduled, task: nil)
+    #expect(plain.wire.object?.map(\.0) == ["id", "week", "day", "start", "end", "state", "task"])
 }
 
 /// The embedded interface is `interfaces/io.pgtrack.Tracker.varlink` byte for byte

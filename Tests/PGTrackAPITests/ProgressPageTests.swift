@@ -147,6 +147,22 @@ enum Slots {
         #expect(!html.contains("<img") && html.contains("1.1 &quot;&gt;&lt;img src=x onerror=alert(1)&gt; (upcoming)"))
     }
 
+    /// Issue 26: a note is on the page as text. Nothing in it becomes markup, and the
+    /// page keeps its one script, whose hash the policy names.
+    @Test func notesAreEscapedOnThePage() throws {
+        _ = try backend.apply(.complete(SlotID("w01d2")!, note: "<script>alert(1)</script>\n\"quoted\" & <img src=x onerror=alert(2)>",
+                                        minutes: 35), now: APIFixture.now)
+        let html = service.progressPage(now: APIFixture.now).render(.live).html
+        #expect(count("<script", in: html) == 1 && html.contains("<script>\(ProgressPage.script)</script>"))
+        #expect(!html.contains("<img") && !html.contains("alert(1)</script>"))
+        #expect(html.contains("<tr data-journal=\"w01d2\"><td>Tue 2027-01-05</td><td>1.1 Read Chapters 1–2 of The Art of PostgreSQL</td>"
+                              + "<td>30 min</td><td>35 min</td><td class=\"note\">&lt;script&gt;alert(1)&lt;/script&gt;\n&quot;quoted&quot; "
+                              + "&amp; &lt;img src=x onerror=alert(2)&gt;</td></tr>"))
+        #expect(html.contains("data-slot=\"w01d2\" data-state=\"done\" title=\"Tue 2027-01-05 18:00–18:30 · 1.1 Read Chapters 1–2 of The Art of PostgreSQL (done) · 35 min spent\""))
+        #expect(html.contains("<meta http-equiv=\"Content-Security-Policy\" content=\"\(ProgressPage.contentSecurityPolicy)\">"))
+        #expect(ProgressPage.contentSecurityPolicy.contains(SHA256.cspSource(ProgressPage.style)))
+    }
+
     @Test func finishAndStreaksInTheSummary() throws {
         _ = try backend.apply(.complete(SlotID("w01d1")!), now: APIFixture.now)
         let overview = service.overview(now: APIFixture.now)

@@ -82,6 +82,27 @@ import PGTrackCore
         #expect(!text.contains("VALARM"))
     }
 
+    /// Issue 26: the user's note and the minutes spent are in the slot's DESCRIPTION,
+    /// escaped as RFC 5545 TEXT (libical writes `\n`, `\,`, `\;`, `\\`) and read back whole.
+    @Test func notesAndMinutesAreInTheDescription() throws {
+        let note = "MVCC, at last; see \\docs\nnext: <b>ch. 3</b>"
+        let input = try apply([.complete(SlotID(week: 1, day: 1), note: note, minutes: 45), .note(SlotID(week: 1, day: 3), text: "plan: read")],
+                              CalendarFixture.input())
+        let export = CalendarFixture.export(input)
+        let file = try #require(export.vdirFiles()["w01d1-20270104@pgtrack.ics"]).replacingOccurrences(of: "\r\n ", with: "")
+        #expect(file.contains("Done in 45 min (30 planned).\\nNote: MVCC\\, at last\\; see \\\\docs\\nnext: <b>ch. 3</b>\\nSlot w01d1"))
+        for text in [export.feed(), file] {
+            let parsed = try #require(ICalComponent.parse(text))
+            #expect(parsed.errorCount == 0)
+            let event = try #require(parsed.children(ICAL_VEVENT_COMPONENT).first { $0.uid == "w01d1-20270104@pgtrack" })
+            let description = try #require(icalcomponent_get_description(event.pointer).map { String(cString: $0) })
+            #expect(description.contains("\nNote: \(note)\nSlot w01d1"))
+        }
+        #expect(export.feed().replacingOccurrences(of: "\r\n ", with: "").contains("scheduled\\nNote: plan: read\\n"))
+        // The note changes the event's content, so its SEQUENCE follows.
+        #expect(export.digests()["w01d1"] != CalendarFixture.export(try apply([.complete(SlotID(week: 1, day: 1))], CalendarFixture.input())).digests()["w01d1"])
+    }
+
     /// After a skip, the slots whose content changed get SEQUENCE+1 and a new
     /// LAST-MODIFIED; every other slot's bytes stay as they were.
     @Test func skipRaisesSequenceOfAffectedSlotsOnly() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import PGTrackStore
+import GRDB
 import PGTrackCore
 
 @Suite struct LedgerTests {
@@ -109,5 +110,94 @@ import PGTrackCore
         // w01d1 ends 18:30, turns missed after 20:30: both sides are right.
         #expect(tracker.schedule(now: monday.addingTimeInterval(2.5 * 3600 - 1)).slot(SlotID(week: 1, day: 1))?.state == .scheduled)
         #expect(tracker.schedule(now: monday.addingTimeInterval(2.5 * 3600 + 1)).slot(SlotID(week: 1, day: 1))?.state == .missed)
+    }
+}
+
+/// Issue 26: the ledger gained a `minutes` column (v5) and the `started` and `note` kinds.
+@Suite struct LedgerMigrationTests {
+    /// A ledger as pgtrack wrote it before: migrations v1 to v4 exactly as they shipped,
+    /// and the events of that time.
+    static func oldLedger(at path: String) throws {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1-events") { db in
+            try db.create(table: "event") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("time", .double).notNull()
+                t.column("kind", .text).notNull()
+                t.column("slot", .text)
+                t.column("task", .text)
+                t.column("at", .double)
+                t.column("text", .text)
+                t.column("target", .integer)
+            }
+        }
+        m.registerMigration("v2-published") { db in
+            try db.create(table: "published") { t in
+                t.primaryKey("slot", .text)
+                t.column("digest", .text).notNull()
+                t.column("sequence", .integer).notNull()
+                t.column("modified", .double).notNull()
+            }
+        }
+        m.registerMigration("v3-origin") { db in
+            try db.alter(table: "event") { t in t.add(column: "origin", .text) }
+        }
+        m.registerMigration("v4-pause") { db in
+            try db.alter(table: "event") { t in
+                t.add(column: "from_date", .text)
+                t.add(column: "to_date", .text)
+            }
+        }
+        let queue = try DatabaseQueue(path: path)
+        try m.migrate(queue)
+        try queue.write { db in
+            try db.execute(sql: "INSERT INTO event (time, kind, text) VALUES (1800000000, 'start', '2027-01-04')")
+            try db.execute(sql: "INSERT INTO event (time, kind, slot, task, origin) VALUES (1800000100, 'done', 'w01d1', '1.1', 'control')")
+            try db.execute(sql: "INSERT INTO event (time, kind, slot, text, origin) VALUES (1800000200, 'skip', 'w01d2', 'ill', 'reminder')")
+            try db.execute(sql: "INSERT INTO event (time, kind, text, from_date, to_date) VALUES (1800000300, 'pause', 'away', '2027-01-11', '2027-01-12')")
+            try db.execute(sql: "INSERT INTO published (slot, digest, sequence, modified) VALUES ('w01d1', 'abc', 3, 1800000100)")
+        }
+    }
+
+    @Test func anOldLedgerOpensKeepsItsEventsAndTakesNotes() throws {
+        let dir = Fixture.temporaryDirectory()
+        let path = dir + "/pgtrack.sqlite"
+        try Self.oldLedger(at: path)
+        let ledger = try Ledger(path: path)
+        let old = try ledger.events()
+        #expect(old.map(\.kind) == [.start, .done, .skip, .pause])
+        #expect(old[1].task == TaskID(week: 1, index: 1) && old[1].origin == "control" && old[1].minutes == nil && old[1].text == nil)
+        #expect(old[2].text == "ill" && old[3].from == LocalDate(year: 2027, month: 1, day: 11))
+        #expect(try ledger.publishedRevisions()["w01d1"]?.sequence == 3)
+        // New events with the new kinds and the new column.
+        let t = Date(timeIntervalSince1970: 1_800_001_000)
+        try ledger.append(LedgerEvent(time: t, kind: .started, slot: SlotID(week: 1, day: 3), origin: "control"))
+        try ledger.append(LedgerEvent(time: t, kind: .done, slot: SlotID(week: 1, day: 3), task: TaskID(week: 1, index: 2),
+                                      text: "line 1\nline 2; ,\\", origin: "control", minutes: 42))
+        try ledger.append(LedgerEvent(time: t, kind: .note, slot: SlotID(week: 1, day: 4), text: "🙂 <b>"))
+        try ledger.append(LedgerEvent(time: t, kind: .note, slot: SlotID(week: 1, day: 4)))
+        let reopened = try Ledger(path: path).events()
+        #expect(Array(reopened.prefix(4)) == old)
+        #expect(reopened.dropFirst(4).map(\.kind) == [.started, .done, .note, .note])
+        #expect(reopened[5].minutes == 42 && reopened[5].text == "line 1\nline 2; ,\\")
+        #expect(reopened[6].text == "🙂 <b>" && reopened[7].text == nil)
+        #expect(try ledger.integrityCheck() == "ok")
+    }
+
+    /// Through the engine, as the daemon submits them: recorded, read back by a fresh
+    /// engine on the same file, and undone.
+    @Test func notesAndMinutesSurviveARestartAndUndo() throws {
+        let (tracker, path) = try Fixture.engine()
+        let w = SlotID(week: 1, day: 1)
+        try tracker.apply(.start(w), now: Fixture.beforeStart)
+        try tracker.apply(.complete(w, note: "indexes\nand more", minutes: 50), now: Fixture.beforeStart.addingTimeInterval(60))
+        try tracker.apply(.note(SlotID(week: 1, day: 2), text: "prepare"), now: Fixture.beforeStart.addingTimeInterval(120))
+        let fresh = try Fixture.engine(config: Fixture.config, path: path, now: Fixture.beforeStart)
+        let slot = try #require(fresh.schedule(now: Fixture.beforeStart).slot(w))
+        #expect(slot.studyNote == "indexes\nand more" && slot.minutesSpent == 50 && slot.startedAt == Fixture.beforeStart)
+        #expect(fresh.schedule(now: Fixture.beforeStart).slot(SlotID(week: 1, day: 2))?.studyNote == "prepare")
+        let undo = try #require(try fresh.apply(.undo, now: Fixture.beforeStart.addingTimeInterval(180)))
+        #expect(fresh.events.first { $0.id == undo.target }?.kind == .note)
+        #expect(fresh.schedule(now: Fixture.beforeStart).slot(SlotID(week: 1, day: 2))?.studyNote == nil)
     }
 }

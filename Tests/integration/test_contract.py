@@ -56,6 +56,12 @@ def test_every_reply_and_error_from_the_daemon(daemon, interface):
     assert [s["state"] for s in ok("Pause", **{"from": "2030-02-04", "to": "2030-02-05", "reason": "away"})["slots"]] == ["paused"] * 2
     ok("Resume")
     refused("Resume", "NotPaused")
+    assert ok("Start", slot="w01d1")["slot"]["startedAt"]
+    assert ok("Note", slot="w01d1", text="a note")["slot"]["studyNote"] == "a note"
+    done = ok("Complete", slot="w01d1", note="done, with a note", minutes=35)["slot"]
+    assert (done["studyNote"], done["minutesSpent"]) == ("done, with a note", 35)
+    refused("Note", "InvalidNote", slot="w01d1", text="a\0b")
+    refused("Start", "AlreadyDone", slot="w01d1")
     for fmt in ("ics", "json", "markdown", "html"):
         ok("Export", format=fmt)
     ok("Reload")
@@ -84,8 +90,12 @@ def test_every_command_json_fits_the_interface(daemon, interface):
     soon = (datetime.now(timezone.utc) + timedelta(minutes=30)).replace(microsecond=0).isoformat()
     assert "error" not in varlink_call(daemon.socket, "Reschedule", slot="w01d4", start=soon)
     interface.check(daemon.ctl_json("snooze", "5m"), slot, "snooze")
-    interface.check(daemon.ctl_json("done", "w01d1"), slot, "done")
+    interface.check(daemon.ctl_json("start", "w01d1"), slot, "start")
+    interface.check(daemon.ctl_json("done", "w01d1", "--note", "n", "--minutes", "20"), slot, "done")
+    interface.check(daemon.ctl_json("note", "w01d1", "replaced"), slot, "note")
     interface.check(daemon.ctl_json("undone", "w01d1"), slot, "undone")
+    journal = daemon.ctl_json("journal")
+    assert set(journal) == {"weeks", "stages", "total"}
     progress = daemon.ctl_json("progress")
     interface.check(progress["stages"], ("array", interface.types["StageProgress"]), "progress.stages")
     interface.check(progress["slots"], ("array", slot), "progress.slots")

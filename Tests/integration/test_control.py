@@ -190,8 +190,8 @@ def test_unreachable_daemon_exits_69_with_a_hint(home, tmp_path):
         assert "cannot reach pgtrackd" in r.stderr and "systemctl --user start pgtrackd" in r.stderr
 
 
-@pytest.mark.parametrize("command", ["", "status", "agenda", "next", "skip", "reschedule", "done", "undone", "snooze",
-                                     "pause", "resume", "undo", "progress", "export", "feed", "sync", "plans", "reload", "monitor"])
+@pytest.mark.parametrize("command", ["", "status", "agenda", "next", "skip", "reschedule", "start", "done", "undone", "note", "snooze",
+                                     "pause", "resume", "undo", "progress", "journal", "export", "feed", "sync", "plans", "reload", "monitor"])
 def test_help_output_is_exact(command, home):
     args = [command, "--help"] if command else ["--help"]
     r = subprocess.run([str(BIN / "pgtrackctl"), *args], env=dict(home.env, COLUMNS="100"), capture_output=True, text=True)

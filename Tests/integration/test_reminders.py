@@ -58,7 +58,7 @@ def test_actions_done_skip_snooze_and_a_forged_signal(home, session_bus, tmp_pat
         move_slot(daemon, "w01d1", 2)
         first = wait_until(lambda: server.calls(), what="a Notify")[0]
         assert first["app"] == "pgtrack" and first["category"] == "x-pgtrack.reminder" and first["urgency"] == 1
-        assert first["actions"] == ["done", "Done", "skip", "Skip", "snooze", "Snooze 10 min", "default", "Details"]
+        assert first["actions"] == ["start", "Start", "done", "Done", "skip", "Skip", "snooze", "Snooze 10 min", "default", "Details"]
         assert first["resident"] is True
         # A forged ActionInvoked from another connection is ignored.
         subprocess.run([require_tool("gdbus"), "emit", "--session", "--object-path", "/org/freedesktop/Notifications",
@@ -77,9 +77,15 @@ def test_actions_done_skip_snooze_and_a_forged_signal(home, session_bus, tmp_pat
         move_slot(daemon, "w01d2", 2)
         second = wait_until(lambda: server.calls()[1:], what="a second Notify")[0]
         assert second["summary"] == "Week 1 · Read Chapters 1–2 of The Art of PostgreSQL"  # 1.1 slid to w01d2
+        # Start times the session: done then records the minutes since.
+        server.invoke(second["id"], "start")
+        wait_until(lambda: daemon.ctl_json("agenda", "--week", "1")[1].get("startedAt"), what="started from the bubble")
         server.invoke(second["id"], "done")
         wait_until(lambda: daemon.ctl_json("agenda", "--week", "1")[1]["state"] == "done", what="done from the bubble")
         assert daemon.ctl_json("status")["done"] == 1
+        assert daemon.ctl_json("agenda", "--week", "1")[1]["minutesSpent"] == 0  # clicked within the minute
+        origins = sqlite3.connect(home.state_db).execute("SELECT kind, origin FROM event WHERE slot = 'w01d2'").fetchall()
+        assert ("started", "reminder") in origins and ("done", "reminder") in origins
     finally:
         daemon.stop()
         server.stop()

@@ -4,8 +4,14 @@ import FoundationEssentials
 public enum Change: Sendable, Equatable {
     case skip(SlotID, reason: String?)
     case reschedule(SlotID, to: Date)
-    case complete(SlotID)
+    /// Marks the slot's task done, with what was learned and the minutes spent. Without
+    /// `minutes`, they are measured from the slot's `start`, if it was started.
+    case complete(SlotID, note: String? = nil, minutes: Int? = nil)
     case reopen(SlotID)
+    /// The user starts studying the slot now: `complete` measures the minutes from here.
+    case start(SlotID)
+    /// Adds or replaces the slot's study note; an empty text removes it.
+    case note(SlotID, text: String)
     case snooze(SlotID, until: Date)
     /// Every slot on the dates `from...to` (inclusive) is paused: its task and the later
     /// ones slide on, as after a skip; a done slot stays done.
@@ -29,6 +35,7 @@ public enum ScheduleError: Error, Equatable, CustomStringConvertible {
     case invalidReason(String)
     case notPaused(LocalDate)
     case paused(SlotID)
+    case invalidNote(String)
 
     public var description: String {
         switch self {
@@ -44,6 +51,7 @@ public enum ScheduleError: Error, Equatable, CustomStringConvertible {
         case .invalidReason(let why): return why
         case .notPaused(let day): return "no pause is in effect on \(day) or after"
         case .paused(let s): return "\(s) is paused; 'resume' or 'undo' brings it back"
+        case .invalidNote(let why): return why
         }
     }
 }
@@ -74,6 +82,64 @@ extension ScheduleInput {
             throw .invalidReason("a reason may have at most \(maxReasonLength) characters, this one has \(clean.count)")
         }
         return clean
+    }
+
+    /// The longest study note, in bytes of UTF-8: about a page of text. Every slot's note
+    /// travels in `ListSlots` replies (at most 1 MiB) and in the feed.
+    public static let maxNoteBytes = 4096
+    /// The most minutes spent a slot may record (a day).
+    public static let maxMinutes = 24 * 60
+    /// Minutes measured from a start are capped at this many times the slot's length: a
+    /// start left running overnight is not fourteen hours of study.
+    public static let measuredMinutesFactor = 4
+
+    /// A study note as the ledger keeps it: line breaks kept (CR LF and CR become LF),
+    /// tabs as spaces, other control characters (ESC, BEL, DEL, C1) dropped, spaces at
+    /// the ends of lines and blank lines at either end removed, at most `maxNoteBytes`.
+    /// A NUL is refused, as in a skip reason. Empty means no note.
+    public static func studyNote(_ text: String) throws(ScheduleError) -> String {
+        if text.unicodeScalars.contains("\u{0}") { throw .invalidNote("a note may not contain a NUL character") }
+        var out = String.UnicodeScalarView()
+        var previous: Unicode.Scalar = " "
+        for s in text.unicodeScalars {
+            switch s.value {
+            case 0x0A where previous == "\r": break // the LF of a CR LF
+            case 0x0A, 0x0D: out.append("\n")
+            case 0x09: out.append(" ")
+            case 0..<0x20, 0x7F...0x9F: break
+            default: out.append(s)
+            }
+            previous = s
+        }
+        let lines = String(out).split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            var l = Substring(line)
+            while let last = l.last, last.isWhitespace { l.removeLast() }
+            return l
+        }
+        let kept = lines.drop { $0.isEmpty }.reversed().drop { $0.isEmpty }.reversed()
+        let clean = kept.joined(separator: "\n")
+        guard clean.utf8.count <= maxNoteBytes else {
+            throw .invalidNote("a note may have at most \(maxNoteBytes) bytes (UTF-8), this one has \(clean.utf8.count)")
+        }
+        return clean
+    }
+
+    /// Minutes spent as given by the user: 0 to `maxMinutes`.
+    public static func minutesSpent(_ minutes: Int) throws(ScheduleError) -> Int {
+        guard (0...maxMinutes).contains(minutes) else {
+            throw .invalidTime("minutes spent must be 0 to \(maxMinutes) (a day), not \(minutes)")
+        }
+        return minutes
+    }
+
+    /// The minutes from the slot's latest start in effect to `now`, rounded, at most
+    /// `measuredMinutesFactor` times the slot's length; nil when it was not started.
+    func measuredMinutes(_ slot: Slot) -> Int? {
+        guard let started = events.effectiveChanges.last(where: { $0.kind == .started && $0.slot == slot.id })?.time,
+              started <= now else { return nil }
+        let minutes = Int((now.timeIntervalSince(started) / 60).rounded())
+        let cap = Int(slot.duration / 60) * Self.measuredMinutesFactor
+        return min(minutes, cap, Self.maxMinutes)
     }
 
     /// Checks `change` against this input's schedule; see `event(for:in:)`.
@@ -121,7 +187,9 @@ extension ScheduleInput {
             }
             return LedgerEvent(time: now, kind: .reschedule, slot: id, at: start)
 
-        case .complete(let id):
+        case .complete(let id, let note, let minutes):
+            let note = try note.map(Self.studyNote).flatMap { $0.isEmpty ? nil : $0 }
+            let given = try minutes.map(Self.minutesSpent)
             let slot = try existing(id)
             if slot.state == .done { throw .alreadyDone(id) }
             if slot.state == .skipped { throw .skipped(id) }
@@ -137,7 +205,21 @@ extension ScheduleInput {
                 if let t = task, schedule.isDone(t) { task = nil }
             }
             guard let task else { throw .noTask(id) }
-            return LedgerEvent(time: now, kind: .done, slot: id, task: task)
+            return LedgerEvent(time: now, kind: .done, slot: id, task: task, text: note, minutes: given ?? measuredMinutes(slot))
+
+        case .start(let id):
+            let slot = try existing(id)
+            if slot.state == .done { throw .alreadyDone(id) }
+            if slot.state == .skipped { throw .skipped(id) }
+            if slot.state == .paused { throw .paused(id) }
+            // A missed slot can still be done (it takes its task back); a spare one cannot.
+            if slot.state == .catchUp { throw .noTask(id) }
+            return LedgerEvent(time: now, kind: .started, slot: id)
+
+        case .note(let id, let text):
+            let note = try Self.studyNote(text)
+            _ = try existing(id)
+            return LedgerEvent(time: now, kind: .note, slot: id, text: note.isEmpty ? nil : note)
 
         case .reopen(let id):
             let slot = try existing(id)

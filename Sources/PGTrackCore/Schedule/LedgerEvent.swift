@@ -21,11 +21,15 @@ public struct LedgerEvent: Sendable, Equatable {
         case resume
         /// A reminder was sent (`text` names it); kept so a restart never repeats it.
         case reminderFired = "reminder-fired"
+        /// The user started studying a slot (`pgtrackctl start`); `done` measures from it.
+        case started
+        /// A slot's study note (`text`), added or replaced; no text removes it.
+        case note
 
         /// Changes that `undo` can revert.
         public var isUndoable: Bool {
             switch self {
-            case .done, .reopen, .skip, .reschedule, .snooze, .pause, .resume: return true
+            case .done, .reopen, .skip, .reschedule, .snooze, .pause, .resume, .started, .note: return true
             case .start, .undo, .reminderFired: return false
             }
         }
@@ -41,8 +45,11 @@ public struct LedgerEvent: Sendable, Equatable {
     public var task: TaskID?
     /// Reschedule: the new start. Snooze: until when.
     public var at: Date?
-    /// Skip: the reason. Start: the date. Reminder-fired: the reminder's key.
+    /// Skip: the reason. Start: the date. Reminder-fired: the reminder's key. Done and
+    /// note: the study note.
     public var text: String?
+    /// Done: the minutes spent, given or measured from the slot's start; nil when neither.
+    public var minutes: Int?
     /// Undo: the id of the event it reverts.
     public var target: Int64?
     /// Where the change came from: `control` (the CLI or any Varlink client), `reminder`
@@ -55,7 +62,7 @@ public struct LedgerEvent: Sendable, Equatable {
 
     public init(id: Int64? = nil, time: Date, kind: Kind, slot: SlotID? = nil, task: TaskID? = nil,
                 at: Date? = nil, text: String? = nil, target: Int64? = nil, origin: String? = nil,
-                from: LocalDate? = nil, to: LocalDate? = nil) {
+                from: LocalDate? = nil, to: LocalDate? = nil, minutes: Int? = nil) {
         self.id = id
         self.time = time
         self.kind = kind
@@ -67,6 +74,7 @@ public struct LedgerEvent: Sendable, Equatable {
         self.origin = origin
         self.from = from
         self.to = to
+        self.minutes = minutes
     }
 }
 

@@ -174,9 +174,14 @@ public enum Scheduler {
             switch e.kind {
             case .skip: edit.skipped = true; edit.reason = e.text
             case .reschedule: edit.start = e.at
-            case .done: edit.done = e.task.map { ($0, e.time) }
-            case .reopen: edit.done = nil
+            case .done:
+                edit.done = e.task.map { ($0, e.time) }
+                edit.minutes = e.minutes
+                if let text = e.text { edit.studyNote = text }
+            case .reopen: edit.done = nil; edit.minutes = nil
             case .snooze: edit.snoozedUntil = e.at
+            case .started: edit.startedAt = e.time
+            case .note: edit.studyNote = e.text
             default: break
             }
             edits[id] = edit
@@ -224,6 +229,8 @@ public enum Scheduler {
                     slot.start = start
                 }
                 slot.snoozedUntil = edit.snoozedUntil
+                slot.studyNote = edit.studyNote
+                slot.startedAt = edit.startedAt
                 let pause = pauses.isEmpty ? nil : pauses.first { [day = slot.day(in: input.zone)] in
                     $0.from <= day && day <= $0.to
                 }
@@ -247,6 +254,7 @@ public enum Scheduler {
                     slot.state = .done
                     slot.task = task
                     slot.doneAt = at
+                    slot.minutesSpent = edit.minutes
                 } else if edit.skipped {
                     slot.state = .skipped
                     slot.reason = edit.reason
@@ -332,7 +340,12 @@ struct SlotEdit {
     var reason: String?
     var start: Date?
     var done: (TaskID, Date)?
+    /// The done's minutes spent; shown only while the slot is done.
+    var minutes: Int?
     var snoozedUntil: Date?
+    /// The user's note (a later `note` or noted `done` replaces it; a reopen keeps it).
+    var studyNote: String?
+    var startedAt: Date?
 }
 
 /// The busy rule over a whole schedule. Rescheduled slots are placed first, in time

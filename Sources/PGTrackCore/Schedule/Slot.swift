@@ -70,9 +70,17 @@ public struct Slot: Sendable, Equatable {
     public var isExtension: Bool
     /// Why the slot is not at its time: "after Late meeting" when the busy rule moved it.
     public var note: String?
+    /// The user's own note on the slot (`pgtrackctl note`, `done --note`): what was
+    /// learned. Not `note`, which is the busy calendar's.
+    public var studyNote: String?
+    /// A done slot's minutes spent, when given or measured.
+    public var minutesSpent: Int?
+    /// When the user started studying the slot (`pgtrackctl start`), the latest start in effect.
+    public var startedAt: Date?
 
     public init(id: SlotID, date: LocalDate, start: Date, end: Date, originalStart: Date, state: SlotState, task: TaskID?,
-                reason: String? = nil, doneAt: Date? = nil, snoozedUntil: Date? = nil, isExtension: Bool = false, note: String? = nil) {
+                reason: String? = nil, doneAt: Date? = nil, snoozedUntil: Date? = nil, isExtension: Bool = false, note: String? = nil,
+                studyNote: String? = nil, minutesSpent: Int? = nil, startedAt: Date? = nil) {
         self.id = id
         self.date = date
         self.start = start
@@ -85,6 +93,9 @@ public struct Slot: Sendable, Equatable {
         self.snoozedUntil = snoozedUntil
         self.isExtension = isExtension
         self.note = note
+        self.studyNote = studyNote
+        self.minutesSpent = minutesSpent
+        self.startedAt = startedAt
     }
 
     public var week: Int { id.week }

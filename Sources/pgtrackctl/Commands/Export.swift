@@ -7,7 +7,7 @@ import Varlink
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write the schedule as iCalendar, JSON, a Markdown checklist or the progress page (HTML).")
+        abstract: "Write the schedule as iCalendar, JSON, a Markdown checklist with the learning log, or the progress page (HTML).")
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
         case ics, json, markdown, html

@@ -13,6 +13,8 @@ struct Undo: ParsableCommand {
         let daemon = try Daemon.connect(options)
         let undone = try daemon.decode(API.Undone.self, try daemon.send(.change(.undo)))
         if options.json { return printJSON(undone.wire) }
-        print("Undid \(printable(undone.kind))\(undone.slot.map { " of \($0.id)" } ?? "").")
+        // The ledger's kinds, in the words of the commands that made them.
+        let what = ["started": "start", "reopen": "undone"][undone.kind] ?? undone.kind
+        print("Undid \(printable(what))\(undone.slot.map { " of \($0.id)" } ?? "").")
     }
 }
