@@ -10,6 +10,7 @@ let package = Package(
         // Libraries for the fuzz targets in fuzz/, a package of their own.
         .library(name: "PGTrackCore", targets: ["PGTrackCore"]),
         .library(name: "PGTrackAPI", targets: ["PGTrackAPI"]),
+        .library(name: "PGTrackViews", targets: ["PGTrackViews"]),
         .library(name: "PGTrackConfig", targets: ["PGTrackConfig"]),
         .library(name: "TOML", targets: ["TOML"]),
         .library(name: "PGTrackCalendar", targets: ["PGTrackCalendar"]),
@@ -37,15 +38,20 @@ let package = Package(
         // libmicrohttpd on the sd-event loop; knows nothing of pgtrack.
         .target(name: "HTTPServer", dependencies: ["CMicroHTTPD", "Systemd", .product(name: "SystemPackage", package: "swift-system")]),
         // What pgtrack serves over HTTP (the feed, the progress page and its event stream), as functions of a request.
-        .target(name: "PGTrackWeb", dependencies: ["HTTPServer", "PGTrackAPI", "PGTrackCore"]),
+        .target(name: "PGTrackWeb", dependencies: ["HTTPServer", "PGTrackAPI", "PGTrackViews", "PGTrackCore"]),
         // iCalendar on libical; what it published is kept by a RevisionStore it is given.
         .target(name: "PGTrackCalendar", dependencies: ["CLibical", "PGTrackCore", .product(name: "SystemPackage", package: "swift-system")]),
         // Core has no dependency but FoundationEssentials and swift-system, so that pgtrackctl, which needs only its
         // value types, does not link SQLite: a smaller binary starts faster.
         .target(name: "PGTrackCore", dependencies: [.product(name: "SystemPackage", package: "swift-system")], exclude: ["Plan/Resources"]),
         // The wire contract of io.pgtrack.Tracker: value types built from the schedule, the
-        // interface text, the errors, and their renderings; shared by the daemon and the CLI.
+        // interface text, the errors, typed requests both ways, and the dispatch
+        // (TrackerService); shared by the daemon and the CLI.
         .target(name: "PGTrackAPI", dependencies: ["PGTrackCore", "Varlink"]),
+        // What people read: the CLI's text, the status-bar formats, the Markdown export and
+        // the journal, the progress page (HTML, SVG, its CSP hashes); pure functions of the
+        // API's values.
+        .target(name: "PGTrackViews", dependencies: ["PGTrackAPI", "PGTrackCore", "Varlink"]),
         .target(name: "PGTrackStore", dependencies: ["PGTrackCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "SystemPackage", package: "swift-system")]),
         // TOML 1.0 in plain Swift: no dependency at all, bounded, no input-driven recursion.
         .target(name: "TOML"),
@@ -54,6 +60,7 @@ let package = Package(
             name: "pgtrackd",
             dependencies: [
                 "PGTrackAPI",
+                "PGTrackViews",
                 "PGTrackCore",
                 "PGTrackStore",
                 "PGTrackConfig",
@@ -72,6 +79,7 @@ let package = Package(
             name: "pgtrackctl",
             dependencies: [
                 "PGTrackAPI",
+                "PGTrackViews",
                 "PGTrackCore",
                 "Varlink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -90,7 +98,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "pgtrack-bench",
-            dependencies: ["PGTrackAPI", "PGTrackCore", "PGTrackCalendar", "Varlink"],
+            dependencies: ["PGTrackAPI", "PGTrackViews", "PGTrackCore", "PGTrackCalendar", "Varlink"],
             path: "bench/Sources/pgtrack-bench"
         ),
         // Shared by the test targets: temporary folders removed when the test process exits.
@@ -98,8 +106,8 @@ let package = Package(
         .testTarget(name: "SystemdTests", dependencies: ["PGTrackTestSupport", "Systemd", .product(name: "SystemPackage", package: "swift-system")]),
         .testTarget(name: "VarlinkTests", dependencies: ["PGTrackTestSupport", "Varlink", "VarlinkServer", "Systemd", .product(name: "SystemPackage", package: "swift-system")]),
         .testTarget(name: "PGTrackCalendarTests", dependencies: ["PGTrackTestSupport", "PGTrackCalendar", "CLibical", "PGTrackCore"]),
-        .testTarget(name: "PGTrackWebTests", dependencies: ["PGTrackWeb", "HTTPServer", "PGTrackAPI", "PGTrackCore"]),
-        .testTarget(name: "PGTrackAPITests", dependencies: ["PGTrackTestSupport", "PGTrackAPI", "PGTrackCore", "PGTrackStore", "Varlink"]),
+        .testTarget(name: "PGTrackWebTests", dependencies: ["PGTrackWeb", "HTTPServer", "PGTrackAPI", "PGTrackViews", "PGTrackCore"]),
+        .testTarget(name: "PGTrackAPITests", dependencies: ["PGTrackTestSupport", "PGTrackAPI", "PGTrackViews", "PGTrackCore", "PGTrackStore", "Varlink"]),
         .testTarget(name: "PGTrackStoreTests", dependencies: ["PGTrackTestSupport", "PGTrackStore", "PGTrackCore",
                                                           .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "TOMLTests", dependencies: ["TOML"]),

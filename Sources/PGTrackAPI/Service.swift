@@ -140,30 +140,19 @@ public final class TrackerService {
 
     // MARK: - Export
 
-    /// The progress page's input at `now`: the status and every slot.
-    public func progressPage(now: Date) -> ProgressPage {
-        let schedule = backend.schedule(now: now)
-        return ProgressPage(overview: overview(now: now), slots: schedule.slots.map { API.Slot($0, in: schedule, zone: backend.zone) },
-                            now: now)
-    }
+    /// The `Export` formats beyond `ics` and `json`, rendered at `now`: the views target
+    /// adds `markdown` and `html` (`addViews()`), so that the API needs no views.
+    public var documents: [String: (_ now: Date) throws -> String] = [:]
 
     private func export(_ format: String, now: Date) throws -> String {
-        let zone = backend.zone
         switch format {
         case "ics":
             return try backend.calendarFeed(now: now)
         case "json":
-            return API.ScheduleDocument(backend.schedule(now: now), start: backend.startDate, zone: zone).wire.pretty() + "\n"
-        case "markdown":
-            // The checklist, then the learning log from the same slots the CLI's journal reads.
-            let schedule = backend.schedule(now: now)
-            let journal = Journal(slots: schedule.slots.map { API.Slot($0, in: schedule, zone: zone) },
-                                  stages: API.StageProgress.all(schedule), start: backend.startDate, zone: zone)
-            return schedule.markdown(zone: zone) + "\n" + journal.markdown(level: 2)
-        case "html":
-            return progressPage(now: now).render(.standalone(exported: now)).html
+            return API.ScheduleDocument(backend.schedule(now: now), start: backend.startDate, zone: backend.zone).wire.pretty() + "\n"
         default:
-            throw API.invalidFormat(format)
+            guard let render = documents[format] else { throw API.invalidFormat(format) }
+            return try render(now)
         }
     }
 }

@@ -1,6 +1,7 @@
 import FoundationEssentials
 import HTTPServer
 import PGTrackAPI
+import PGTrackViews
 import PGTrackCore
 
 /// The feed as served: its bytes, a strong validator and when it last changed.

@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Glibc
 import PGTrackAPI
+import PGTrackViews
 import SystemPackage
 import Varlink
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import FoundationEssentials
 import Glibc
 import PGTrackAPI
+import PGTrackViews
 import PGTrackCore
 
 /// pgtrackctl: controls a running pgtrackd over its Varlink socket.

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import PGTrackAPI
+import PGTrackViews
 import PGTrackCore
 
 /// The API's view of the daemon: the engine's state, and what only the daemon's parts

@@ -2,6 +2,7 @@ import FoundationEssentials
 import Glibc
 import Logging
 import PGTrackAPI
+import PGTrackViews
 import PGTrackCore
 import Varlink
 import VarlinkServer

@@ -2,6 +2,7 @@ import FoundationEssentials
 import Glibc
 import Logging
 import PGTrackAPI
+import PGTrackViews
 import PGTrackCalendar
 import PGTrackCore
 import PGTrackStore
@@ -55,6 +56,7 @@ final class Daemon {
         self.log = log
         backend = Backend(engine: engine)
         service = TrackerService(backend: backend)
+        service.addViews()
         calendar = try CalendarOutput(loop: loop, settings: settings, ledger: ledger, log: log) { [unowned engine] now in
             (engine.schedule(now: now), engine.zone, engine.config.calendar, engine.startDate)
         }

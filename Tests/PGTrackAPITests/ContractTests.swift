@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import PGTrackAPI
+import PGTrackViews
 import PGTrackCore
 import PGTrackStore
 import Varlink
@@ -73,6 +74,7 @@ enum APIFixture {
     init() throws {
         backend = try TestBackend()
         service = TrackerService(backend: backend)
+        service.addViews()
     }
 
     /// Calls `method` as the daemon would and checks the reply (or the error) against the

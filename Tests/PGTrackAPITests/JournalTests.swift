@@ -1,5 +1,6 @@
 import Foundation
 import PGTrackAPI
+import PGTrackViews
 import PGTrackCore
 import Testing
 import Varlink

@@ -1,5 +1,6 @@
 import Foundation
 import PGTrackAPI
+import PGTrackViews
 import PGTrackCore
 import Testing
 
@@ -101,6 +102,7 @@ enum Slots {
     init() throws {
         backend = try TestBackend()
         service = TrackerService(backend: backend)
+        service.addViews()
     }
 
     func count(_ needle: String, in text: String) -> Int { text.components(separatedBy: needle).count - 1 }

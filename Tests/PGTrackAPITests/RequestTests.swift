@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Testing
 import PGTrackAPI
+import PGTrackViews
 import PGTrackCore
 import Varlink
 

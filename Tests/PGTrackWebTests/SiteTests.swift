@@ -1,6 +1,7 @@
 import Foundation
 import HTTPServer
 import PGTrackAPI
+import PGTrackViews
 import PGTrackCore
 @testable import PGTrackWeb
 import Testing

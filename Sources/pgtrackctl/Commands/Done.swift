@@ -1,6 +1,7 @@
 import ArgumentParser
 import PGTrackAPI
 import PGTrackCore
+import PGTrackViews
 import Varlink
 
 struct Done: ParsableCommand {

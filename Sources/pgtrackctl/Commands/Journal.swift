@@ -2,6 +2,7 @@ import ArgumentParser
 import FoundationEssentials
 import PGTrackAPI
 import PGTrackCore
+import PGTrackViews
 import Varlink
 
 struct JournalCommand: ParsableCommand {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import PGTrackAPI
+import PGTrackViews
 import Varlink
 
 struct Next: ParsableCommand {

@@ -1,6 +1,7 @@
 import FoundationEssentials
 import ArgumentParser
 import PGTrackAPI
+import PGTrackViews
 import Varlink
 
 struct Progress: ParsableCommand {

@@ -2,6 +2,7 @@ import ArgumentParser
 import FoundationEssentials
 import Glibc
 import PGTrackAPI
+import PGTrackViews
 import PGTrackCore
 import Varlink
 

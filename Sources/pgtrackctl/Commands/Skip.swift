@@ -1,5 +1,6 @@
 import ArgumentParser
 import PGTrackAPI
+import PGTrackViews
 import PGTrackCore
 import Varlink
 

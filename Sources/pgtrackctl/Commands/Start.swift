@@ -1,6 +1,7 @@
 import ArgumentParser
 import FoundationEssentials
 import PGTrackAPI
+import PGTrackViews
 import PGTrackCore
 import Varlink
 

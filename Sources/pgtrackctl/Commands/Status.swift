@@ -3,6 +3,7 @@ import FoundationEssentials
 import Glibc
 import PGTrackAPI
 import PGTrackCore
+import PGTrackViews
 import Varlink
 
 extension StatusBar.Format: ExpressibleByArgument {}

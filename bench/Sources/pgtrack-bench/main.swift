@@ -4,6 +4,7 @@ import Foundation
 import PGTrackAPI
 import PGTrackCalendar
 import PGTrackCore
+import PGTrackViews
 import Varlink
 
 func now() -> Double {

@@ -1,4 +1,5 @@
 import FoundationEssentials
+import PGTrackAPI
 import PGTrackCore
 
 /// Terminal styling: colour only when asked for (on a terminal, without NO_COLOR).

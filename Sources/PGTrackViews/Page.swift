@@ -1,4 +1,5 @@
 import FoundationEssentials
+import PGTrackAPI
 import PGTrackCore
 
 /// The progress page: where the plan stands, a burndown, a heatmap of the study days and

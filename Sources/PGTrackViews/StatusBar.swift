@@ -1,4 +1,5 @@
 import FoundationEssentials
+import PGTrackAPI
 import PGTrackCore
 import Varlink
 

@@ -1,4 +1,5 @@
 import FoundationEssentials
+import PGTrackAPI
 import PGTrackCore
 
 // The figures of the progress page and `pgtrackctl progress`: pure functions of the
