@@ -48,13 +48,14 @@ final class ClockInput: Output {
 
     /// Sleeps until the next deadline, and tells the service manager where the plan stands.
     func follow(_ outcome: Outcome) {
+        let next = outcome.nextDeadline
         do {
-            try deadlineTimer?.arm(at: outcome.nextDeadline.map(Microseconds.init) ?? .infinity)
+            try deadlineTimer?.arm(at: next.map(Microseconds.init) ?? .infinity)
         } catch {
             log.error("cannot arm the deadline timer: \(error)")
         }
         ServiceManager.status(outcome.statusLine)
-        log.debug("\(outcome.reason): next deadline \(outcome.nextDeadline.map { $0.formatted(in: outcome.zone) } ?? "none")")
+        log.debug("\(outcome.reason): next deadline \(next.map { $0.formatted(in: outcome.zone) } ?? "none")")
     }
 }
 

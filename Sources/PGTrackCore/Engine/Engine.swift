@@ -135,10 +135,8 @@ public final class Engine {
         let schedule = schedule(now: now)
         let transitions = now > lastLook ? Engine.transitions(schedule, from: lastLook, to: now, grace: config.schedule.grace) : []
         lastLook = max(lastLook, now)
-        let offsets = config.reminders.enabled ? config.reminders.at : []
         return Outcome(input: input, now: now, event: event, refused: refused, schedule: schedule, config: config, zone: zone,
                        start: startDate(now: now), transitions: transitions,
-                       nextDeadline: schedule.nextDeadline(after: now, reminders: offsets, grace: config.schedule.grace),
                        changed: stamp != before && !input.isReminderShown, monitor: refused == nil ? monitor : nil)
     }
 
@@ -176,10 +174,12 @@ public final class Engine {
     static func transitions(_ schedule: Schedule, from: Date, to: Date, grace: Span) -> [Transition] {
         var out: [Transition] = []
         for slot in schedule.slots where !slot.state.isCancelled && slot.state != .done {
+            let missedAt = slot.end.addingTimeInterval(grace.timeInterval)
+            // Most inputs see no slot change state: titles are looked up only for those that did.
+            guard from < missedAt, slot.start <= to else { continue }
             let title = schedule.title(of: slot)
             if from < slot.start, slot.start <= to { out.append(Transition(kind: .started, slot: slot.id, title: title, at: slot.start)) }
             if from < slot.end, slot.end <= to { out.append(Transition(kind: .ended, slot: slot.id, title: title, at: slot.end)) }
-            let missedAt = slot.end.addingTimeInterval(grace.timeInterval)
             if from < missedAt, missedAt <= to, slot.state == .missed {
                 out.append(Transition(kind: .missed, slot: slot.id, title: title, at: missedAt))
             }

@@ -70,13 +70,17 @@ public struct Outcome {
     public var start: LocalDate
     /// Slots that started, ended or were missed since the last input.
     public var transitions: [Transition]
-    /// The next instant something is due (a reminder, a slot's start or end, a miss).
-    public var nextDeadline: Date?
     /// Whether anything the schedule is computed from changed: the published documents
     /// (the calendar, the page, the status) are computed again, and monitors hear it.
     public var changed: Bool
     /// What `Monitor` clients hear, if anything: the kind of the change and its slot.
     public var monitor: (kind: String, slot: SlotID?)?
+
+    /// The next instant something is due (a reminder, a slot's start or end, a miss);
+    /// computed when asked, after whoever submitted the input was answered.
+    public var nextDeadline: Date? {
+        schedule.nextDeadline(after: now, reminders: config.reminders.enabled ? config.reminders.at : [], grace: config.schedule.grace)
+    }
 
     /// The slot of the recorded event, if any.
     public var slot: SlotID? { event?.slot }
