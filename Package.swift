@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "pgtrackctl", targets: ["pgtrackctl"]),
         // Libraries for the fuzz targets in fuzz/, a package of their own.
         .library(name: "PGTrackCore", targets: ["PGTrackCore"]),
+        .library(name: "PGTrackPlatform", targets: ["PGTrackPlatform"]),
         .library(name: "PGTrackAPI", targets: ["PGTrackAPI"]),
         .library(name: "PGTrackViews", targets: ["PGTrackViews"]),
         .library(name: "PGTrackConfig", targets: ["PGTrackConfig"]),
@@ -38,30 +39,33 @@ let package = Package(
         // libmicrohttpd on the sd-event loop; knows nothing of pgtrack.
         .target(name: "HTTPServer", dependencies: ["CMicroHTTPD", "Systemd", .product(name: "SystemPackage", package: "swift-system")]),
         // What pgtrack serves over HTTP (the feed, the progress page and its event stream), as functions of a request.
-        .target(name: "PGTrackWeb", dependencies: ["HTTPServer", "PGTrackAPI", "PGTrackViews", "PGTrackCore"]),
+        .target(name: "PGTrackWeb", dependencies: ["HTTPServer", "PGTrackAPI", "PGTrackViews", "PGTrackCore", "PGTrackPlatform"]),
         // iCalendar on libical; what it published is kept by a RevisionStore it is given.
-        .target(name: "PGTrackCalendar", dependencies: ["CLibical", "PGTrackCore", .product(name: "SystemPackage", package: "swift-system")]),
-        // Core has no dependency but FoundationEssentials and swift-system, so that pgtrackctl, which needs only its
-        // value types, does not link SQLite: a smaller binary starts faster.
-        .target(name: "PGTrackCore", dependencies: [.product(name: "SystemPackage", package: "swift-system")], exclude: ["Plan/Resources"]),
+        .target(name: "PGTrackCalendar", dependencies: ["CLibical", "PGTrackCore", "PGTrackPlatform", .product(name: "SystemPackage", package: "swift-system")]),
+        // The model: plan, schedule, engine; no I/O. No dependency but FoundationEssentials,
+        // so that pgtrackctl, which needs only its value types, links no SQLite.
+        .target(name: "PGTrackCore", exclude: ["Plan/Resources"]),
+        // The platform under the model: files (reads, atomic writes), XDG paths, the plan
+        // file read and ticked on disk, the system's zone files.
+        .target(name: "PGTrackPlatform", dependencies: ["PGTrackCore", .product(name: "SystemPackage", package: "swift-system")]),
         // The wire contract of io.pgtrack.Tracker: value types built from the schedule, the
         // interface text, the errors, typed requests both ways, and the dispatch
         // (TrackerService); shared by the daemon and the CLI.
-        .target(name: "PGTrackAPI", dependencies: ["PGTrackCore", "Varlink"]),
+        .target(name: "PGTrackAPI", dependencies: ["PGTrackCore", "PGTrackPlatform", "Varlink"]),
         // What people read: the CLI's text, the status-bar formats, the Markdown export and
         // the journal, the progress page (HTML, SVG, its CSP hashes); pure functions of the
         // API's values.
         .target(name: "PGTrackViews", dependencies: ["PGTrackAPI", "PGTrackCore", "Varlink"]),
-        .target(name: "PGTrackStore", dependencies: ["PGTrackCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "SystemPackage", package: "swift-system")]),
+        .target(name: "PGTrackStore", dependencies: ["PGTrackCore", "PGTrackPlatform", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "SystemPackage", package: "swift-system")]),
         // TOML 1.0 in plain Swift: no dependency at all, bounded, no input-driven recursion.
         .target(name: "TOML"),
-        .target(name: "PGTrackConfig", dependencies: ["PGTrackCore", "TOML"]),
+        .target(name: "PGTrackConfig", dependencies: ["PGTrackCore", "PGTrackPlatform", "TOML"]),
         .executableTarget(
             name: "pgtrackd",
             dependencies: [
                 "PGTrackAPI",
                 "PGTrackViews",
-                "PGTrackCore",
+                "PGTrackCore", "PGTrackPlatform",
                 "PGTrackStore",
                 "PGTrackConfig",
                 "PGTrackCalendar",
@@ -80,7 +84,7 @@ let package = Package(
             dependencies: [
                 "PGTrackAPI",
                 "PGTrackViews",
-                "PGTrackCore",
+                "PGTrackCore", "PGTrackPlatform",
                 "Varlink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -98,24 +102,24 @@ let package = Package(
         ),
         .executableTarget(
             name: "pgtrack-bench",
-            dependencies: ["PGTrackAPI", "PGTrackViews", "PGTrackCore", "PGTrackCalendar", "Varlink"],
+            dependencies: ["PGTrackAPI", "PGTrackViews", "PGTrackCore", "PGTrackPlatform", "PGTrackCalendar", "Varlink"],
             path: "bench/Sources/pgtrack-bench"
         ),
         // Shared by the test targets: temporary folders removed when the test process exits.
         .target(name: "PGTrackTestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SystemdTests", dependencies: ["PGTrackTestSupport", "Systemd", .product(name: "SystemPackage", package: "swift-system")]),
         .testTarget(name: "VarlinkTests", dependencies: ["PGTrackTestSupport", "Varlink", "VarlinkServer", "Systemd", .product(name: "SystemPackage", package: "swift-system")]),
-        .testTarget(name: "PGTrackCalendarTests", dependencies: ["PGTrackTestSupport", "PGTrackCalendar", "CLibical", "PGTrackCore"]),
-        .testTarget(name: "PGTrackWebTests", dependencies: ["PGTrackWeb", "HTTPServer", "PGTrackAPI", "PGTrackViews", "PGTrackCore"]),
-        .testTarget(name: "PGTrackAPITests", dependencies: ["PGTrackTestSupport", "PGTrackAPI", "PGTrackViews", "PGTrackCore", "PGTrackStore", "Varlink"]),
-        .testTarget(name: "PGTrackStoreTests", dependencies: ["PGTrackTestSupport", "PGTrackStore", "PGTrackCore",
+        .testTarget(name: "PGTrackCalendarTests", dependencies: ["PGTrackTestSupport", "PGTrackCalendar", "CLibical", "PGTrackCore", "PGTrackPlatform"]),
+        .testTarget(name: "PGTrackWebTests", dependencies: ["PGTrackWeb", "HTTPServer", "PGTrackAPI", "PGTrackViews", "PGTrackCore", "PGTrackPlatform"]),
+        .testTarget(name: "PGTrackAPITests", dependencies: ["PGTrackTestSupport", "PGTrackAPI", "PGTrackViews", "PGTrackCore", "PGTrackPlatform", "PGTrackStore", "Varlink"]),
+        .testTarget(name: "PGTrackStoreTests", dependencies: ["PGTrackTestSupport", "PGTrackStore", "PGTrackCore", "PGTrackPlatform",
                                                           .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "TOMLTests", dependencies: ["TOML"]),
-        .testTarget(name: "PGTrackConfigTests", dependencies: ["PGTrackConfig", "PGTrackCore", "TOML"]),
+        .testTarget(name: "PGTrackConfigTests", dependencies: ["PGTrackConfig", "PGTrackCore", "PGTrackPlatform", "TOML"]),
         .testTarget(
             name: "PGTrackCoreTests",
             dependencies: [
-                "PGTrackCore",
+                "PGTrackCore", "PGTrackPlatform",
                 "PGTrackTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]

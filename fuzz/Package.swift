@@ -28,9 +28,11 @@ let package = Package(
         // Not a fuzzer: config/pgtrack.toml loaded N times by each parser; built in release without sanitizers.
         .executableTarget(name: "bench-toml", dependencies: [.product(name: "TOML", package: main),
                                                             .product(name: "TOMLKit", package: "TOMLKit")]),
-        .executableTarget(name: "fuzz-time", dependencies: [.product(name: "PGTrackCore", package: main)], swiftSettings: fuzzer),
+        .executableTarget(name: "fuzz-time", dependencies: [.product(name: "PGTrackCore", package: main),
+                                                            .product(name: "PGTrackPlatform", package: main)], swiftSettings: fuzzer),
         .executableTarget(name: "fuzz-busy", dependencies: [.product(name: "PGTrackCalendar", package: main),
-                                                            .product(name: "PGTrackCore", package: main)],
+                                                            .product(name: "PGTrackCore", package: main),
+                                                            .product(name: "PGTrackPlatform", package: main)],
                           swiftSettings: fuzzer),
     ]
 )

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import PGTrackCore
+import PGTrackPlatform
 import Varlink
 
 extension API {

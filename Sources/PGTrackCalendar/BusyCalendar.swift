@@ -2,6 +2,7 @@ import CLibical
 import FoundationEssentials
 import Glibc
 import PGTrackCore
+import PGTrackPlatform
 
 /// Reads a busy calendar (`schedule.busy`): the times of its events that block a study
 /// slot, within the plan's window.

@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Glibc
 import PGTrackCore
+import PGTrackPlatform
 import SystemPackage
 
 /// A calendar file that could not be written; nothing on disk was changed.

@@ -2,6 +2,7 @@ import CLibical
 import FoundationEssentials
 import Glibc
 import PGTrackCore
+import PGTrackPlatform
 
 /// Reads blackout dates from an .ics file: every day of every all-day event, within the
 /// plan's window `from...until` only. The events are read by `ICalEvents`, as busy

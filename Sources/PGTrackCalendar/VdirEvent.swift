@@ -2,6 +2,7 @@ import CLibical
 import FoundationEssentials
 import Glibc
 import PGTrackCore
+import PGTrackPlatform
 
 /// What pgtrack reads back from a slot's file in the vdir after someone else wrote it (a
 /// sync pulled an edit from the server): its UID, when it starts and ends, and whether

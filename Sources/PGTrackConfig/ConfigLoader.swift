@@ -1,5 +1,6 @@
 import FoundationEssentials
 import PGTrackCore
+import PGTrackPlatform
 import TOML
 
 /// Reads `pgtrack.toml` into a validated `Config`.

@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Glibc
 import PGTrackCore
+import PGTrackPlatform
 import GRDB
 import SystemPackage
 

@@ -4,6 +4,7 @@ import Glibc
 import PGTrackAPI
 import PGTrackViews
 import PGTrackCore
+import PGTrackPlatform
 import Varlink
 
 /// The connection to pgtrackd, with the CLI's exit statuses for what can go wrong.

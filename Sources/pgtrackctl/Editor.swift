@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Glibc
 import PGTrackCore
+import PGTrackPlatform
 
 /// The user's editor on a temporary file, as `git commit` opens it.
 enum Editor {

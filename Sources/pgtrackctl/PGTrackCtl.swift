@@ -4,6 +4,7 @@ import Glibc
 import PGTrackAPI
 import PGTrackViews
 import PGTrackCore
+import PGTrackPlatform
 
 /// pgtrackctl: controls a running pgtrackd over its Varlink socket.
 @main

@@ -3,6 +3,7 @@ import Glibc
 import Logging
 import PGTrackCalendar
 import PGTrackCore
+import PGTrackPlatform
 import Systemd
 
 /// The busy calendars (`schedule.busy`): read at start and on reload, and again whenever

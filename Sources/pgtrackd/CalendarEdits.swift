@@ -2,6 +2,7 @@ import FoundationEssentials
 import Glibc
 import PGTrackCalendar
 import PGTrackCore
+import PGTrackPlatform
 import Logging
 import Systemd
 

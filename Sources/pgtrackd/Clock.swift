@@ -38,7 +38,8 @@ final class ClockInput: Output {
                 Zone.resetCurrent()
                 self.log.info("system time zone changed to \(Zone.current.identifier)")
                 self.watchZone()
-                self.door.submit(.zone(Zone.current))
+                // The zone in effect: the one the config names, else the system's new one.
+                self.door.submit(.zone(self.door.engine.config.timeZone))
             }
         } catch {
             zoneWatch = nil

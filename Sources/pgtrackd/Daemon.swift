@@ -237,7 +237,7 @@ final class Daemon {
         let candidate: Settings
         do {
             candidate = try Settings.load(source, recordedStart: engine.events.recordedStart, now: now)
-            try Daemon.trialExport(candidate, events: engine.events, busy: engine.busy, systemZone: engine.systemZone, now: now)
+            try Daemon.trialExport(candidate, events: engine.events, busy: engine.busy, now: now)
         } catch {
             log.error("reload failed, keeping the last good config and plan: \(error)")
             throw ReloadError("\(error)")
@@ -251,10 +251,11 @@ final class Daemon {
             notes.append("control.socket takes effect at the next start")
             log.notice("control.socket changed to \(candidate.paths.controlSocket); the daemon keeps \(settings.paths.controlSocket) until it restarts")
         }
-        let newZone = Engine.zone(candidate.config, systemZone: engine.systemZone)
+        let newZone = candidate.config.timeZone
         let start = Engine.startDate(candidate.config, events: engine.events, zone: newZone, now: now)
         busy?.configure(paths: candidate.busyFiles, zone: newZone, start: start, weeks: candidate.plan.weeks.count)
-        let input = Input.settings(EngineSettings(config: candidate.config, plan: candidate.plan, holidays: candidate.holidays), busy: busy?.times)
+        let input = Input.settings(EngineSettings(config: candidate.config, plan: candidate.plan, holidays: candidate.holidays, zone: newZone),
+                                   busy: busy?.times)
         // The outputs take the new settings after the engine did, before they follow it.
         let outcome = door.submit(input, now: now) { [unowned self] outcome in
             guard outcome.refused == nil else { return }
@@ -277,9 +278,9 @@ final class Daemon {
 
     /// Lays out the candidate's schedule and exports its feed in memory, so that a
     /// reload that would fail there fails before anything changed.
-    static func trialExport(_ candidate: Settings, events: [LedgerEvent], busy: BusyTimes = .none, systemZone: Zone, now: Date) throws {
+    static func trialExport(_ candidate: Settings, events: [LedgerEvent], busy: BusyTimes = .none, now: Date) throws {
         let config = candidate.config
-        let zone = Engine.zone(config, systemZone: systemZone)
+        let zone = config.timeZone
         let start = Engine.startDate(config, events: events, zone: zone, now: now)
         let input = ScheduleInput(plan: candidate.plan, settings: config.schedule, start: start, zone: zone,
                                   blackouts: candidate.holidays, events: events, busy: busy, now: now)

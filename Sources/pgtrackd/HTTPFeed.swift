@@ -3,6 +3,7 @@ import Glibc
 import HTTPServer
 import Logging
 import PGTrackCore
+import PGTrackPlatform
 import PGTrackWeb
 import Systemd
 import SystemPackage

@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Logging
 import PGTrackCore
+import PGTrackPlatform
 import Systemd
 
 /// The plan's Markdown file kept live (`plan.file` with `plan.sync_checkboxes`), an
@@ -149,7 +150,7 @@ final class PlanFileSync: Output {
             if held?.state == .done { plan.weeks[task.id.week - 1].tasks[task.id.index - 1].checked = true }
         }
         if plan != engine.plan {
-            door.submit(.settings(EngineSettings(config: engine.config, plan: plan, holidays: engine.settings.holidays), busy: nil))
+            door.submit(.settings(EngineSettings(config: engine.config, plan: plan, holidays: engine.settings.holidays, zone: engine.zone), busy: nil))
         }
     }
 

@@ -3,6 +3,7 @@ import Glibc
 import PGTrackCalendar
 import PGTrackConfig
 import PGTrackCore
+import PGTrackPlatform
 
 /// Everything pgtrackd reads from files — the config, the plan it names, the holidays
 /// file's dates — and the paths that follow from them: one value, made by one

@@ -5,6 +5,7 @@ import Logging
 import PGTrackCalendar
 import PGTrackConfig
 import PGTrackCore
+import PGTrackPlatform
 import PGTrackStore
 import SystemPackage
 import Systemd
@@ -84,8 +85,9 @@ do {
     ledger = try Ledger(path: source.defaults.stateDatabase)
     let events = try ledger.events()
     settings = try Settings.load(source, recordedStart: events.recordedStart, now: now)
-    engine = try Engine(settings: EngineSettings(config: settings.config, plan: settings.plan, holidays: settings.holidays),
-                        store: ledger, events: events, systemZone: Zone.current, now: now)
+    engine = try Engine(settings: EngineSettings(config: settings.config, plan: settings.plan, holidays: settings.holidays,
+                                                 zone: settings.config.timeZone),
+                        store: ledger, events: events, now: now)
 } catch let error as Settings.LoadError {
     fail("\(error)", status: ConfigError.exitStatus)
 } catch {

@@ -20,8 +20,8 @@ final class TestBackend: TrackerBackend {
         config.schedule.timezone = "Europe/Berlin"
         config.plan.start = APIFixture.start
         let ledger = try Ledger(path: dir + "/l.sqlite")
-        engine = try Engine(settings: EngineSettings(config: config, plan: try PlanParser.load(config)), store: ledger,
-                            events: try ledger.events(), systemZone: .utc, now: APIFixture.now)
+        engine = try Engine(settings: EngineSettings(config: config, plan: try PlanParser.load(config), zone: config.timeZone), store: ledger,
+                            events: try ledger.events(), now: APIFixture.now)
     }
 
     var zone: Zone { engine.zone }

@@ -1,6 +1,7 @@
 import Foundation
 @testable import PGTrackCalendar
 import PGTrackCore
+import PGTrackPlatform
 import Testing
 
 /// Reading a busy calendar: which events block time, and when.

@@ -3,6 +3,7 @@ import Glibc
 import Testing
 @testable import PGTrackCalendar
 import PGTrackCore
+import PGTrackPlatform
 import PGTrackTestSupport
 
 @Suite struct CalendarWriterTests {

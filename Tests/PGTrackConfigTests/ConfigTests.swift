@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import PGTrackConfig
 import PGTrackCore
+import PGTrackPlatform
 import TOML
 
 @Suite struct ConfigTests {

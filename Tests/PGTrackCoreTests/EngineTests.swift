@@ -34,9 +34,14 @@ final class MemoryStore: EventStore {
         return c
     }
 
+    /// The zone the platform would give `config`: the one it names, else UTC (the tests'
+    /// "system").
+    func zone(_ config: Config) -> Zone { Zone(identifier: config.schedule.timezone) ?? .utc }
+
     func engine(_ config: Config? = nil, store: MemoryStore = MemoryStore(), now: Date? = nil) throws -> Engine {
-        try Engine(settings: EngineSettings(config: config ?? self.config(), plan: Fixture.plan()), store: store, events: store.events,
-                   systemZone: .utc, now: now ?? Fixture.beforeStart)
+        let c = config ?? self.config()
+        return try Engine(settings: EngineSettings(config: c, plan: Fixture.plan(), zone: zone(c)), store: store, events: store.events,
+                          now: now ?? Fixture.beforeStart)
     }
 
     // test_control: test_skip_slides_the_plan_and_undo_restores_it
@@ -126,14 +131,15 @@ final class MemoryStore: EventStore {
         let e = try engine(store: store)
         var later = config()
         later.schedule.timezone = "America/New_York"
-        let o = e.submit(.settings(EngineSettings(config: later, plan: Fixture.plan()), busy: nil), now: Fixture.beforeStart)
+        let o = e.submit(.settings(EngineSettings(config: later, plan: Fixture.plan(), zone: zone(later)), busy: nil), now: Fixture.beforeStart)
         #expect(o.changed && o.monitor?.kind == "reload" && o.zone.identifier == "America/New_York")
         #expect(o.schedule.slot(w(1, 1))?.start == Zone(identifier: "America/New_York")!.instant(Fixture.start, TimeOfDay(hour: 18, minute: 0)))
         // Without plan.start, a start must be recorded: a failing store refuses the reload whole.
         var unstarted = later
         unstarted.plan.start = nil
         store.failing = true
-        let refused = e.submit(.settings(EngineSettings(config: unstarted, plan: Fixture.plan()), busy: nil), now: Fixture.beforeStart)
+        let refused = e.submit(.settings(EngineSettings(config: unstarted, plan: Fixture.plan(), zone: zone(unstarted)), busy: nil),
+                               now: Fixture.beforeStart)
         #expect(refused.refused != nil && !refused.changed && e.config == later)
     }
 

@@ -1,3 +1,4 @@
+import PGTrackPlatform
 import Foundation
 import PGTrackTestSupport
 @testable import PGTrackCore

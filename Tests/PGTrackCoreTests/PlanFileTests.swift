@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import PGTrackCore
+import PGTrackPlatform
 
 /// The plan file ticked both ways (issue 26): the identity rule, the one-byte tick, edits
 /// read back, the write-back race and the atomic write.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import PGTrackCore
+import PGTrackPlatform
 
 /// pgtrack's own zone arithmetic (TZif files + POSIX rules) against Foundation's
 /// `TimeZone`, which on Linux is ICU with its own copy of the zone data: two independent

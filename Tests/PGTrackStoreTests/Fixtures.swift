@@ -25,8 +25,8 @@ enum Fixture {
     /// An engine on the ledger at `path`, as pgtrackd opens it.
     static func engine(config: Config, path: String, now: Date) throws -> Engine {
         let ledger = try Ledger(path: path)
-        return try Engine(settings: EngineSettings(config: config, plan: try PlanParser.load(config)), store: ledger, events: try ledger.events(),
-                          systemZone: .utc, now: now)
+        return try Engine(settings: EngineSettings(config: config, plan: try PlanParser.load(config), zone: config.timeZone), store: ledger,
+                          events: try ledger.events(), now: now)
     }
 
     static func temporaryDirectory() -> String {

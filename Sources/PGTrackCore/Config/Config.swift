@@ -189,25 +189,3 @@ public enum ReminderOffset: Sendable, Hashable, CustomStringConvertible {
         }
     }
 }
-
-extension Config {
-    /// The configured zone, or the system's when `schedule.timezone` is empty.
-    public var timeZone: Zone {
-        schedule.timezone.isEmpty ? Zone.current : (Zone(identifier: schedule.timezone) ?? Zone.current)
-    }
-
-    /// The first study day in effect: `plan.start`, else the one the ledger recorded when
-    /// it was first chosen, else the next Monday after `now`.
-    public func startDate(recorded: LocalDate?, now: Date) -> LocalDate {
-        plan.start ?? recorded ?? startDate(now: now)
-    }
-
-    /// The first study day: `plan.start`, or the next Monday after `now` (today if it is Monday
-    /// and the day's slot has not started yet).
-    public func startDate(now: Date) -> LocalDate {
-        if let start = plan.start { return start }
-        let today = LocalDate(now, in: timeZone)
-        if today.weekday == .monday, timeZone.instant(today, schedule.time(on: .monday)) > now { return today }
-        return today.adding(days: 1).next(.monday)
-    }
-}

@@ -22,25 +22,22 @@ public final class Engine {
     public private(set) var events: [LedgerEvent]
     /// The busy calendars' events (`schedule.busy`), as last read.
     public private(set) var busy: BusyTimes = .none
-    /// The system's zone, in effect unless `schedule.timezone` names one.
-    public private(set) var systemZone: Zone
     private let store: any EventStore
     /// The last instant the schedule was looked at; transitions after it are reported.
     private var lastLook: Date
 
     /// Opens the engine on `store`, whose events are `events`, recording the start date
     /// if none is set yet (the one write at start).
-    public init(settings: EngineSettings, store: any EventStore, events: [LedgerEvent], systemZone: Zone, now: Date) throws {
+    public init(settings: EngineSettings, store: any EventStore, events: [LedgerEvent], now: Date) throws {
         self.settings = settings
         self.store = store
         self.events = events
-        self.systemZone = systemZone
         self.lastLook = now
         try recordStartIfNeeded(now: now)
     }
 
     /// The zone the plan is scheduled in.
-    public var zone: Zone { Engine.zone(config, systemZone: systemZone) }
+    public var zone: Zone { settings.zone }
 
     /// The first study day in effect: `plan.start`, else the one recorded, else the next Monday.
     public var startDate: LocalDate { startDate(now: Date()) }
@@ -53,12 +50,6 @@ public final class Engine {
     /// recorded, else the next Monday.
     public static func startDate(_ config: Config, events: [LedgerEvent], zone: Zone, now: Date) -> LocalDate {
         config.plan.start ?? events.recordedStart ?? firstMonday(config, zone: zone, now: now)
-    }
-
-    /// The zone `config` schedules in, with `systemZone` the system's.
-    public static func zone(_ config: Config, systemZone: Zone) -> Zone {
-        let named = config.schedule.timezone
-        return named.isEmpty ? systemZone : (Zone(identifier: named) ?? systemZone)
     }
 
     /// The next Monday after `now` (today if it is Monday and its slot has not started).
@@ -127,7 +118,8 @@ public final class Engine {
                 refused = error
             }
         case .zone(let new):
-            systemZone = new
+            // Always laid out again: the same name may have new rules (tzdata updated).
+            settings.zone = new
             generation += 1
         case .tick:
             break

@@ -23,7 +23,7 @@ public enum Input: Sendable {
     /// A reload: config, plan and holidays, loaded and checked by the caller, and the
     /// busy calendars read again with them (nil: as they were).
     case settings(EngineSettings, busy: BusyTimes?)
-    /// The system's time zone changed (it is in effect unless the config names one).
+    /// The zone in effect changed (the system's, when the config names none).
     case zone(Zone)
     /// Time passed: a deadline, a step of the wall clock, a resume from sleep, the start.
     case tick(reason: String)
@@ -35,11 +35,15 @@ public struct EngineSettings: Sendable {
     public var plan: Plan
     /// Dates with no study slot from sources other than `skip_dates` (the holidays file).
     public var holidays: Set<LocalDate>
+    /// The zone the plan is scheduled in: the one `schedule.timezone` names, else the
+    /// system's, as the platform read it (the engine reads no zone file).
+    public var zone: Zone
 
-    public init(config: Config, plan: Plan, holidays: Set<LocalDate> = []) {
+    public init(config: Config, plan: Plan, holidays: Set<LocalDate> = [], zone: Zone) {
         self.config = config
         self.plan = plan
         self.holidays = holidays
+        self.zone = zone
     }
 }
 

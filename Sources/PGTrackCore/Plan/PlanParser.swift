@@ -117,21 +117,6 @@ public enum PlanParser {
         return Plan(title: title, stages: stages, weeks: weeks, source: file)
     }
 
-    /// Reads and parses the plan file at `path`.
-    public static func load(path: String, maxTasksPerWeek: Int = 7) throws(PlanError) -> Plan {
-        guard let bytes = Files.read(path) else { throw PlanError(file: path, line: 0, message: "cannot read the plan file") }
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw PlanError(file: path, line: 0, message: "expected UTF-8 text")
-        }
-        return try parse(text, file: path, maxTasksPerWeek: maxTasksPerWeek)
-    }
-
-    /// The plan `config` names: its file, or the built-in plan.
-    public static func load(_ config: Config) throws(PlanError) -> Plan {
-        let perWeek = config.schedule.days.count
-        return config.plan.file.isEmpty ? try builtIn(maxTasksPerWeek: perWeek) : try load(path: config.plan.file, maxTasksPerWeek: perWeek)
-    }
-
     /// The built-in 20-week PostgreSQL plan.
     public static func builtIn(maxTasksPerWeek: Int = 7) throws(PlanError) -> Plan {
         try parse(DefaultPlan.text, file: DefaultPlan.name, maxTasksPerWeek: maxTasksPerWeek)

@@ -2,6 +2,7 @@ import ArgumentParser
 import FoundationEssentials
 import Glibc
 import PGTrackCore
+import PGTrackPlatform
 import Varlink
 
 struct Export: ParsableCommand {

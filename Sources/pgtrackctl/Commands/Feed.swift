@@ -3,6 +3,7 @@ import FoundationEssentials
 import Glibc
 import PGTrackAPI
 import PGTrackCore
+import PGTrackPlatform
 import PGTrackViews
 import Varlink
 

@@ -4,6 +4,7 @@ import Glibc
 import PGTrackAPI
 import PGTrackViews
 import PGTrackCore
+import PGTrackPlatform
 import SystemPackage
 import Varlink
 

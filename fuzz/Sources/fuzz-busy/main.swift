@@ -1,6 +1,7 @@
 import Foundation
 import PGTrackCalendar
 import PGTrackCore
+import PGTrackPlatform
 
 let zone = Zone(identifier: "Europe/Berlin")!
 let window = BusyCalendar.window(start: LocalDate(year: 2027, month: 1, day: 4), weeks: 20, zone: zone)

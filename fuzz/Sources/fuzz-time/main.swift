@@ -1,5 +1,6 @@
 import Foundation
 import PGTrackCore
+import PGTrackPlatform
 
 /// The CLI's time expressions, durations, slot ids and RFC 3339 times; the same bytes
 /// as a TZif zone file.

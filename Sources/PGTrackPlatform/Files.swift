@@ -2,6 +2,7 @@ import FoundationEssentials
 #if canImport(Glibc)
 import Glibc
 #endif
+import PGTrackCore
 import SystemPackage
 
 /// Why a file could not be read or written: the step that failed and the errno it gave.

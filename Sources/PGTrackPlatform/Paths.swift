@@ -1,3 +1,4 @@
+import PGTrackCore
 /// Where pgtrack keeps its files, following the XDG Base Directory specification.
 ///
 /// Built from an environment dictionary so that tests can pass their own.
