@@ -31,12 +31,15 @@ extension PlanFile {
     ///
     /// The outcome's `changed` is false when the box already was as asked (nothing is
     /// written). The file's own edits reach the plan through `changes(from:to:file:maxTasksPerWeek:)`
-    /// when its watch fires, this write included.
-    public static func update(_ path: String, task id: TaskID, known: Plan, done: Bool, attempts: Int = 5) throws(WriteError) -> Tick {
+    /// when its watch fires, this write included. `read` hears the bytes the tick went
+    /// into: if they hold an edit the caller has not read yet, the caller still must.
+    public static func update(_ path: String, task id: TaskID, known: Plan, done: Bool, attempts: Int = 5,
+                              read: ([UInt8]) -> Void = { _ in }) throws(WriteError) -> Tick {
         var attempt = 1
         while true {
             let bytes: [UInt8]
             do { bytes = try Files.readRegular(path, limit: maxBytes) } catch { throw .file(path: path, error) }
+            read(bytes)
             let outcome: Tick
             do { outcome = try tick(bytes, task: id, known: known, done: done) } catch { throw .refused(error) }
             guard outcome.changed else { return outcome }

@@ -89,7 +89,7 @@ final class Daemon {
             edits.watch()
         }
         let planFile = PlanFileSync(door: door, loop: loop, log: log)
-        planFile.reload = { [unowned self] in _ = try? self.reload() }
+        planFile.reload = { [unowned self] in (try? self.reload()) != nil }
         self.planFile = planFile
         // Watched before the control socket exists: a client that reached pgtrackd may
         // edit the file at once.
@@ -254,7 +254,9 @@ final class Daemon {
         let newZone = candidate.config.timeZone
         let start = Engine.startDate(candidate.config, events: engine.events, zone: newZone, now: now)
         busy?.configure(paths: candidate.busyFiles, zone: newZone, start: start, weeks: candidate.plan.weeks.count)
-        let input = Input.settings(EngineSettings(config: candidate.config, plan: candidate.plan, holidays: candidate.holidays, zone: newZone),
+        // A plan file's ticks not written yet are what its boxes should say.
+        let plan = planFile?.pending(candidate.plan) ?? candidate.plan
+        let input = Input.settings(EngineSettings(config: candidate.config, plan: plan, holidays: candidate.holidays, zone: newZone),
                                    busy: busy?.times)
         // The outputs take the new settings after the engine did, before they follow it.
         let outcome = door.submit(input, now: now) { [unowned self] outcome in
@@ -268,6 +270,8 @@ final class Daemon {
             self.planFile?.configure()
         }
         if let error = outcome.refused {
+            // The busy calendars go back to the settings still in effect.
+            busy?.configure(paths: settings.busyFiles, zone: engine.zone, start: engine.startDate, weeks: engine.plan.weeks.count)
             log.error("reload failed, keeping the last good config and plan: \(error)")
             throw ReloadError("cannot record the plan's start (\(error))")
         }

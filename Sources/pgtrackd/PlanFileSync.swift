@@ -34,8 +34,9 @@ final class PlanFileSync: Output {
     private var unsynced: [TaskID: Bool] = [:]
     /// The last problem logged, so that a file broken for a while is reported once.
     private var reported: String?
-    /// A reload of config and plan, for a file whose tasks were added, removed or moved.
-    var reload: () -> Void = {}
+    /// A reload of config and plan, for a file whose tasks were added, removed or moved;
+    /// whether it took effect.
+    var reload: () -> Bool = { false }
 
     init(door: Door, loop: EventLoop, log: Logger) {
         self.door = door
@@ -91,10 +92,13 @@ final class PlanFileSync: Output {
 
     private func tick(_ id: TaskID, done: Bool) {
         do {
-            let t = try PlanFile.update(path, task: id, known: door.engine.plan, done: done)
+            var base: [UInt8]?
+            let t = try PlanFile.update(path, task: id, known: door.engine.plan, done: done) { base = $0 }
             unsynced[id] = nil
             guard t.changed else { return }
-            lastBytes = t.bytes
+            // An edit saved just before, whose watch event is still queued, went into this
+            // write: the file must still be read then (its bytes differ from these).
+            if base == lastBytes { lastBytes = t.bytes }
             reported = nil
             log.info("plan file: \(done ? "ticked" : "unticked") task \(id) on line \(t.location.line)")
         } catch {
@@ -125,7 +129,8 @@ final class PlanFileSync: Output {
         reported = nil
         if changes.needsReflow {
             log.info("plan file: tasks added, removed or moved; re-flowing the plan")
-            reload()
+            // A reload that failed keeps the old plan: the ticks that wait keep its ids.
+            guard reload() else { return }
             // Ticks that waited follow their tasks to where they are now.
             let waiting = unsynced
             unsynced = [:]
@@ -141,10 +146,12 @@ final class PlanFileSync: Output {
                 log.warning("plan file: task \(box.task) \(box.done ? "ticked" : "unticked") in the editor, not taken for \(slot.id): \(refused)")
             }
         }
-        for (id, done) in unsynced.sorted(by: { $0.key < $1.key }) { tick(id, done: done) }
+        // The ticks that waited are written now; the plan takes them whether or not they
+        // were (the file may still hold the old box).
+        let waiting = unsynced
+        for (id, done) in waiting.sorted(by: { $0.key < $1.key }) { tick(id, done: done) }
         // New wording, headings, and boxes of tasks with no slot: the plan from here on.
-        var plan = changes.plan
-        for (id, done) in unsynced where plan.task(id) != nil { plan.weeks[id.week - 1].tasks[id.index - 1].checked = done }
+        var plan = pending(changes.plan, waiting)
         for task in plan.tasks where engine.plan.task(task.id)?.checked != task.checked {
             let held = engine.schedule(now: Date()).slot(holding: task.id)
             if held?.state == .done { plan.weeks[task.id.week - 1].tasks[task.id.index - 1].checked = true }
@@ -152,6 +159,14 @@ final class PlanFileSync: Output {
         if plan != engine.plan {
             door.submit(.settings(EngineSettings(config: engine.config, plan: plan, holidays: engine.settings.holidays, zone: engine.zone), busy: nil))
         }
+    }
+
+    /// `plan` (as the file gives it) with the ticks that could not be written yet: the
+    /// boxes the file should show. A reload takes the plan through here too.
+    func pending(_ plan: Plan, _ waiting: [TaskID: Bool]? = nil) -> Plan {
+        var plan = plan
+        for (id, done) in waiting ?? unsynced where plan.task(id) != nil { plan.weeks[id.week - 1].tasks[id.index - 1].checked = done }
+        return plan
     }
 
     /// Logs a problem once until it changes or the file is read well again.

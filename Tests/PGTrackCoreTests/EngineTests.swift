@@ -197,22 +197,33 @@ final class MemoryStore: EventStore {
         #expect(o.event?.origin == "calendar" && o.schedule.slot(w(1, 1))?.start == to)
     }
 
-    // test_plan_file: with a live plan file, the plan's marks follow done and undone, so
-    // an undone task is open again rather than still done by its `- [x]`.
-    @Test func aLivePlanFilesMarksFollowDoneAndUndone() throws {
+    // test_plan_file: with a live plan file, the `- [x]` pgtrack writes for a done task is
+    // its mirror of the ledger, not "done before pgtrack": the figures are the same with
+    // it as without it, and an undone task is open again at once.
+    @Test func aLivePlanFilesMirrorChangesNoFigure() throws {
         var c = config()
         c.plan.file = "/nonexistent/plan.md" // never read: the engine does no I/O
-        let e = try engine(c)
-        let task = try #require(e.schedule(now: Fixture.beforeStart).slot(w(1, 1))?.task)
-        _ = e.submit(.change(.complete(w(1, 1)), origin: .control), now: Fixture.beforeStart)
-        #expect(e.plan.task(task)?.checked == true)
-        let reopened = e.submit(.change(.reopen(w(1, 1)), origin: .control), now: Fixture.beforeStart)
-        #expect(e.plan.task(task)?.checked == false)
-        #expect(reopened.schedule.slot(w(1, 1))?.task == task && reopened.schedule.slot(w(1, 1))?.state == .scheduled)
-        // Without sync_checkboxes the plan is left as the file gave it.
-        c.plan.syncCheckboxes = false
-        let off = try engine(c)
-        _ = off.submit(.change(.complete(w(1, 1)), origin: .control), now: Fixture.beforeStart)
-        #expect(off.plan.task(task)?.checked == false)
+        var off = c
+        off.plan.syncCheckboxes = false
+        let late = at(1, 5, 12) // Tuesday noon: w01d1 (Monday 18:00) was missed
+        let store = MemoryStore(), live = try engine(c, store: store), plain = try engine(off)
+        let task = try #require(live.schedule(now: Fixture.beforeStart).slot(w(1, 1))?.task)
+        for e in [live, plain] { _ = e.submit(.change(.complete(w(1, 1)), origin: .control), now: late) }
+        func figures(_ e: Engine) -> Standing { e.schedule(now: late).standing(at: late, start: Fixture.start, zone: zone) }
+        #expect(figures(live) == figures(plain) && figures(live).done == 1)
+        // Restarted on a file that holds the mirror: still the same figures, the same slots.
+        var ticked = Fixture.plan()
+        ticked.weeks[task.week - 1].tasks[task.index - 1].checked = true
+        let again = try Engine(settings: EngineSettings(config: c, plan: ticked, zone: zone), store: store, events: store.events, now: late)
+        #expect(figures(again) == figures(plain) && again.schedule(now: late).slots == plain.schedule(now: late).slots)
+        // Undone: the mark goes with it, and the task is open again, where it would be
+        // without the file (w01d1 was missed: its task slides on).
+        let reopened = again.submit(.change(.reopen(w(1, 1)), origin: .control), now: late)
+        let plainReopened = plain.submit(.change(.reopen(w(1, 1)), origin: .control), now: late)
+        #expect(again.plan.task(task)?.checked == false && !reopened.schedule.isDone(task))
+        #expect(reopened.schedule.slots == plainReopened.schedule.slots && figures(again) == figures(plain))
+        // Without sync_checkboxes, a `- [x]` in the file is "done before pgtrack", as always.
+        let before = try Engine(settings: EngineSettings(config: off, plan: ticked, zone: zone), store: MemoryStore(), events: [], now: late)
+        #expect(before.schedule(now: late).doneInPlan.contains(task))
     }
 }

@@ -146,6 +146,28 @@ def test_a_broken_save_keeps_the_last_good_plan_and_a_new_task_reflows(home, tmp
     assert "plan file no longer parses, keeping the last good plan" in log and "expected '### Week 2'" in log
 
 
+def test_an_untick_that_waited_for_a_broken_file_is_not_read_back_as_done(home, tmp_path):
+    plan, daemon = start(home, tmp_path)
+    try:
+        assert daemon.ctl("done", "w01d1").returncode == 0
+        good = settled(plan, 1)
+        plan.write_bytes(good.replace(b"### Week 2", b"### Week 7"))
+        time.sleep(0.5)
+        # Undone while the file does not parse: the untick waits.
+        assert daemon.ctl("undone", "w01d1").returncode == 0
+        time.sleep(0.5)
+        assert plan.read_bytes().count(b"- [x]") == 1
+        # Mended, the old box still ticked: the waiting untick lands, and the box that
+        # still said done in the saved file is not taken for a done.
+        plan.write_bytes(good)
+        assert settled(plan, 0) == good.replace(b"- [x]", b"- [ ]")
+        time.sleep(0.5)
+        assert slot_state(daemon, "w01d1") != "done"
+        assert daemon.ctl_json("status")["done"] == 0
+    finally:
+        daemon.stop()
+
+
 def test_off_without_sync_checkboxes(home, tmp_path):
     plan = tmp_path / "rust.md"
     plan.write_bytes(PLAN.encode())

@@ -80,14 +80,14 @@ public final class Engine {
         switch input {
         case .change(let change, let origin):
             do {
-                let before = schedule(now: now)
-                var e = try self.input(now: now).event(for: change, in: before)
+                var e = try self.input(now: now).event(for: change, in: schedule(now: now))
                 e.origin = origin.rawValue
+                let doneBefore = syncsCheckboxes ? events.doneTasks : []
                 let stored = try store.append(e)
                 events.append(stored)
+                if syncsCheckboxes { uncheck(doneBefore.subtracting(events.doneTasks)) }
                 event = stored
                 monitor = (stored.kind.rawValue, stored.slot)
-                if syncsCheckboxes { checkBoxes(before: before, now: now) }
             } catch {
                 refused = error
             }
@@ -134,8 +134,8 @@ public final class Engine {
 
     // MARK: - The plan file's boxes
 
-    /// With a live plan file, its boxes mirror what is done: the plan's `- [x]` marks
-    /// are kept in step with the ledger here, and the daemon writes them to the file.
+    /// With a live plan file, its boxes mirror what is done: pgtrack ticks a task's box
+    /// when the ledger has it done, and the daemon writes that to the file.
     public var syncsCheckboxes: Bool { !config.plan.file.isEmpty && config.plan.syncCheckboxes }
 
     /// The tasks held by done slots.
@@ -143,21 +143,25 @@ public final class Engine {
         Set(schedule.slots.compactMap { $0.state == .done ? $0.task : nil })
     }
 
-    /// A change made tasks done or undone: their marks in the plan follow, so that a task
-    /// undone is open again (not still done by its `- [x]`), and the file read back after
-    /// the daemon ticked it holds no news.
-    private func checkBoxes(before: Schedule, now: Date) {
-        let was = Engine.doneInSlots(before), done = Engine.doneInSlots(schedule(now: now))
+    /// The plan as the engine schedules it: with a live plan file, a `- [x]` on a task the
+    /// ledger has done is pgtrack's own mirror of that done, not "done before pgtrack",
+    /// so it is read as not checked. The done slot then keeps the task, an undone task is
+    /// open again, and the untouched plan (what "behind" counts against) is the same
+    /// with the file's mirror as without it.
+    public func scheduled(_ plan: Plan) -> Plan {
+        guard syncsCheckboxes else { return plan }
+        let done = events.doneTasks
+        var out = plan
+        for id in done where out.task(id)?.checked == true { out.weeks[id.week - 1].tasks[id.index - 1].checked = false }
+        return out
+    }
+
+    /// Tasks the ledger no longer has done lose the `- [x]` the file mirrored (the daemon
+    /// unticks it there): an undone task is open again at once, not done by its mark.
+    private func uncheck(_ tasks: Set<TaskID>) {
         var plan = settings.plan
-        var changed = false
-        for id in was.symmetricDifference(done) where plan.task(id) != nil {
-            let checked = done.contains(id)
-            if plan.weeks[id.week - 1].tasks[id.index - 1].checked != checked {
-                plan.weeks[id.week - 1].tasks[id.index - 1].checked = checked
-                changed = true
-            }
-        }
-        guard changed else { return }
+        for id in tasks where plan.task(id)?.checked == true { plan.weeks[id.week - 1].tasks[id.index - 1].checked = false }
+        guard plan != settings.plan else { return }
         settings.plan = plan
         generation += 1
     }
@@ -182,7 +186,7 @@ public final class Engine {
     // MARK: - The schedule
 
     public func input(now: Date) -> ScheduleInput {
-        ScheduleInput(plan: plan, settings: config.schedule, start: startDate(now: now), zone: zone,
+        ScheduleInput(plan: scheduled(plan), settings: config.schedule, start: startDate(now: now), zone: zone,
                       blackouts: settings.holidays, events: events, busy: busy, now: now)
     }
 

@@ -133,10 +133,12 @@ extension ScheduleInput {
     }
 
     /// The minutes from the slot's latest start in effect to `now`, rounded, at most
-    /// `measuredMinutesFactor` times the slot's length; nil when it was not started.
+    /// `measuredMinutesFactor` times the slot's length; nil when it was not started since
+    /// it was last done or undone (a new session times from its own start).
     func measuredMinutes(_ slot: Slot) -> Int? {
-        guard let started = events.effectiveChanges.last(where: { $0.kind == .started && $0.slot == slot.id })?.time,
-              started <= now else { return nil }
+        guard let latest = events.effectiveChanges.last(where: { $0.slot == slot.id && [.started, .done, .reopen].contains($0.kind) }),
+              latest.kind == .started, latest.time <= now else { return nil }
+        let started = latest.time
         let minutes = Int((now.timeIntervalSince(started) / 60).rounded())
         let cap = Int(slot.duration / 60) * Self.measuredMinutesFactor
         return min(minutes, cap, Self.maxMinutes)

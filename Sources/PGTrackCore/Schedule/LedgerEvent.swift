@@ -88,6 +88,17 @@ extension Array where Element == LedgerEvent {
     /// The change a new `undo` would revert: the latest one still in effect.
     public var lastUndoable: LedgerEvent? { effectiveChanges.last }
 
+    /// The tasks the ledger has done, each with its slot: a `done` in effect not followed
+    /// by a `reopen` of its slot.
+    public var doneTasks: Set<TaskID> {
+        var bySlot: [SlotID: TaskID] = [:]
+        for e in effectiveChanges {
+            guard let slot = e.slot else { continue }
+            if e.kind == .done { bySlot[slot] = e.task } else if e.kind == .reopen { bySlot[slot] = nil }
+        }
+        return Set(bySlot.values)
+    }
+
     /// The paused date ranges in effect, with their reasons: pauses not undone, each
     /// shortened by the resumes (not undone) recorded after it.
     public var pauses: [(from: LocalDate, to: LocalDate, reason: String?)] {
