@@ -61,9 +61,6 @@ final class ClockInput: Output {
 }
 
 extension Outcome {
-    /// The line `systemctl status` shows.
-    var statusLine: String { schedule.statusLine(now: now, start: start, zone: zone) }
-
     /// A word for what happened: the change's kind (`done`, `skip`), or what moved time
     /// or the schedule (`deadline`, `busy calendar`, `reload`). Open pages hear it.
     var reason: String {

@@ -226,4 +226,53 @@ final class MemoryStore: EventStore {
         let before = try Engine(settings: EngineSettings(config: off, plan: ticked, zone: zone), store: MemoryStore(), events: [], now: late)
         #expect(before.schedule(now: late).doneInPlan.contains(task))
     }
+
+    func standing(_ e: Engine, _ now: Date) -> Standing { e.schedule(now: now).standing(at: now, start: Fixture.start, zone: zone) }
+
+    // test_progress: week eight with three skips and two missed slots is behind in tasks,
+    // and the status line says so.
+    @Test func weekEightIsBehindInTasks() throws {
+        let e = try engine()
+        let now = at(2, 24, 12) // Wednesday of week 8
+        let ended = e.schedule(now: now).slots.filter { $0.task != nil && $0.end < now.addingTimeInterval(-3 * 3600) }
+        for (i, slot) in ended.enumerated() {
+            switch i {
+            case 3, 10, 17: _ = e.submit(.change(.skip(slot.id, reason: nil), origin: .control), now: now)
+            case 25, 30: break // left to be missed
+            default: _ = e.submit(.change(.complete(slot.id), origin: .control), now: now)
+            }
+        }
+        let s = standing(e, now)
+        #expect(s.week == 8 && s.behind == s.due - s.done && s.behind > 0 && !s.isFinished)
+        let line = e.submit(.tick(reason: "deadline"), now: now).statusLine
+        #expect(line.hasSuffix(" · \(s.behind) tasks behind"), "\(line)")
+    }
+
+    // test_progress: every task done: the plan is finished, with no next slot.
+    @Test func aFinishedPlanSaysSo() throws {
+        let e = try engine()
+        let now = at(6, 1, 12) // after the plan's last slot
+        for w in 1...20 { for d in 1...5 { _ = e.submit(.change(.complete(SlotID(week: w, day: d)), origin: .control), now: now) } }
+        let s = standing(e, now)
+        #expect(s.done == 90 && s.total == 90 && s.isFinished && e.schedule(now: now).next(after: now) == nil)
+        #expect(e.submit(.tick(reason: "deadline"), now: now).statusLine.hasPrefix("Finished "))
+    }
+
+    // test_daemon_basics: a time and a length per weekday reach the slots.
+    @Test func aTimeAndLengthPerWeekday() throws {
+        var c = config()
+        c.schedule.times = [.friday: TimeOfDay(hour: 7, minute: 0)]
+        c.schedule.lengths = [.friday: 60]
+        let s = try engine(c).schedule(now: Fixture.beforeStart)
+        #expect(s.slot(w(1, 4))?.start == at(1, 7, 18) && s.slot(w(1, 4))?.end == at(1, 7, 18, 30))
+        #expect(s.slot(w(1, 5))?.start == at(1, 8, 7) && s.slot(w(1, 5))?.end == at(1, 8, 8))
+    }
+
+    // test_progress: before the start, week 0, and the status line says when it starts.
+    @Test func beforeTheStartTheStatusSaysWhenItStarts() throws {
+        let e = try engine()
+        #expect(standing(e, Fixture.beforeStart).week == 0)
+        let line = e.submit(.tick(reason: "start"), now: Fixture.beforeStart).statusLine
+        #expect(line.contains("2027-01-04"), "\(line)")
+    }
 }

@@ -86,6 +86,9 @@ public struct Outcome {
         schedule.nextDeadline(after: now, reminders: config.reminders.enabled ? config.reminders.at : [], grace: config.schedule.grace)
     }
 
+    /// The line `systemctl status` shows, and Monitor clients read.
+    public var statusLine: String { schedule.statusLine(now: now, start: start, zone: zone) }
+
     /// The slot of the recorded event, if any.
     public var slot: SlotID? { event?.slot }
 }
