@@ -68,3 +68,19 @@ final class Door {
         }
     }
 }
+
+extension Outcome {
+    /// A word for what happened: the change's kind (`done`, `skip`), or what moved time
+    /// or the schedule (`deadline`, `busy calendar`, `reload`). Open pages hear it.
+    var reason: String {
+        if let event { return event.kind.rawValue }
+        switch input {
+        case .change(_, let origin): return "refused from \(origin.rawValue)"
+        case .reminderShown: return "reminder"
+        case .busy: return "busy calendar"
+        case .settings: return "reload"
+        case .zone: return "zone change"
+        case .tick(let reason): return reason
+        }
+    }
+}

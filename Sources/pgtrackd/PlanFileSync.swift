@@ -152,6 +152,8 @@ final class PlanFileSync: Output {
         for (id, done) in waiting.sorted(by: { $0.key < $1.key }) { tick(id, done: done) }
         // New wording, headings, and boxes of tasks with no slot: the plan from here on.
         var plan = pending(changes.plan, waiting)
+        // A box unticked on a task still done (its undone was refused) stays ticked in the
+        // plan, so that the next save reads the untick again.
         for task in plan.tasks where engine.plan.task(task.id)?.checked != task.checked {
             let held = engine.schedule(now: Date()).slot(holding: task.id)
             if held?.state == .done { plan.weeks[task.id.week - 1].tasks[task.id.index - 1].checked = true }
