@@ -123,11 +123,20 @@ def check_page(daemon, browser):
     assert f"{first['start'][11:16]}–{first['end'][11:16]} · {first['task']['id']} " in title and title.endswith("(done)")
     # The coming week is text on the page, not only tooltips (issue 27): each slot of the
     # next seven days with its day, time and task title.
-    from datetime import datetime, timedelta
+    # "The next seven days" are today and the six days after it in the plan's zone
+    # (Europe/Berlin), midnight to midnight, as the page counts them; not "now + 7 days"
+    # in the test's zone, which differ for an evening slot seven days on.
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
     coming_text = w.page.inner_text("table.coming")
-    now = datetime.now().astimezone()
-    soon = [s for s in slots if now.replace(hour=0, minute=0, second=0) <= datetime.fromisoformat(s["start"]) < now + timedelta(days=7)]
+    berlin = ZoneInfo("Europe/Berlin")
+    today = datetime.now(berlin).date()
+    begin = datetime.combine(today, time(0), berlin)
+    end = datetime.combine(today + timedelta(days=7), time(0), berlin)
+    soon = [s for s in slots if begin <= datetime.fromisoformat(s["start"]) < end]
     assert soon, "the plan under way has slots in the coming week"
+    rows = w.page.locator("tr[data-coming]").evaluate_all("rows => rows.map(r => r.dataset.coming)")
+    assert rows == [s["id"] for s in soon], (rows, coming_text)
     for s in soon:
         assert f"{s['start'][:10]} {s['start'][11:16]}–{s['end'][11:16]}" in coming_text, (s, coming_text)
         if s["task"]:
