@@ -91,6 +91,29 @@ def test_actions_done_skip_snooze_and_a_forged_signal(home, session_bus, tmp_pat
         server.stop()
 
 
+def test_a_started_slot_is_not_told_to_start_but_still_told_when_it_ends(home, session_bus, tmp_path):
+    """`pgtrackctl start` before the slot: its "Now" bubble is not sent; the one counted
+    from the end still is (DECISIONS, start)."""
+    with_bus(home, session_bus)
+    server = FakeNotificationServer(session_bus, tmp_path / "notify.log")
+    daemon = Daemon(home, quick_config().replace('at = ["-5s", "0m", "end-290s"]', 'at = ["-6s", "0m", "end-290s"]'))
+    try:
+        start = move_slot(daemon, "w01d1", 9)
+        first = wait_until(lambda: server.calls(), what="the -6s reminder")[0]
+        assert first["body"].startswith("Starts in 6s · ")
+        r = daemon.ctl("start", "w01d1")
+        assert r.returncode == 0, r.stderr
+        wait_until(lambda: len(server.calls()) >= 2, timeout=25, what="the end-290s reminder")
+        time.sleep(1)
+        bodies = [c["body"].split(" · ")[0] for c in server.calls()]
+        assert len(bodies) == 2 and bodies[0] == "Starts in 6s" and bodies[1].startswith("Ended at"), bodies
+        assert datetime.now(timezone.utc) >= start + timedelta(seconds=10)
+        assert not any(c["id"] == first["id"] for c in server.calls("CloseNotification")), "the bubble keeps its Done"
+    finally:
+        daemon.stop()
+        server.stop()
+
+
 def test_no_server_logs_once_and_delivers_when_one_appears(home, session_bus, tmp_path):
     with_bus(home, session_bus)
     config = FUTURE.replace('timezone = "Europe/Berlin"', 'timezone = "Europe/Berlin"\nminutes = 5') + '[reminders]\nat = ["-5s", "0m"]\n'

@@ -181,6 +181,12 @@ public enum ReminderOffset: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// Counted from the slot's start (`-10m`, `0m`), not its end.
+    public var countsFromStart: Bool {
+        if case .start = self { return true }
+        return false
+    }
+
     /// The instant this reminder is due for a slot.
     public func due(start: Date, end: Date) -> Date {
         switch self {

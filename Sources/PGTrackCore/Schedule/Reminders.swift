@@ -40,13 +40,21 @@ public enum Reminders {
     /// Every reminder of every slot that still wants reminding (a task, not done, not
     /// skipped), with snoozes applied: a snooze replaces the slot's reminders due
     /// before it ends with one reminder when it ends.
+    ///
+    /// A started slot (`pgtrackctl start`, the bubble's Start) is not told to start
+    /// again: its reminders counted from the start that fall due after it was started are
+    /// dropped, and the start supersedes an earlier snooze (`Scheduler`). Those counted
+    /// from the end stay (the end is still the time to mark it done), and so does a snooze
+    /// made after the start; an undone start brings the others back.
     public static func all(_ schedule: Schedule, offsets: [ReminderOffset]) -> [Reminder] {
         var out: [Reminder] = []
         for slot in schedule.slots where slot.task != nil && (slot.state == .scheduled || slot.state == .missed) {
             let until = slot.snoozedUntil
+            let started = slot.startedAt
             for offset in offsets {
                 let due = offset.due(start: slot.start, end: slot.end)
                 if let until, due < until { continue }
+                if let started, offset.countsFromStart, due >= started { continue }
                 out.append(Reminder(key: Reminder.key(slot, offset.description), slot: slot.id, kind: .offset(offset), due: due))
             }
             if let until {

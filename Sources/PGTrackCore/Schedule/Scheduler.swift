@@ -180,7 +180,8 @@ public enum Scheduler {
                 if let text = e.text { edit.studyNote = text }
             case .reopen: edit.done = nil; edit.minutes = nil
             case .snooze: edit.snoozedUntil = e.at
-            case .started: edit.startedAt = e.time
+            // A start supersedes an earlier snooze: the user is at it (see `Reminders.all`).
+            case .started: edit.startedAt = e.time; edit.snoozedUntil = nil
             case .note: edit.studyNote = e.text
             default: break
             }
