@@ -114,6 +114,10 @@ public final class Ledger {
         m.registerMigration("v5-minutes") { db in
             try db.alter(table: "event") { t in t.add(column: "minutes", .integer) }
         }
+        // A done's task text, so the done follows its task when the plan file moves it.
+        m.registerMigration("v6-task-title") { db in
+            try db.alter(table: "event") { t in t.add(column: "task_title", .text) }
+        }
         return m
     }
 
@@ -173,7 +177,8 @@ extension LedgerEvent: FetchableRecord, PersistableRecord {
             origin: row["origin"],
             from: (row["from_date"] as String?).flatMap(LocalDate.init),
             to: (row["to_date"] as String?).flatMap(LocalDate.init),
-            minutes: Int.fromDatabaseValue(row["minutes"] as DatabaseValue)
+            minutes: Int.fromDatabaseValue(row["minutes"] as DatabaseValue),
+            taskTitle: row["task_title"]
         )
     }
 
@@ -190,5 +195,6 @@ extension LedgerEvent: FetchableRecord, PersistableRecord {
         container["from_date"] = from?.description
         container["to_date"] = to?.description
         container["minutes"] = minutes
+        container["task_title"] = taskTitle
     }
 }

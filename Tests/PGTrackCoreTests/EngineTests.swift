@@ -227,6 +227,36 @@ final class MemoryStore: EventStore {
         #expect(before.schedule(now: late).doneInPlan.contains(task))
     }
 
+    // test_plan_file: a task added to the file above a done task (a re-flow, as a reload)
+    // leaves the done with its task, not with the task now at its position; after a
+    // restart too. The figures are those of a plan that had the new task all along.
+    @Test func aDoneFollowsItsTaskWhenTheFileAddsOneAboveIt() throws {
+        var c = config()
+        c.plan.file = "/nonexistent/plan.md"
+        let store = MemoryStore(), e = try engine(c, store: store)
+        let first = try #require(e.plan.task(TaskID(week: 1, index: 1)))
+        let done = e.submit(.change(.complete(w(1, 1)), origin: .control), now: Fixture.beforeStart)
+        #expect(done.event?.taskTitle == first.title)
+        // The file, as pgtrack ticked it, with a task added at the top of week 1.
+        var edited = Fixture.plan()
+        edited.weeks[0].tasks[0].checked = true
+        edited.weeks[0].tasks.insert(PlanTask(id: TaskID(week: 1, index: 1), title: "Set up an editor", checked: false, line: 0), at: 0)
+        for i in edited.weeks[0].tasks.indices { edited.weeks[0].tasks[i].id = TaskID(week: 1, index: i + 1) }
+        let reflowed = e.submit(.settings(EngineSettings(config: c, plan: edited, zone: zone), busy: nil), now: Fixture.beforeStart)
+        func check(_ s: Schedule, _ what: Comment) {
+            #expect(s.slot(w(1, 1))?.state == .done && s.slot(w(1, 1))?.task == TaskID(week: 1, index: 2), what)
+            #expect(s.slot(w(1, 2))?.task == TaskID(week: 1, index: 1), "the new task is open, next in line; \(what)")
+            #expect(s.standing(at: Fixture.beforeStart, start: Fixture.start, zone: zone).done == 1, what)
+            #expect(s.doneInPlan.isEmpty, "the mark is the done's mirror, not a second done; \(what)")
+        }
+        check(reflowed.schedule, "re-flowed")
+        let again = try Engine(settings: EngineSettings(config: c, plan: edited, zone: zone), store: store, events: store.events, now: Fixture.beforeStart)
+        check(again.schedule(now: Fixture.beforeStart), "restarted")
+        // Undone: the task at its new place is open, and its mark goes.
+        let reopened = again.submit(.change(.reopen(w(1, 1)), origin: .control), now: Fixture.beforeStart)
+        #expect(!reopened.schedule.isDone(TaskID(week: 1, index: 2)) && again.plan.task(TaskID(week: 1, index: 2))?.checked == false)
+    }
+
     func standing(_ e: Engine, _ now: Date) -> Standing { e.schedule(now: now).standing(at: now, start: Fixture.start, zone: zone) }
 
     // test_progress: week eight with three skips and two missed slots is behind in tasks,

@@ -146,6 +146,34 @@ def test_a_broken_save_keeps_the_last_good_plan_and_a_new_task_reflows(home, tmp
     assert "plan file no longer parses, keeping the last good plan" in log and "expected '### Week 2'" in log
 
 
+def test_a_done_follows_its_task_when_one_is_added_above_it(home, tmp_path):
+    """The ledger names a task by its position; a task added above a done one in the
+    editor must not take its done, nor leave it counted twice (its box and its slot)."""
+    plan, daemon = start(home, tmp_path)
+    try:
+        assert daemon.ctl("done", "w01d1").returncode == 0
+        edited = settled(plan, 1).replace(b"### Week 1\r\n", b"### Week 1\r\n- [ ] Set up an editor\r\n")
+        plan.write_bytes(edited)
+        wait_until(lambda: daemon.ctl_json("status")["total"] == 7, timeout=5, what="the added task")
+
+        def check(daemon):
+            first = daemon.ctl_json("agenda", "--week", "1")[:2]
+            assert (first[0]["state"], first[0]["task"]["title"]) == ("done", "Install rustup — and read “The Book”, ch. 1"), first
+            assert first[1]["task"]["title"] == "Set up an editor" and first[1]["state"] == "scheduled", first
+            status = daemon.ctl_json("status")
+            assert (status["done"], status["total"]) == (1, 7), status
+            assert plan.read_bytes() == edited, "nothing was ticked or unticked for the edit"
+        check(daemon)
+        assert daemon.stop() == 0
+        daemon = Daemon(home, FUTURE.replace("[plan]\n", f'[plan]\nfile = "{plan}"\n'))
+        check(daemon)
+        # Undone, the box of the task at its new line is unticked.
+        assert daemon.ctl("undone", "w01d1").returncode == 0
+        assert settled(plan, 0) == edited.replace(b"- [x] Install", b"- [ ] Install")
+    finally:
+        daemon.stop()
+
+
 def test_an_untick_that_waited_for_a_broken_file_is_not_read_back_as_done(home, tmp_path):
     plan, daemon = start(home, tmp_path)
     try:

@@ -82,10 +82,10 @@ public final class Engine {
             do {
                 var e = try self.input(now: now).event(for: change, in: schedule(now: now))
                 e.origin = origin.rawValue
-                let doneBefore = syncsCheckboxes ? events.doneTasks : []
+                let doneBefore = syncsCheckboxes ? planEvents.doneTasks : []
                 let stored = try store.append(e)
                 events.append(stored)
-                if syncsCheckboxes { uncheck(doneBefore.subtracting(events.doneTasks)) }
+                if syncsCheckboxes { uncheck(doneBefore.subtracting(planEvents.doneTasks)) }
                 event = stored
                 monitor = (stored.kind.rawValue, stored.slot)
             } catch {
@@ -150,7 +150,7 @@ public final class Engine {
     /// with the file's mirror as without it.
     public func scheduled(_ plan: Plan) -> Plan {
         guard syncsCheckboxes else { return plan }
-        let done = events.doneTasks
+        let done = planEvents.doneTasks
         var out = plan
         for id in done where out.task(id)?.checked == true { out.weeks[id.week - 1].tasks[id.index - 1].checked = false }
         return out
@@ -187,8 +187,19 @@ public final class Engine {
 
     public func input(now: Date) -> ScheduleInput {
         ScheduleInput(plan: scheduled(plan), settings: config.schedule, start: startDate(now: now), zone: zone,
-                      blackouts: settings.holidays, events: events, busy: busy, now: now)
+                      blackouts: settings.holidays, events: planEvents, busy: busy, now: now)
     }
+
+    /// The ledger's events with each done naming its task in the plan as it is now
+    /// (`following`): a task the plan file moved keeps its done.
+    public var planEvents: [LedgerEvent] {
+        if let f = followed, f.stamp == stamp { return f.events }
+        let out = events.following(plan)
+        followed = (stamp, out)
+        return out
+    }
+
+    private var followed: (stamp: EngineStamp, events: [LedgerEvent])?
 
     /// The schedule at `now`. Computed once and reused until the events, the settings,
     /// the busy times or the zone change, or `now` leaves the span in which no slot

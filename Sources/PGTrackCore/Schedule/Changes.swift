@@ -207,7 +207,8 @@ extension ScheduleInput {
                 if let t = task, schedule.isDone(t) { task = nil }
             }
             guard let task else { throw .noTask(id) }
-            return LedgerEvent(time: now, kind: .done, slot: id, task: task, text: note, minutes: given ?? measuredMinutes(slot))
+            return LedgerEvent(time: now, kind: .done, slot: id, task: task, text: note, minutes: given ?? measuredMinutes(slot),
+                               taskTitle: plan.task(task)?.title)
 
         case .start(let id):
             let slot = try existing(id)

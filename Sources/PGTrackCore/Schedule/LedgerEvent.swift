@@ -43,6 +43,9 @@ public struct LedgerEvent: Sendable, Equatable {
     public var slot: SlotID?
     /// The task a `done` applies to (the task the slot held when it was done).
     public var task: TaskID?
+    /// Done: the task's text when it was done, so that the done follows its task when
+    /// the plan file moves it (`following(_:)`); nil for events recorded before it was kept.
+    public var taskTitle: String?
     /// Reschedule: the new start. Snooze: until when.
     public var at: Date?
     /// Skip: the reason. Start: the date. Reminder-fired: the reminder's key. Done and
@@ -62,7 +65,7 @@ public struct LedgerEvent: Sendable, Equatable {
 
     public init(id: Int64? = nil, time: Date, kind: Kind, slot: SlotID? = nil, task: TaskID? = nil,
                 at: Date? = nil, text: String? = nil, target: Int64? = nil, origin: String? = nil,
-                from: LocalDate? = nil, to: LocalDate? = nil, minutes: Int? = nil) {
+                from: LocalDate? = nil, to: LocalDate? = nil, minutes: Int? = nil, taskTitle: String? = nil) {
         self.id = id
         self.time = time
         self.kind = kind
@@ -75,6 +78,7 @@ public struct LedgerEvent: Sendable, Equatable {
         self.from = from
         self.to = to
         self.minutes = minutes
+        self.taskTitle = taskTitle
     }
 }
 
@@ -87,6 +91,35 @@ extension Array where Element == LedgerEvent {
 
     /// The change a new `undo` would revert: the latest one still in effect.
     public var lastUndoable: LedgerEvent? { effectiveChanges.last }
+
+    /// These events with each `done` naming its task in `plan`: the ledger names a task by
+    /// its position (week W, N-th task), which a plan file edited since may give to
+    /// another task. A done whose position now holds another text follows its text, as
+    /// the plan file's ticks do (`PlanFile.match`):
+    /// 1. the task at its position, if it has the text it had when done;
+    /// 2. else the one task of its week with that text (a task added, removed or moved
+    ///    above it);
+    /// 3. else the one task of the plan with that text, if its week has none (moved to
+    ///    another week);
+    /// 4. else its position: the wording was edited, or the text is shared by several
+    ///    tasks, or the task is gone (and with it the done).
+    public func following(_ plan: Plan) -> [LedgerEvent] {
+        var byTitle: [String: [TaskID]]?
+        var out = self
+        for i in out.indices {
+            guard out[i].kind == .done, let id = out[i].task, let title = out[i].taskTitle,
+                  plan.task(id)?.title != title else { continue }
+            if byTitle == nil { byTitle = Dictionary(grouping: plan.tasks, by: \.title).mapValues { $0.map(\.id) } }
+            let same = byTitle?[title] ?? []
+            let inWeek = same.filter { $0.week == id.week }
+            if inWeek.count == 1 {
+                out[i].task = inWeek[0]
+            } else if inWeek.isEmpty, same.count == 1 {
+                out[i].task = same[0]
+            }
+        }
+        return out
+    }
 
     /// The tasks the ledger has done, each with its slot: a `done` in effect not followed
     /// by a `reopen` of its slot.
