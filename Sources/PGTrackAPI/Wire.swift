@@ -3,9 +3,10 @@ import PGTrackCore
 import Varlink
 
 /// The wire contract of `io.pgtrack.Tracker`: value types that the daemon encodes, the
-/// CLI decodes, and (next) the HTTP feed and page render. Every type here mirrors a type
-/// of `interfaces/io.pgtrack.Tracker.varlink`, field for field; `APITests` validates
-/// each encoding against the interface text, so the two cannot drift.
+/// CLI decodes, and PGTrackViews renders (the page, the status bars). Every type here
+/// mirrors a type of `interfaces/io.pgtrack.Tracker.varlink`, field for field;
+/// `ContractTests` (PGTrackAPITests) validates each encoding against the interface text,
+/// so the two cannot drift.
 public enum API {}
 
 /// A reply that does not have the shape the interface promises.

@@ -15,7 +15,8 @@ struct PGTrackCtl: ParsableCommand {
         discussion: """
         Talks to pgtrackd over its control socket ($XDG_RUNTIME_DIR/pgtrack/control.sock, \
         or --socket / $PGTRACK_SOCKET). SLOT is a slot id such as w03d2, or today, next, current. \
-        Exit status: 0 on success, 1 when pgtrackd refused the request, 69 when it cannot be reached.
+        Exit status: 0 on success, 1 when pgtrackd refused the request, 64 for a bad argument, 69 when it \
+        cannot be reached.
         """,
         version: API.version,
         subcommands: [Status.self, Agenda.self, Next.self, Skip.self, Reschedule.self, Start.self, Done.self, Undone.self, Note.self,

@@ -74,8 +74,8 @@ final class Daemon {
 
     // MARK: - Start-up
 
-    /// The signals, the clock, the calendar files and the vdir's edits, in the order
-    /// outputs follow an outcome: reminders, the page, the calendar files, the timers.
+    /// The signals, the heap trim, the clock, the vdir's edits and the plan file (watched
+    /// before the control socket opens). The outputs' order is set in `connectOutputs`.
     func setUpSources() throws {
         signals.append(try loop.addSignal(SIGTERM, description: "sigterm") { [unowned self] _ in self.stop() })
         signals.append(try loop.addSignal(SIGINT, description: "sigint") { [unowned self] _ in self.stop() })

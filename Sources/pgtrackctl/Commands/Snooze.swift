@@ -10,7 +10,7 @@ struct Snooze: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "snooze",
         abstract: "Delay the current slot's next reminder.",
-        discussion: "Applies to the running slot, else the next one.")
+        discussion: "Applies to the running slot, else the next one if it starts within the hour.")
 
     @OptionGroup var options: GlobalOptions
 
