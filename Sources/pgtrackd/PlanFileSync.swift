@@ -1,4 +1,5 @@
 import FoundationEssentials
+import Glibc
 import Logging
 import PGTrackCore
 import PGTrackPlatform
@@ -60,6 +61,7 @@ final class PlanFileSync: Output {
             lastBytes = try? Files.readRegular(configured, limit: PlanFile.maxBytes)
             unsynced = [:]
             startWatch()
+            sayIfReadOnly()
         }
         doneBefore = Engine.doneInSlots(engine.schedule(now: Date()))
     }
@@ -76,6 +78,19 @@ final class PlanFileSync: Output {
             watch = nil
             say("plan file: cannot watch \(folder) (\(error)); ticks in an editor are read at the next reload")
         }
+    }
+
+    /// Says at start and reload, not at the first done, that the file's folder cannot be
+    /// written: a tick replaces the file by a new one there. Under the shipped service unit
+    /// (`ProtectHome=read-only`) a folder in the home outside pgtrack's own is read-only
+    /// until a drop-in grants it.
+    private func sayIfReadOnly() {
+        let folder = BusyCalendars.folder(of: real)
+        guard access(folder, W_OK) != 0 else { return }
+        let why = errno == EROFS
+            ? "is read-only to pgtrackd (the service unit's ProtectHome=read-only): give it `ReadWritePaths=\(folder)` in a drop-in, `systemctl --user edit pgtrackd`"
+            : "cannot be written (\(String(cString: strerror(errno))))"
+        say("plan file: boxes in \(path) will not be ticked: its folder \(folder) \(why); ticks in an editor are still read")
     }
 
     // MARK: - Output

@@ -2,10 +2,13 @@
 unticks it, a box ticked in an editor (saved in place or by rename) is read as done, an
 edit racing a write-back loses nothing, and a broken save keeps the last good plan."""
 import os
+import subprocess
 import time
 from pathlib import Path
 
-from conftest import FUTURE, Daemon, wait_until
+import pytest
+
+from conftest import BIN, FUTURE, Daemon, require_tool, wait_until
 
 PLAN = (
     "# Rust in a month\r\n"
@@ -209,3 +212,32 @@ def test_off_without_sync_checkboxes(home, tmp_path):
         assert slot_state(daemon, "w01d2") == "scheduled"
     finally:
         daemon.stop()
+
+
+def test_a_read_only_folder_is_said_at_start(home, tmp_path):
+    """Under the shipped unit (ProtectHome=read-only) a plan file in ~/notes cannot be
+    ticked: pgtrackd says so when it starts, with the drop-in that fixes it, and done still
+    works. A private mount namespace makes the folder read-only as the unit would."""
+    unshare = require_tool("unshare")
+    if os.geteuid() != 0:
+        pytest.skip("a private mount namespace needs root")
+    plan = tmp_path / "notes" / "rust.md"
+    plan.parent.mkdir()
+    plan.write_bytes(PLAN.encode())
+    home.write_config(FUTURE.replace("[plan]\n", f'[plan]\nfile = "{plan}"\n'))
+    folder = plan.parent
+    script = f"mount --bind {folder} {folder} && mount -o remount,bind,ro {folder} && exec {BIN / 'pgtrackd'}"
+    p = subprocess.Popen([unshare, "-m", "--propagation", "private", "sh", "-c", script], env=home.env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_until(lambda: (Path(home.env["XDG_RUNTIME_DIR"]) / "pgtrack" / "control.sock").exists(), what="the control socket")
+        r = subprocess.run([str(BIN / "pgtrackctl"), "done", "w01d1"], env=home.env, capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0, r.stderr
+        time.sleep(0.5)
+        assert plan.read_bytes() == PLAN.encode()
+    finally:
+        p.terminate()
+        err = p.communicate(timeout=15)[1]
+    said = f"plan file: boxes in {plan} will not be ticked: its folder {folder} is read-only to pgtrackd"
+    assert said in err and f"ReadWritePaths={folder}" in err, err
+    assert err.index(said) < err.index("ready:"), "said at start, before the first done"
