@@ -1,7 +1,4 @@
 import FoundationEssentials
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// An IANA time zone: the transitions of a TZif file (RFC 8536), with the POSIX TZ rule
 /// in the file's footer for instants past its last transition. Reading the system's
