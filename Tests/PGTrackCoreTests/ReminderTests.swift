@@ -54,6 +54,12 @@ import Testing
         #expect(started.slot(w01d1)?.snoozedUntil == nil)
     }
 
+    /// Snoozed at 17:50 for ten minutes: the 18:00 reminder is the snooze's, one bubble.
+    @Test func aSnoozeEndingAtAReminderReplacesIt() throws {
+        let s = try schedule([(at(17, 50), .snooze(w01d1, until: at(18, 0)))])
+        #expect(keys(s) == ["snooze-\(Int(at(18, 0).timeIntervalSince1970))", "end"])
+    }
+
     /// The end's bubble snoozed after the start: that snooze is the user's, and stays.
     @Test func aSnoozeAfterTheStartStays() throws {
         let s = try schedule([(at(17, 55), .start(w01d1)), (at(18, 30), .snooze(w01d1, until: at(18, 40)))])

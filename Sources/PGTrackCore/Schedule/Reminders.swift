@@ -39,7 +39,8 @@ public enum Reminders {
 
     /// Every reminder of every slot that still wants reminding (a task, not done, not
     /// skipped), with snoozes applied: a snooze replaces the slot's reminders due
-    /// before it ends with one reminder when it ends.
+    /// before or when it ends with one reminder when it ends (a snooze from 17:50 for ten
+    /// minutes and the 18:00 reminder are one bubble, not two at once).
     ///
     /// A started slot (`pgtrackctl start`, the bubble's Start) is not told to start
     /// again: its reminders counted from the start that fall due after it was started are
@@ -53,7 +54,7 @@ public enum Reminders {
             let started = slot.startedAt
             for offset in offsets {
                 let due = offset.due(start: slot.start, end: slot.end)
-                if let until, due < until { continue }
+                if let until, due <= until { continue }
                 if let started, offset.countsFromStart, due >= started { continue }
                 out.append(Reminder(key: Reminder.key(slot, offset.description), slot: slot.id, kind: .offset(offset), due: due))
             }
