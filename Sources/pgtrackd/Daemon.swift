@@ -180,8 +180,9 @@ final class Daemon {
 
     /// The outputs, in the order they follow; the monitors are the door's own.
     private func connectOutputs() {
-        let outputs: [(any Output)?] = [trim, reminders, http, planFile, calendar, clock]
+        let outputs: [(any Output)?] = [trim, reminders, http, calendar, clock]
         door.outputs = outputs.compactMap { $0 }
+        door.beforeAnswer = [planFile].compactMap { $0 }
     }
 
     func run() throws -> Int32 {

@@ -15,6 +15,10 @@ protocol Output: AnyObject {
 final class Door {
     let engine: Engine
     private var log: Logger
+    /// Outputs whose work is part of the change itself: they follow before the one who
+    /// asked hears the answer, so that what was acknowledged survives a `kill -9`. The
+    /// plan file's box: an undone whose untick was lost would be read back as done.
+    var beforeAnswer: [any Output] = []
     /// In the order they follow: a change is heard by monitors first (they asked to
     /// hear), the calendar's writes with their fsyncs come last but one.
     var outputs: [any Output] = []
@@ -27,15 +31,18 @@ final class Door {
         self.log = log
     }
 
-    /// Takes `input` through the engine; `answer` hears the outcome before the outputs do
-    /// (a client hears its change was recorded before the files are written).
+    /// Takes `input` through the engine; `answer` hears the outcome after `beforeAnswer`
+    /// and before the other outputs (a client hears its change was recorded before the
+    /// calendar files are written).
     @discardableResult
     func submit(_ input: Input, now: Date = Date(), answer: ((Outcome) -> Void)? = nil) -> Outcome {
         let outcome = engine.submit(input, now: now)
         report(outcome)
-        answer?(outcome)
         // Nothing follows a refusal (nothing changed), nor a shown reminder (only recorded).
-        if outcome.refused != nil || input.isReminderShown { return outcome }
+        let follows = outcome.refused == nil && !input.isReminderShown
+        if follows { for output in beforeAnswer { output.follow(outcome) } }
+        answer?(outcome)
+        if !follows { return outcome }
         let changeFirst = outcome.event != nil
         if changeFirst { monitors?.follow(outcome) }
         for output in outputs { output.follow(outcome) }

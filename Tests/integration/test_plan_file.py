@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BIN, FUTURE, Daemon, require_tool, wait_until
+from conftest import BIN, FUTURE, Daemon, require_tool, varlink_call, wait_until
 
 PLAN = (
     "# Rust in a month\r\n"
@@ -210,6 +210,26 @@ def test_off_without_sync_checkboxes(home, tmp_path):
         plan.write_bytes(PLAN.replace("- [ ] Ownership", "- [x] Ownership").encode())
         time.sleep(1)
         assert slot_state(daemon, "w01d2") == "scheduled"
+    finally:
+        daemon.stop()
+
+
+def test_an_acknowledged_done_and_undone_are_in_the_file_at_kill_9(home, tmp_path):
+    """The box is part of the change: written before the reply. An undone whose untick was
+    lost would be read back, after a restart, as a task done before pgtrack."""
+    import signal
+    plan, daemon = start(home, tmp_path)
+    config = FUTURE.replace("[plan]\n", f'[plan]\nfile = "{plan}"\n')
+    try:
+        for method, box, done in (("Complete", b"- [x] Ownership", 1), ("Reopen", b"- [ ] Ownership", 0)):
+            reply = varlink_call(daemon.socket, method, slot="w01d2")
+            os.kill(daemon.process.pid, signal.SIGKILL)  # at once: the reply was the last word
+            daemon.process.wait()
+            assert "error" not in reply, reply
+            assert box in plan.read_bytes(), (method, plan.read_bytes())
+            daemon = Daemon(home, config)
+            assert daemon.ctl_json("status")["done"] == done, method
+            assert slot_state(daemon, "w01d2") == ("done" if done else "scheduled"), method
     finally:
         daemon.stop()
 
