@@ -114,10 +114,6 @@ public final class Ledger {
         m.registerMigration("v5-minutes") { db in
             try db.alter(table: "event") { t in t.add(column: "minutes", .integer) }
         }
-        // A done's task text, so the done follows its task when the plan file moves it.
-        m.registerMigration("v6-task-title") { db in
-            try db.alter(table: "event") { t in t.add(column: "task_title", .text) }
-        }
         return m
     }
 
@@ -130,6 +126,24 @@ public final class Ledger {
                 try record.insert(db)
                 record.id = db.lastInsertedRowID
                 return record
+            }
+        } catch {
+            throw LedgerError(path: path, message: "cannot record the change (\(Ledger.describe(error)))")
+        }
+    }
+
+    /// Appends `events` in one committed transaction, all or none, and returns them with
+    /// their ids.
+    @discardableResult
+    public func append(_ events: [LedgerEvent]) throws(LedgerError) -> [LedgerEvent] {
+        do {
+            return try queue.write { db in
+                try events.map { event in
+                    var record = event
+                    try record.insert(db)
+                    record.id = db.lastInsertedRowID
+                    return record
+                }
             }
         } catch {
             throw LedgerError(path: path, message: "cannot record the change (\(Ledger.describe(error)))")
@@ -177,8 +191,7 @@ extension LedgerEvent: FetchableRecord, PersistableRecord {
             origin: row["origin"],
             from: (row["from_date"] as String?).flatMap(LocalDate.init),
             to: (row["to_date"] as String?).flatMap(LocalDate.init),
-            minutes: Int.fromDatabaseValue(row["minutes"] as DatabaseValue),
-            taskTitle: row["task_title"]
+            minutes: Int.fromDatabaseValue(row["minutes"] as DatabaseValue)
         )
     }
 
@@ -195,6 +208,5 @@ extension LedgerEvent: FetchableRecord, PersistableRecord {
         container["from_date"] = from?.description
         container["to_date"] = to?.description
         container["minutes"] = minutes
-        container["task_title"] = taskTitle
     }
 }

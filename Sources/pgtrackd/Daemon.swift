@@ -288,7 +288,7 @@ final class Daemon {
         let zone = config.timeZone
         let start = Engine.startDate(config, events: events, zone: zone, now: now)
         let input = ScheduleInput(plan: candidate.plan, settings: config.schedule, start: start, zone: zone,
-                                  blackouts: candidate.holidays, events: events.following(candidate.plan), busy: busy, now: now)
+                                  blackouts: candidate.holidays, events: events, busy: busy, now: now)
         let export = CalendarExport(schedule: Scheduler.compute(input), zone: zone, settings: config.calendar,
                                     start: start, fallbackModified: now, instance: candidate.paths.plan)
         _ = export.feed()

@@ -15,6 +15,11 @@ final class MemoryStore: EventStore {
         events.append(e)
         return e
     }
+
+    func append(_ events: [LedgerEvent]) throws -> [LedgerEvent] {
+        if failing { throw Full() }
+        return try events.map { try append($0) }
+    }
 }
 
 /// The engine driven through its one door with a fake clock: the Swift twins of the
@@ -229,32 +234,60 @@ final class MemoryStore: EventStore {
 
     // test_plan_file: a task added to the file above a done task (a re-flow, as a reload)
     // leaves the done with its task, not with the task now at its position; after a
-    // restart too. The figures are those of a plan that had the new task all along.
+    // restart too, and for the same edit made while the daemon was stopped.
     @Test func aDoneFollowsItsTaskWhenTheFileAddsOneAboveIt() throws {
         var c = config()
         c.plan.file = "/nonexistent/plan.md"
-        let store = MemoryStore(), e = try engine(c, store: store)
-        let first = try #require(e.plan.task(TaskID(week: 1, index: 1)))
-        let done = e.submit(.change(.complete(w(1, 1)), origin: .control), now: Fixture.beforeStart)
-        #expect(done.event?.taskTitle == first.title)
         // The file, as pgtrack ticked it, with a task added at the top of week 1.
         var edited = Fixture.plan()
         edited.weeks[0].tasks[0].checked = true
         edited.weeks[0].tasks.insert(PlanTask(id: TaskID(week: 1, index: 1), title: "Set up an editor", checked: false, line: 0), at: 0)
         for i in edited.weeks[0].tasks.indices { edited.weeks[0].tasks[i].id = TaskID(week: 1, index: i + 1) }
-        let reflowed = e.submit(.settings(EngineSettings(config: c, plan: edited, zone: zone), busy: nil), now: Fixture.beforeStart)
         func check(_ s: Schedule, _ what: Comment) {
             #expect(s.slot(w(1, 1))?.state == .done && s.slot(w(1, 1))?.task == TaskID(week: 1, index: 2), what)
             #expect(s.slot(w(1, 2))?.task == TaskID(week: 1, index: 1), "the new task is open, next in line; \(what)")
             #expect(s.standing(at: Fixture.beforeStart, start: Fixture.start, zone: zone).done == 1, what)
             #expect(s.doneInPlan.isEmpty, "the mark is the done's mirror, not a second done; \(what)")
         }
+        // Live: the edit is read and submitted as new settings.
+        let store = MemoryStore(), e = try engine(c, store: store)
+        #expect(store.events.last?.kind == .plan, "the first start records the task list")
+        _ = e.submit(.change(.complete(w(1, 1)), origin: .control), now: Fixture.beforeStart)
+        let reflowed = e.submit(.settings(EngineSettings(config: c, plan: edited, zone: zone), busy: nil), now: Fixture.beforeStart)
         check(reflowed.schedule, "re-flowed")
+        #expect(store.events.suffix(2).map(\.kind) == [.follow, .plan])
         let again = try Engine(settings: EngineSettings(config: c, plan: edited, zone: zone), store: store, events: store.events, now: Fixture.beforeStart)
         check(again.schedule(now: Fixture.beforeStart), "restarted")
+        #expect(store.events.suffix(2).map(\.kind) == [.follow, .plan], "nothing more to record at the restart")
         // Undone: the task at its new place is open, and its mark goes.
         let reopened = again.submit(.change(.reopen(w(1, 1)), origin: .control), now: Fixture.beforeStart)
         #expect(!reopened.schedule.isDone(TaskID(week: 1, index: 2)) && again.plan.task(TaskID(week: 1, index: 2))?.checked == false)
+        // Undo of the undone: done again, of the task where it is now.
+        let undo = again.submit(.change(.undo, origin: .control), now: Fixture.beforeStart)
+        check(undo.schedule, "undo")
+
+        // Stopped: the same edit found at the next start.
+        let offline = MemoryStore(), before = try engine(c, store: offline)
+        _ = before.submit(.change(.complete(w(1, 1)), origin: .control), now: Fixture.beforeStart)
+        let started = try Engine(settings: EngineSettings(config: c, plan: edited, zone: zone), store: offline, events: offline.events, now: Fixture.beforeStart)
+        check(started.schedule(now: Fixture.beforeStart), "edited while stopped")
+    }
+
+    /// A store that cannot record the follows refuses the new plan and keeps the old one:
+    /// the follows and the task list are recorded together or not at all.
+    @Test func aNewPlanIsRecordedWithItsFollowsOrRefused() throws {
+        var c = config()
+        c.plan.file = "/nonexistent/plan.md"
+        let store = MemoryStore(), e = try engine(c, store: store)
+        _ = e.submit(.change(.complete(w(1, 1)), origin: .control), now: Fixture.beforeStart)
+        var edited = Fixture.plan()
+        edited.weeks[0].tasks.insert(PlanTask(id: TaskID(week: 1, index: 1), title: "Set up an editor", checked: false, line: 0), at: 0)
+        for i in edited.weeks[0].tasks.indices { edited.weeks[0].tasks[i].id = TaskID(week: 1, index: i + 1) }
+        let count = store.events.count
+        store.failing = true
+        let o = e.submit(.settings(EngineSettings(config: c, plan: edited, zone: zone), busy: nil), now: Fixture.beforeStart)
+        #expect(o.refused != nil && e.plan == Fixture.plan() && store.events.count == count)
+        #expect(o.schedule.slot(w(1, 1))?.task == TaskID(week: 1, index: 1))
     }
 
     func standing(_ e: Engine, _ now: Date) -> Standing { e.schedule(now: now).standing(at: now, start: Fixture.start, zone: zone) }

@@ -2,17 +2,18 @@ import FoundationEssentials
 import Testing
 @testable import PGTrackCore
 
-/// A done names its task by position; when the plan file moves the task, the done follows
-/// its text (`[LedgerEvent].following`), by the plan file's identity rule.
+/// Which task of an edited plan file each task became (`TaskIdentity`), the identity the
+/// ledger's dones follow. Each row: a plan, an edit, a task, and the task it is now.
 @Suite struct TaskIdentityTests {
     static let before = """
         # Rust
         ### Week 1
         - [ ] Install rustup
-        - [ ] Ownership
+        - [ ] Exercises
         - [ ] Borrowing
         ### Week 2
         - [ ] Traits
+        - [ ] Exercises
         - [ ] Review
         - [ ] Review
         """
@@ -21,57 +22,71 @@ import Testing
         do { return try PlanParser.parse(text, file: "plan.md") } catch { fatalError("\(error)") }
     }
 
-    static func done(_ task: String, in text: String = before, titled: Bool = true) -> LedgerEvent {
-        let id = TaskID(task)!
-        return LedgerEvent(id: 1, time: Date(timeIntervalSince1970: 0), kind: .done, slot: SlotID(week: id.week, day: 1), task: id,
-                           taskTitle: titled ? plan(text).task(id)?.title : nil)
-    }
-
-    struct Row: CustomTestStringConvertible {
+    struct Row: CustomTestStringConvertible, Sendable {
         var what: String
-        var done: String
-        var after: String
-        var expected: String
-        var titled = true
+        var task: String
+        var edits: [(String, String)]
+        /// The task it is in the edited plan; nil when it is gone.
+        var expected: String?
         var testDescription: String { what }
     }
 
     static let rows: [Row] = [
-        Row(what: "unchanged", done: "1.1", after: before, expected: "1.1"),
-        Row(what: "a task added above it", done: "1.1",
-            after: before.replacingOccurrences(of: "### Week 1\n", with: "### Week 1\n- [ ] Set up an editor\n"), expected: "1.2"),
-        Row(what: "the task above it removed", done: "1.2",
-            after: before.replacingOccurrences(of: "- [ ] Install rustup\n", with: ""), expected: "1.1"),
-        Row(what: "swapped with the next", done: "1.2",
-            after: before.replacingOccurrences(of: "- [ ] Ownership\n- [ ] Borrowing", with: "- [ ] Borrowing\n- [ ] Ownership"), expected: "1.3"),
-        Row(what: "moved to another week", done: "1.3",
-            after: before.replacingOccurrences(of: "- [ ] Borrowing\n", with: "").replacingOccurrences(of: "- [ ] Traits\n", with: "- [ ] Traits\n- [ ] Borrowing\n"),
-            expected: "2.2"),
-        Row(what: "its wording edited: the position", done: "1.2",
-            after: before.replacingOccurrences(of: "Ownership", with: "Ownership and moves"), expected: "1.2"),
-        Row(what: "a text shared in its week: the position", done: "2.2",
-            after: before.replacingOccurrences(of: "- [ ] Traits\n", with: ""), expected: "2.2"),
-        Row(what: "a text shared by two other weeks: the position", done: "1.1",
-            after: before.replacingOccurrences(of: "- [ ] Install rustup\n", with: "").replacingOccurrences(of: "- [ ] Traits", with: "- [ ] Install rustup\n- [ ] Traits")
-                .replacingOccurrences(of: "- [ ] Review\n- [ ] Review", with: "- [ ] Install rustup\n- [ ] Review"),
-            expected: "1.1"),
-        Row(what: "gone: the position, which the plan no longer has", done: "2.3",
-            after: before.replacingOccurrences(of: "\n- [ ] Review\n- [ ] Review", with: ""), expected: "2.3"),
-        Row(what: "recorded before texts were kept: the position", done: "1.1",
-            after: before.replacingOccurrences(of: "### Week 1\n", with: "### Week 1\n- [ ] Set up an editor\n"), expected: "1.1", titled: false),
+        Row(what: "unchanged", task: "1.1", edits: [], expected: "1.1"),
+        Row(what: "a task added above it", task: "1.1", edits: [("### Week 1\n", "### Week 1\n- [ ] Set up an editor\n")], expected: "1.2"),
+        Row(what: "the task above it removed", task: "1.2", edits: [("- [ ] Install rustup\n", "")], expected: "1.1"),
+        Row(what: "swapped with the next", task: "1.2",
+            edits: [("- [ ] Exercises\n- [ ] Borrowing", "- [ ] Borrowing\n- [ ] Exercises")], expected: "1.3"),
+        Row(what: "moved to another week", task: "1.3",
+            edits: [("- [ ] Borrowing\n", ""), ("- [ ] Traits\n", "- [ ] Traits\n- [ ] Borrowing\n")], expected: "2.2"),
+        Row(what: "its wording edited", task: "1.3", edits: [("Borrowing", "Borrowing and lifetimes")], expected: "1.3"),
+        // The hostile battery's t_edit_steals: week 2 has the old text; the done stays.
+        Row(what: "its wording edited, another week has its old text", task: "1.2",
+            edits: [("- [ ] Exercises\n- [ ] Borrowing", "- [ ] Exercises for ch. 1\n- [ ] Borrowing")], expected: "1.2"),
+        Row(what: "the other week's task with that text is itself", task: "2.2",
+            edits: [("- [ ] Exercises\n- [ ] Borrowing", "- [ ] Exercises for ch. 1\n- [ ] Borrowing")], expected: "2.2"),
+        // t_delete_steals: deleted, its done does not go to week 2's same text.
+        Row(what: "deleted, another week has its text", task: "1.2", edits: [("- [ ] Exercises\n- [ ] Borrowing", "- [ ] Borrowing")], expected: nil),
+        Row(what: "a duplicated text added above a duplicated one", task: "2.3",
+            edits: [("- [ ] Traits\n", "- [ ] Review\n- [ ] Traits\n")], expected: "2.4"),
+        // Two equal texts, one removed: which one cannot be told; as `diff`, the first stays.
+        Row(what: "the second of two equal texts, one removed", task: "2.4", edits: [("- [ ] Review\n- [ ] Review", "- [ ] Review")],
+            expected: nil),
+        Row(what: "the first of two equal texts, one removed", task: "2.3", edits: [("- [ ] Review\n- [ ] Review", "- [ ] Review")],
+            expected: "2.3"),
+        Row(what: "the last week removed", task: "2.1",
+            edits: [("\n### Week 2\n- [ ] Traits\n- [ ] Exercises\n- [ ] Review\n- [ ] Review", "")], expected: nil),
     ]
 
-    @Test(arguments: rows) func aDoneFollowsItsTask(_ row: Row) {
-        let events = [Self.done(row.done, titled: row.titled)]
-        #expect(events.following(Self.plan(row.after))[0].task?.description == row.expected)
+    @Test(arguments: rows) func aTaskIsWhereTheDiffPutsIt(_ row: Row) {
+        var after = Self.before
+        for (old, new) in row.edits {
+            #expect(after.contains(old), "the edit applies")
+            after = after.replacingOccurrences(of: old, with: new)
+        }
+        let identity = TaskIdentity.follow(from: Self.plan(Self.before), to: Self.plan(after))
+        let task = TaskID(row.task)!
+        #expect(identity.keys.contains(task))
+        #expect(identity[task]??.description == row.expected)
     }
 
-    /// Only dones are followed, and an event whose task is where it was is the same event.
-    @Test func otherEventsAreLeftAsTheyAre() {
-        let skip = LedgerEvent(id: 2, time: Date(timeIntervalSince1970: 0), kind: .skip, slot: SlotID(week: 1, day: 2), task: TaskID(week: 1, index: 2))
-        let events = [Self.done("1.1"), skip]
-        #expect(events.following(Self.plan(Self.before)) == events)
-        let added = Self.plan(Self.before.replacingOccurrences(of: "### Week 1\n", with: "### Week 1\n- [ ] Set up an editor\n"))
-        #expect(events.following(added)[1] == skip)
+    /// An edit then an insertion above, two saves: followed step by step (t_edit_then_insert).
+    @Test func twoEditsFollowedInTurn() {
+        let edited = Self.before.replacingOccurrences(of: "Borrowing", with: "Borrowing and lifetimes")
+        let inserted = edited.replacingOccurrences(of: "### Week 1\n", with: "### Week 1\n- [ ] Set up an editor\n")
+        let first = TaskIdentity.follow(from: Self.plan(Self.before), to: Self.plan(edited))
+        let second = TaskIdentity.follow(from: Self.plan(edited), to: Self.plan(inserted))
+        #expect(first[TaskID(week: 1, index: 3)]! == TaskID(week: 1, index: 3))
+        #expect(second[TaskID(week: 1, index: 3)]! == TaskID(week: 1, index: 4))
+    }
+
+    /// The task list the ledger keeps reads back as the same tasks, a week without tasks
+    /// and texts with spaces, tabs and Unicode included.
+    @Test func theRecordedTaskListReadsBack() throws {
+        let plan = Self.plan("# P\n### Week 1\n- [ ] a  b\tc\n### Week 2\n### Week 3\n- [x] “Ünïcode” `code` 1.2 x\n- [ ] 3.1 z\n")
+        let back = try #require(Plan(taskList: plan.taskList))
+        #expect(back.tasks.map(\.id) == plan.tasks.map(\.id) && back.tasks.map(\.title) == plan.tasks.map(\.title))
+        #expect(back.weeks.count == 3 && back.taskList == plan.taskList)
+        #expect(Plan(taskList: "1.2 skipped the first") == nil && Plan(taskList: "x") == nil && Plan(taskList: "2.1 a\n1.1 b") == nil)
     }
 }

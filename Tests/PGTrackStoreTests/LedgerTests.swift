@@ -113,8 +113,7 @@ import PGTrackCore
     }
 }
 
-/// Issue 26: the ledger gained a `minutes` column (v5), the `started` and `note` kinds, and
-/// a done's task text (v6).
+/// Issue 26: the ledger gained a `minutes` column (v5) and the `started` and `note` kinds.
 @Suite struct LedgerMigrationTests {
     /// A ledger as pgtrack wrote it before: migrations v1 to v4 exactly as they shipped,
     /// and the events of that time.
@@ -168,20 +167,19 @@ import PGTrackCore
         let old = try ledger.events()
         #expect(old.map(\.kind) == [.start, .done, .skip, .pause])
         #expect(old[1].task == TaskID(week: 1, index: 1) && old[1].origin == "control" && old[1].minutes == nil && old[1].text == nil)
-        #expect(old[1].taskTitle == nil, "v6: a done recorded before task texts were kept follows its position")
         #expect(old[2].text == "ill" && old[3].from == LocalDate(year: 2027, month: 1, day: 11))
         #expect(try ledger.publishedRevisions()["w01d1"]?.sequence == 3)
         // New events with the new kinds and the new column.
         let t = Date(timeIntervalSince1970: 1_800_001_000)
         try ledger.append(LedgerEvent(time: t, kind: .started, slot: SlotID(week: 1, day: 3), origin: "control"))
         try ledger.append(LedgerEvent(time: t, kind: .done, slot: SlotID(week: 1, day: 3), task: TaskID(week: 1, index: 2),
-                                      text: "line 1\nline 2; ,\\", origin: "control", minutes: 42, taskTitle: "Read `pg_stat_io` — “twice”"))
+                                      text: "line 1\nline 2; ,\\", origin: "control", minutes: 42))
         try ledger.append(LedgerEvent(time: t, kind: .note, slot: SlotID(week: 1, day: 4), text: "🙂 <b>"))
         try ledger.append(LedgerEvent(time: t, kind: .note, slot: SlotID(week: 1, day: 4)))
         let reopened = try Ledger(path: path).events()
         #expect(Array(reopened.prefix(4)) == old)
         #expect(reopened.dropFirst(4).map(\.kind) == [.started, .done, .note, .note])
-        #expect(reopened[5].minutes == 42 && reopened[5].text == "line 1\nline 2; ,\\" && reopened[5].taskTitle == "Read `pg_stat_io` — “twice”")
+        #expect(reopened[5].minutes == 42 && reopened[5].text == "line 1\nline 2; ,\\")
         #expect(reopened[6].text == "🙂 <b>" && reopened[7].text == nil)
         #expect(try ledger.integrityCheck() == "ok")
     }

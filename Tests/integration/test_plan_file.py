@@ -177,6 +177,36 @@ def test_a_done_follows_its_task_when_one_is_added_above_it(home, tmp_path):
         daemon.stop()
 
 
+def test_a_done_stays_with_its_task_through_a_wording_edit_and_edits_while_stopped(home, tmp_path):
+    """Reworded, a done task keeps its done, even when another week has its old text; a
+    task added above it while pgtrackd was stopped does not take it either."""
+    text = "# P\n\n### Week 1\n- [ ] Read ch. 1\n- [ ] Exercises\n\n### Week 2\n- [ ] Read ch. 2\n- [ ] Exercises\n"
+    plan, daemon = start(home, tmp_path, text)
+    config = FUTURE.replace("[plan]\n", f'[plan]\nfile = "{plan}"\n')
+
+    def check(daemon, what):
+        status = daemon.ctl_json("status")
+        assert (status["done"], status["total"]) == (1, 4 + what.count("added")), (what, status)
+        slots = {s["id"]: s for s in daemon.ctl_json("agenda", "--all")}
+        assert slots["w01d2"]["state"] == "done" and slots["w01d2"]["task"]["title"].startswith("Exercises for ch. 1"), what
+        assert any(s["task"] and s["task"]["title"] == "Exercises" and s["task"]["id"].startswith("2.") and s["state"] == "scheduled"
+                   for s in slots.values()), (what, "week 2's Exercises is still to do")
+    try:
+        assert daemon.ctl("done", "w01d2").returncode == 0
+        plan.write_bytes(settled(plan, 1).replace(b"- [x] Exercises", b"- [x] Exercises for ch. 1"))
+        wait_until(lambda: "Exercises for ch. 1" in daemon.ctl_json("agenda", "--week", "1")[1]["task"]["title"], timeout=5, what="the new wording")
+        check(daemon, "reworded")
+        assert daemon.stop() == 0
+        plan.write_bytes(plan.read_bytes().replace(b"### Week 1\n", b"### Week 1\n- [ ] Install rustup\n"))
+        daemon = Daemon(home, config)
+        check(daemon, "added while stopped")
+        assert daemon.ctl("undone", "w01d2").returncode == 0
+        assert daemon.ctl_json("status")["done"] == 0
+        assert b"- [ ] Exercises for ch. 1" in settled(plan, 0)
+    finally:
+        daemon.stop()
+
+
 def test_an_untick_that_waited_for_a_broken_file_is_not_read_back_as_done(home, tmp_path):
     plan, daemon = start(home, tmp_path)
     try:

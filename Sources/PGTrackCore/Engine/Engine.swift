@@ -4,6 +4,8 @@ import FoundationEssentials
 /// daemon, an array in tests. `append` returns once the event is durable, with its id.
 public protocol EventStore: AnyObject {
     func append(_ event: LedgerEvent) throws -> LedgerEvent
+    /// Appends `events` all or none (one transaction), in order.
+    func append(_ events: [LedgerEvent]) throws -> [LedgerEvent]
 }
 
 /// pgtrack's schedule logic with its state and no I/O: the plan, the settings, the
@@ -34,6 +36,7 @@ public final class Engine {
         self.events = events
         self.lastLook = now
         try recordStartIfNeeded(now: now)
+        try recordPlan(known: events.recordedPlan, now: now)
     }
 
     /// The zone the plan is scheduled in.
@@ -67,6 +70,25 @@ public final class Engine {
         events.append(try store.append(LedgerEvent(time: now, kind: .start, text: start.description)))
     }
 
+    /// Records the plan's task list when it differs from `known` (the one last recorded),
+    /// with a `follow` for each done whose task `TaskIdentity` finds elsewhere in it, or
+    /// gone: the file was edited, at a reload or while pgtrackd was stopped. All in one
+    /// transaction, so a crash leaves both lists or neither.
+    private func recordPlan(known: Plan?, now: Date) throws {
+        let list = plan.taskList
+        guard known?.taskList != list else { return }
+        var new: [LedgerEvent] = []
+        if let known {
+            let identity = TaskIdentity.follow(from: known, to: plan)
+            for (slot, task) in events.doneBySlot.sorted(by: { $0.key < $1.key }) {
+                guard let moved = identity[task], moved != task else { continue }
+                new.append(LedgerEvent(time: now, kind: .follow, slot: slot, task: moved))
+            }
+        }
+        new.append(LedgerEvent(time: now, kind: .plan, text: list))
+        events += try store.append(new)
+    }
+
     // MARK: - The one door
 
     /// Takes one input at `now` and says what it did. A refused or unrecordable change
@@ -82,10 +104,10 @@ public final class Engine {
             do {
                 var e = try self.input(now: now).event(for: change, in: schedule(now: now))
                 e.origin = origin.rawValue
-                let doneBefore = syncsCheckboxes ? planEvents.doneTasks : []
+                let doneBefore = syncsCheckboxes ? events.doneTasks : []
                 let stored = try store.append(e)
                 events.append(stored)
-                if syncsCheckboxes { uncheck(doneBefore.subtracting(planEvents.doneTasks)) }
+                if syncsCheckboxes { uncheck(doneBefore.subtracting(events.doneTasks)) }
                 event = stored
                 monitor = (stored.kind.rawValue, stored.slot)
             } catch {
@@ -110,6 +132,7 @@ public final class Engine {
             settings = new
             do {
                 try recordStartIfNeeded(now: now)
+                try recordPlan(known: old.plan, now: now)
                 if let times { busy = times }
                 generation += 1
                 monitor = ("reload", nil)
@@ -150,7 +173,7 @@ public final class Engine {
     /// with the file's mirror as without it.
     public func scheduled(_ plan: Plan) -> Plan {
         guard syncsCheckboxes else { return plan }
-        let done = planEvents.doneTasks
+        let done = events.doneTasks
         var out = plan
         for id in done where out.task(id)?.checked == true { out.weeks[id.week - 1].tasks[id.index - 1].checked = false }
         return out
@@ -187,19 +210,9 @@ public final class Engine {
 
     public func input(now: Date) -> ScheduleInput {
         ScheduleInput(plan: scheduled(plan), settings: config.schedule, start: startDate(now: now), zone: zone,
-                      blackouts: settings.holidays, events: planEvents, busy: busy, now: now)
+                      blackouts: settings.holidays, events: events, busy: busy, now: now)
     }
 
-    /// The ledger's events with each done naming its task in the plan as it is now
-    /// (`following`): a task the plan file moved keeps its done.
-    public var planEvents: [LedgerEvent] {
-        if let f = followed, f.stamp == stamp { return f.events }
-        let out = events.following(plan)
-        followed = (stamp, out)
-        return out
-    }
-
-    private var followed: (stamp: EngineStamp, events: [LedgerEvent])?
 
     /// The schedule at `now`. Computed once and reused until the events, the settings,
     /// the busy times or the zone change, or `now` leaves the span in which no slot

@@ -207,8 +207,7 @@ extension ScheduleInput {
                 if let t = task, schedule.isDone(t) { task = nil }
             }
             guard let task else { throw .noTask(id) }
-            return LedgerEvent(time: now, kind: .done, slot: id, task: task, text: note, minutes: given ?? measuredMinutes(slot),
-                               taskTitle: plan.task(task)?.title)
+            return LedgerEvent(time: now, kind: .done, slot: id, task: task, text: note, minutes: given ?? measuredMinutes(slot))
 
         case .start(let id):
             let slot = try existing(id)

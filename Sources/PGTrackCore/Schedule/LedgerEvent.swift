@@ -25,12 +25,18 @@ public struct LedgerEvent: Sendable, Equatable {
         case started
         /// A slot's study note (`text`), added or replaced; no text removes it.
         case note
+        /// The plan's tasks as pgtrack last saw them (`text`: `Plan.taskList`), recorded
+        /// when they change, so that a start after the file was edited knows what moved.
+        case plan
+        /// The done of `slot` is now of `task` (none: the task is gone): the plan file
+        /// moved the task it names (`TaskIdentity`). Recorded with the `plan` it follows.
+        case follow
 
         /// Changes that `undo` can revert.
         public var isUndoable: Bool {
             switch self {
             case .done, .reopen, .skip, .reschedule, .snooze, .pause, .resume, .started, .note: return true
-            case .start, .undo, .reminderFired: return false
+            case .start, .undo, .reminderFired, .plan, .follow: return false
             }
         }
     }
@@ -43,9 +49,6 @@ public struct LedgerEvent: Sendable, Equatable {
     public var slot: SlotID?
     /// The task a `done` applies to (the task the slot held when it was done).
     public var task: TaskID?
-    /// Done: the task's text when it was done, so that the done follows its task when
-    /// the plan file moves it (`following(_:)`); nil for events recorded before it was kept.
-    public var taskTitle: String?
     /// Reschedule: the new start. Snooze: until when.
     public var at: Date?
     /// Skip: the reason. Start: the date. Reminder-fired: the reminder's key. Done and
@@ -65,7 +68,7 @@ public struct LedgerEvent: Sendable, Equatable {
 
     public init(id: Int64? = nil, time: Date, kind: Kind, slot: SlotID? = nil, task: TaskID? = nil,
                 at: Date? = nil, text: String? = nil, target: Int64? = nil, origin: String? = nil,
-                from: LocalDate? = nil, to: LocalDate? = nil, minutes: Int? = nil, taskTitle: String? = nil) {
+                from: LocalDate? = nil, to: LocalDate? = nil, minutes: Int? = nil) {
         self.id = id
         self.time = time
         self.kind = kind
@@ -78,59 +81,44 @@ public struct LedgerEvent: Sendable, Equatable {
         self.from = from
         self.to = to
         self.minutes = minutes
-        self.taskTitle = taskTitle
     }
 }
 
 extension Array where Element == LedgerEvent {
-    /// The changes still in effect: undoable events not reverted by a later `undo`.
+    /// The changes still in effect: undoable events not reverted by a later `undo`, and
+    /// the follows of dones (which apply to a slot only while it is done).
     public var effectiveChanges: [LedgerEvent] {
         let undone = Set(compactMap { $0.kind == .undo ? $0.target : nil })
-        return filter { $0.kind.isUndoable && !($0.id.map(undone.contains) ?? false) }
+        return filter { ($0.kind.isUndoable || $0.kind == .follow) && !($0.id.map(undone.contains) ?? false) }
     }
 
     /// The change a new `undo` would revert: the latest one still in effect.
-    public var lastUndoable: LedgerEvent? { effectiveChanges.last }
+    public var lastUndoable: LedgerEvent? { effectiveChanges.last { $0.kind.isUndoable } }
 
-    /// These events with each `done` naming its task in `plan`: the ledger names a task by
-    /// its position (week W, N-th task), which a plan file edited since may give to
-    /// another task. A done whose position now holds another text follows its text, as
-    /// the plan file's ticks do (`PlanFile.match`):
-    /// 1. the task at its position, if it has the text it had when done;
-    /// 2. else the one task of its week with that text (a task added, removed or moved
-    ///    above it);
-    /// 3. else the one task of the plan with that text, if its week has none (moved to
-    ///    another week);
-    /// 4. else its position: the wording was edited, or the text is shared by several
-    ///    tasks, or the task is gone (and with it the done).
-    public func following(_ plan: Plan) -> [LedgerEvent] {
-        var byTitle: [String: [TaskID]]?
-        var out = self
-        for i in out.indices {
-            guard out[i].kind == .done, let id = out[i].task, let title = out[i].taskTitle,
-                  plan.task(id)?.title != title else { continue }
-            if byTitle == nil { byTitle = Dictionary(grouping: plan.tasks, by: \.title).mapValues { $0.map(\.id) } }
-            let same = byTitle?[title] ?? []
-            let inWeek = same.filter { $0.week == id.week }
-            if inWeek.count == 1 {
-                out[i].task = inWeek[0]
-            } else if inWeek.isEmpty, same.count == 1 {
-                out[i].task = same[0]
+    /// The plan's task list as last recorded (`Kind.plan`).
+    public var recordedPlan: Plan? {
+        last { $0.kind == .plan }.flatMap { $0.text }.flatMap { Plan(taskList: $0) }
+    }
+
+    /// The task of each done slot, follows applied: a `done` in effect not followed by a
+    /// `reopen` of its slot.
+    public var doneBySlot: [SlotID: TaskID] {
+        var bySlot: [SlotID: TaskID] = [:]
+        for e in effectiveChanges {
+            guard let slot = e.slot else { continue }
+            switch e.kind {
+            case .done: bySlot[slot] = e.task
+            case .reopen: bySlot[slot] = nil
+            case .follow where bySlot[slot] != nil: bySlot[slot] = e.task
+            default: break
             }
         }
-        return out
+        return bySlot
     }
 
     /// The tasks the ledger has done, each with its slot: a `done` in effect not followed
     /// by a `reopen` of its slot.
-    public var doneTasks: Set<TaskID> {
-        var bySlot: [SlotID: TaskID] = [:]
-        for e in effectiveChanges {
-            guard let slot = e.slot else { continue }
-            if e.kind == .done { bySlot[slot] = e.task } else if e.kind == .reopen { bySlot[slot] = nil }
-        }
-        return Set(bySlot.values)
-    }
+    public var doneTasks: Set<TaskID> { Set(doneBySlot.values) }
 
     /// The paused date ranges in effect, with their reasons: pauses not undone, each
     /// shortened by the resumes (not undone) recorded after it.

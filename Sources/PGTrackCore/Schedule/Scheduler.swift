@@ -179,6 +179,7 @@ public enum Scheduler {
                 edit.minutes = e.minutes
                 if let text = e.text { edit.studyNote = text }
             case .reopen: edit.done = nil; edit.minutes = nil
+            case .follow: edit.done = edit.done.flatMap { done in e.task.map { ($0, done.1) } }
             case .snooze: edit.snoozedUntil = e.at
             // A start supersedes an earlier snooze: the user is at it (see `Reminders.all`).
             case .started: edit.startedAt = e.time; edit.snoozedUntil = nil
