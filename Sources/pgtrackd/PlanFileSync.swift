@@ -33,6 +33,9 @@ final class PlanFileSync: Output {
     /// Ticks that could not be written (the file was away, or refused it): tried again at
     /// the next read, and meanwhile their boxes are not read as the user's.
     private var unsynced: [TaskID: Bool] = [:]
+    /// During a re-flow, the boxes its save changed, as pgtrack knew them (by their ids
+    /// in the file now): submitted as done or undone once the new plan is in force.
+    private var held: [TaskID: Bool] = [:]
     /// The last problem logged, so that a file broken for a while is reported once.
     private var reported: String?
     /// A reload of config and plan, for a file whose tasks were added, removed or moved;
@@ -142,36 +145,42 @@ final class PlanFileSync: Output {
             return say("plan file no longer parses, keeping the last good plan: \(error)")
         }
         reported = nil
-        if changes.needsReflow {
+        // The ticks that wait to be written, by their ids in the file now.
+        var waiting = unsynced
+        let reflow = changes.needsReflow
+        if reflow {
             log.info("plan file: tasks added, removed or moved; re-flowing the plan")
+            // The boxes changed in this save are the user's done or undone, submitted
+            // below: until then the re-flowed plan keeps them as pgtrack knew them, so that
+            // a tick is not read as "done before pgtrack" nor an untick lost.
+            held = Dictionary(changes.boxes.map { ($0.now, !$0.done) }, uniquingKeysWith: { first, _ in first })
+            let reloaded = reload()
+            held = [:]
             // A reload that failed keeps the old plan: the ticks that wait keep its ids.
-            guard reload() else { return }
+            guard reloaded else { return }
             // Ticks that waited follow their tasks to where they are now.
-            let waiting = unsynced
+            waiting = Dictionary(unsynced.map { id, done in (changes.moved.first { $0.from == id }?.to ?? id, done) },
+                                 uniquingKeysWith: { first, _ in first })
             unsynced = [:]
-            for (id, done) in waiting.sorted(by: { $0.key < $1.key }) {
-                tick(changes.moved.first { $0.from == id }?.to ?? id, done: done)
-            }
-            return
         }
-        for box in changes.boxes where unsynced[box.task] == nil {
-            guard let slot = engine.schedule(now: Date()).slot(holding: box.task), (slot.state == .done) != box.done else { continue }
+        for box in changes.boxes {
+            let task = reflow ? box.now : box.task
+            guard waiting[task] == nil, let slot = engine.schedule(now: Date()).slot(holding: task), (slot.state == .done) != box.done else { continue }
             let outcome = door.submit(.change(box.done ? .complete(slot.id) : .reopen(slot.id), origin: .planFile))
             if let refused = outcome.refused {
-                log.warning("plan file: task \(box.task) \(box.done ? "ticked" : "unticked") in the editor, not taken for \(slot.id): \(refused)")
+                log.warning("plan file: task \(task) \(box.done ? "ticked" : "unticked") in the editor, not taken for \(slot.id): \(refused)")
             }
         }
         // The ticks that waited are written now; the plan takes them whether or not they
         // were (the file may still hold the old box).
-        let waiting = unsynced
         for (id, done) in waiting.sorted(by: { $0.key < $1.key }) { tick(id, done: done) }
         // New wording, headings, and boxes of tasks with no slot: the plan from here on.
         var plan = pending(changes.plan, waiting)
         // A box unticked on a task still done (its undone was refused) stays ticked in the
         // plan, so that the next save reads the untick again.
         for task in plan.tasks where engine.plan.task(task.id)?.checked != task.checked {
-            let held = engine.schedule(now: Date()).slot(holding: task.id)
-            if held?.state == .done { plan.weeks[task.id.week - 1].tasks[task.id.index - 1].checked = true }
+            let holder = engine.schedule(now: Date()).slot(holding: task.id)
+            if holder?.state == .done { plan.weeks[task.id.week - 1].tasks[task.id.index - 1].checked = true }
         }
         if plan != engine.plan {
             door.submit(.settings(EngineSettings(config: engine.config, plan: plan, holidays: engine.settings.holidays, zone: engine.zone), busy: nil))
@@ -182,7 +191,9 @@ final class PlanFileSync: Output {
     /// boxes the file should show. A reload takes the plan through here too.
     func pending(_ plan: Plan, _ waiting: [TaskID: Bool]? = nil) -> Plan {
         var plan = plan
-        for (id, done) in waiting ?? unsynced where plan.task(id) != nil { plan.weeks[id.week - 1].tasks[id.index - 1].checked = done }
+        for (id, done) in (waiting ?? unsynced).merging(held, uniquingKeysWith: { tick, _ in tick }) where plan.task(id) != nil {
+            plan.weeks[id.week - 1].tasks[id.index - 1].checked = done
+        }
         return plan
     }
 

@@ -102,6 +102,26 @@ def test_a_box_ticked_in_an_editor_is_done_saved_in_place_or_by_rename(home, tmp
     assert "done w01d2 from plan-file" in log and "reopen w01d2 from plan-file" in log
 
 
+def test_a_box_pgtrack_ticked_unticked_in_an_editor_is_undone(home, tmp_path):
+    """The common way round: `pgtrackctl done` ticks the box, the user unticks it in the
+    editor (both saves), and ticks it there again."""
+    plan, daemon = start(home, tmp_path)
+    try:
+        for slot, task in (("w01d2", b"Ownership"), ("w02d1", b"Traits")):
+            assert daemon.ctl("done", slot).returncode == 0
+        text = settled(plan, 2)
+        plan.write_bytes(text.replace(b"- [x] " + b"Ownership", b"- [ ] Ownership"))
+        wait_until(lambda: slot_state(daemon, "w01d2") == "scheduled", timeout=5, what="w01d2 undone by the editor's untick")
+        new = plan.with_name(".rust.md.swp")
+        new.write_bytes(plan.read_bytes().replace(b"- [x] Traits", b"- [ ] Traits").replace(b"- [ ] Ownership", b"- [x] Ownership"))
+        os.rename(new, plan)
+        wait_until(lambda: slot_state(daemon, "w02d1") == "scheduled" and slot_state(daemon, "w01d2") == "done",
+                   timeout=5, what="w02d1 undone and w01d2 done again after the rename")
+        assert daemon.ctl_json("status")["done"] == 1
+    finally:
+        daemon.stop()
+
+
 def test_an_edit_racing_a_write_back_loses_nothing(home, tmp_path):
     plan, daemon = start(home, tmp_path)
     try:
@@ -205,6 +225,29 @@ def test_a_done_stays_with_its_task_through_a_wording_edit_and_edits_while_stopp
         assert b"- [ ] Exercises for ch. 1" in settled(plan, 0)
     finally:
         daemon.stop()
+
+
+def test_a_tick_and_an_untick_saved_with_an_added_task_are_done_and_undone(home, tmp_path):
+    """One save that unticks a done box (or ticks one) and adds a task: the re-flow must
+    not swallow the box. The untick is undone, the tick a done of the slot, with origin
+    plan-file, as in a save that only changes boxes."""
+    import sqlite3
+    plan, daemon = start(home, tmp_path)
+    try:
+        assert daemon.ctl("done", "w01d2").returncode == 0
+        text = settled(plan, 1)
+        plan.write_bytes(text.replace(b"- [x] Ownership", b"- [ ] Ownership").replace(b"- [ ] Traits\r\n", b"- [ ] Traits\r\n- [ ] Macros\r\n"))
+        wait_until(lambda: daemon.ctl_json("status")["total"] == 7, timeout=5, what="the added task")
+        wait_until(lambda: daemon.ctl_json("status")["done"] == 0, timeout=5, what="the untick read as undone")
+        assert slot_state(daemon, "w01d2") == "scheduled"
+        plan.write_bytes(plan.read_bytes().replace(b"- [ ] Install rustup", b"- [x] Install rustup").replace(b"- [ ] Generics", b"- [ ] Closures\r\n- [ ] Generics"))
+        wait_until(lambda: daemon.ctl_json("status")["total"] == 8, timeout=5, what="the second added task")
+        wait_until(lambda: slot_state(daemon, "w01d1") == "done", timeout=5, what="the tick read as done of its slot")
+        assert daemon.ctl_json("status")["done"] == 1
+    finally:
+        daemon.stop()
+    kinds = sqlite3.connect(home.state_db).execute("SELECT kind, slot, origin FROM event WHERE origin = 'plan-file'").fetchall()
+    assert kinds == [("reopen", "w01d2", "plan-file"), ("done", "w01d1", "plan-file")], kinds
 
 
 def test_an_untick_that_waited_for_a_broken_file_is_not_read_back_as_done(home, tmp_path):

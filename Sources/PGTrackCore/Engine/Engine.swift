@@ -107,7 +107,11 @@ public final class Engine {
                 let doneBefore = syncsCheckboxes ? events.doneTasks : []
                 let stored = try store.append(e)
                 events.append(stored)
-                if syncsCheckboxes { uncheck(doneBefore.subtracting(events.doneTasks)) }
+                if syncsCheckboxes {
+                    let done = events.doneTasks
+                    mark(done.subtracting(doneBefore), checked: true)
+                    mark(doneBefore.subtracting(done), checked: false)
+                }
                 event = stored
                 monitor = (stored.kind.rawValue, stored.slot)
             } catch {
@@ -179,11 +183,15 @@ public final class Engine {
         return out
     }
 
-    /// Tasks the ledger no longer has done lose the `- [x]` the file mirrored (the daemon
-    /// unticks it there): an undone task is open again at once, not done by its mark.
-    private func uncheck(_ tasks: Set<TaskID>) {
+    /// The plan's marks follow the ledger as the daemon writes them to the file: a task
+    /// done gets its `- [x]` (so the file's box, unticked in an editor, is read as the
+    /// change it is), and one the ledger no longer has done loses it (open again at once,
+    /// not done by its mark).
+    private func mark(_ tasks: Set<TaskID>, checked: Bool) {
         var plan = settings.plan
-        for id in tasks where plan.task(id)?.checked == true { plan.weeks[id.week - 1].tasks[id.index - 1].checked = false }
+        for id in tasks where plan.task(id).map({ $0.checked != checked }) == true {
+            plan.weeks[id.week - 1].tasks[id.index - 1].checked = checked
+        }
         guard plan != settings.plan else { return }
         settings.plan = plan
         generation += 1
