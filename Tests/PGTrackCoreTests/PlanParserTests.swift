@@ -94,6 +94,26 @@ import Testing
         }
     }
 
+    /// Every reply that names a task or a stage carries its text: a 1.2 MB task saved in
+    /// the editor made every pgtrackctl command fail with ReplyTooLarge (hostile battery).
+    @Test func headingsAndTasksAreBoundedButProseIsNot() throws {
+        let long = String(repeating: "é", count: 600) // 1,200 bytes
+        let rows: [(String, Int)] = [("# \(long)\n", 1), ("# T\n## \(long)\n", 2), ("# T\n### Week 1\n- [ ] \(long)\n", 3),
+                                     ("# T\n### Week 1\n* [x] \(long)\n", 3)]
+        for (text, line) in rows {
+            #expect(throws: PlanError(file: "f", line: line, message: "expected a heading or task of at most 1024 bytes, found \(long.utf8.count + text.split(separator: "\n")[line - 1].utf8.count - long.utf8.count)")) {
+                try PlanParser.parse(text, file: "f")
+            }
+        }
+        let fits = String(repeating: "x", count: 1018)
+        #expect(try PlanParser.parse("# T\n\(long)\n### Week 1\n- [ ] \(fits)\n", file: "f").tasks[0].title == fits)
+        var stages = "# T\n"
+        for n in 1...53 { stages += "## S\(n)\n### Week \(n)\n" }
+        #expect(throws: PlanError(file: "f", line: 106, message: "expected at most 52 stages, found more")) {
+            try PlanParser.parse(stages, file: "f")
+        }
+    }
+
     @Test(arguments: [
         ("Create `PL/pgSQL` functions", "Create PL/pgSQL functions"),
         ("Read *The Art of PostgreSQL*", "Read The Art of PostgreSQL"),

@@ -24,8 +24,11 @@ public struct PlanError: Error, Equatable, CustomStringConvertible {
 /// its title; anything that looks like a heading or a list item but is
 /// not one of these is an error, so that no task silently disappears.
 public enum PlanParser {
-    /// The most weeks a plan may have.
+    /// The most weeks a plan may have, and the most stages.
     public static let maxWeeks = 52
+    /// The longest heading or task line, in bytes: every reply that names a task or a
+    /// stage carries its text, and a reply is at most 1 MiB (prose lines may be longer).
+    public static let maxLineBytes = 1024
 
     /// Parses `text`, naming `file` in errors.
     ///
@@ -50,6 +53,9 @@ public enum PlanParser {
             if line.last == "\r" { line.removeLast() }
             let trimmed = line.trimmingSpaces()
             if trimmed.isEmpty { continue }
+            if trimmed.hasPrefix("#") || trimmed.hasPrefix("- ") || trimmed.hasPrefix("* "), trimmed.utf8.count > maxLineBytes {
+                throw fail(lineNumber, "expected a heading or task of at most \(maxLineBytes) bytes, found \(trimmed.utf8.count)")
+            }
 
             if trimmed.hasPrefix("#") {
                 let level = trimmed.prefix { $0 == "#" }.count
@@ -62,6 +68,7 @@ public enum PlanParser {
                 case 2:
                     guard title != nil else { throw fail(lineNumber, "expected '# Title' before the first stage") }
                     guard !text.isEmpty else { throw fail(lineNumber, "expected a stage name after '##'") }
+                    guard stages.count < maxWeeks else { throw fail(lineNumber, "expected at most \(maxWeeks) stages, found more") }
                     stages.append(Stage(number: stages.count + 1, title: text))
                 case 3:
                     if stages.isEmpty {
