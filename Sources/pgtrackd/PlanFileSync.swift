@@ -25,6 +25,9 @@ final class PlanFileSync: Output {
     private var path = ""
     private var real = ""
     private var watch: FolderWatch?
+    /// The folder of the configured path, when it is a link into another folder: an editor
+    /// that saves by rename over the link replaces the link by a file there.
+    private var linkWatch: FolderWatch?
     /// The file's bytes as pgtrack last read or wrote them: a write of its own that comes
     /// back through the watch is no news.
     private var lastBytes: [UInt8]?
@@ -53,6 +56,7 @@ final class PlanFileSync: Output {
         let engine = door.engine
         guard engine.syncsCheckboxes else {
             watch = nil
+            linkWatch = nil
             path = ""
             return
         }
@@ -69,11 +73,16 @@ final class PlanFileSync: Output {
         doneBefore = Engine.doneInSlots(engine.schedule(now: Date()))
     }
 
+    /// Watches the file's folder, and the folder of the configured path if that is a link
+    /// elsewhere: the file read is always the one the path names now.
     private func startWatch() {
         let folder = BusyCalendars.folder(of: real), name = BusyCalendars.name(of: real)
+        let configured = URL(fileURLWithPath: path)
+        let linkFolder = Files.realPath(configured.deletingLastPathComponent().path) ?? configured.deletingLastPathComponent().path
+        let linkName = configured.lastPathComponent
         do {
             watch = try FolderWatch(loop: loop, folder: folder, description: "plan-file", changed: { [unowned self] changed in
-                if changed == name { self.read() }
+                if changed == name || (linkFolder == folder && changed == linkName) { self.entryChanged() }
             }, gone: { [unowned self] in
                 self.say("plan file: its folder \(folder) went away; the plan stays as last read until a reload")
             })
@@ -81,6 +90,24 @@ final class PlanFileSync: Output {
             watch = nil
             say("plan file: cannot watch \(folder) (\(error)); ticks in an editor are read at the next reload")
         }
+        linkWatch = nil
+        guard linkFolder != folder else { return }
+        linkWatch = try? FolderWatch(loop: loop, folder: linkFolder, description: "plan-file-link", changed: { [unowned self] changed in
+            if changed == linkName { self.entryChanged() }
+        })
+    }
+
+    /// The file, or the link to it, changed: if the path now names another file (a link
+    /// replaced by a file, or pointed elsewhere), that one is watched from now on; then
+    /// what it holds is read.
+    private func entryChanged() {
+        let target = Files.realPath(path) ?? path
+        if target != real {
+            log.info("plan file: \(path) is now \(target == path ? "a file of its own" : "a link to \(target)"); following it")
+            real = target
+            startWatch()
+        }
+        read()
     }
 
     /// Says at start and reload, not at the first done, that the file's folder cannot be

@@ -122,6 +122,33 @@ def test_a_box_pgtrack_ticked_unticked_in_an_editor_is_undone(home, tmp_path):
         daemon.stop()
 
 
+def test_a_link_replaced_by_the_editors_file_is_followed(home, tmp_path):
+    """plan.file is a link into a dotfiles folder; done ticks the target and keeps the link.
+    An editor that saves by rename over the link leaves a file of its own there: its
+    ticks are read, and pgtrack's ticks go into it."""
+    real = tmp_path / "dotfiles" / "rust.md"
+    real.parent.mkdir()
+    real.write_bytes(PLAN.encode())
+    link = tmp_path / "notes" / "rust.md"
+    link.parent.mkdir()
+    os.symlink(real, link)
+    daemon = Daemon(home, FUTURE.replace("[plan]\n", f'[plan]\nfile = "{link}"\n'))
+    try:
+        assert daemon.ctl("done", "w01d1").returncode == 0
+        settled(real, 1)
+        assert link.is_symlink()
+        swap = link.with_name(".rust.md.swp")
+        swap.write_bytes(link.read_bytes().replace(b"- [ ] Ownership", b"- [x] Ownership"))
+        os.rename(swap, link)
+        wait_until(lambda: slot_state(daemon, "w01d2") == "done", timeout=5, what="the tick in the file that replaced the link")
+        link.write_bytes(link.read_bytes().replace(b"- [ ] Borrowing", b"- [x] Borrowing"))
+        wait_until(lambda: slot_state(daemon, "w01d3") == "done", timeout=5, what="a later save in place")
+        assert daemon.ctl("done", "w02d1").returncode == 0
+        assert b"- [x] Traits" in settled(link, 4) and b"- [x] Traits" not in real.read_bytes()
+    finally:
+        daemon.stop()
+
+
 def test_an_edit_racing_a_write_back_loses_nothing(home, tmp_path):
     plan, daemon = start(home, tmp_path)
     try:
