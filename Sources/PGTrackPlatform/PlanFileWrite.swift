@@ -59,8 +59,9 @@ extension PlanFile {
     ///
     /// A symbolic link is followed: its target is replaced, in the target's folder, and the
     /// link stays (notes are often links into a dotfile or sync folder). The file must
-    /// exist and be a regular file owned by this user (or be written as root): replacing
-    /// another user's file would make it ours. With `expected`, nothing is replaced if
+    /// exist and be a regular file owned by this user (or be written as root), writable by
+    /// its owner: replacing another user's file would make it ours, and one made read-only
+    /// is not to be changed. With `expected`, nothing is replaced if
     /// the file no longer holds those bytes (`EAGAIN`, see `Files.writeAtomically`).
     public static func write(_ bytes: [UInt8], to path: String, expected: [UInt8]? = nil) throws(FileError) {
         guard let target = Files.realPath(path) else { throw FileError("cannot find it", Errno(rawValue: Glibc.errno)) }
@@ -72,6 +73,12 @@ extension PlanFile {
         let root = geteuid() == 0
         guard root || st.st_uid == geteuid() else {
             throw FileError("it belongs to another user; replacing it would make it this user's", .permissionDenied, explained: true)
+        }
+        // A file its owner made read-only is one they do not want changed: an editor asks
+        // before it writes one (vim's `:w!`); a rename would not even notice.
+        guard st.st_mode & S_IWUSR != 0 else {
+            throw FileError("it is read-only (mode \(String(st.st_mode & 0o777, radix: 8))); make it writable to have its boxes ticked",
+                            .permissionDenied, explained: true)
         }
         try Files.writeAtomically(bytes, to: target, mode: st.st_mode & 0o777,
                                   owner: root ? (st.st_uid, st.st_gid) : nil, expected: expected)

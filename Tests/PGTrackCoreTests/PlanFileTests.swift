@@ -526,6 +526,19 @@ import PGTrackPlatform
         #expect(Self.contents(dir) == ["dangling.md"])
     }
 
+    /// A file its owner made read-only (0444) is not replaced: an editor would ask first.
+    @Test func writeRefusesAReadOnlyFile() throws {
+        let dir = Fixture.temporaryDirectory()
+        let path = dir + "/plan.md"
+        try Files.writeAtomically(Array(Self.base.utf8), to: path, mode: 0o444)
+        #expect(throws: PlanFile.WriteError.file(path: path, FileError("it is read-only (mode 444); make it writable to have its boxes ticked",
+                                                                        .permissionDenied, explained: true))) {
+            try PlanFile.update(path, task: Self.id("1.1"), known: Self.plan(Self.base), done: true)
+        }
+        #expect(Self.bytes(path) == Array(Self.base.utf8) && Self.mode(path) == 0o444)
+        #expect(Self.contents(dir) == ["plan.md"])
+    }
+
     /// The file changed between the read and the rename: nothing is replaced, and the caller
     /// is told to start again (`update` does).
     @Test func writeRefusesWhenTheFileChangedMeanwhile() throws {
