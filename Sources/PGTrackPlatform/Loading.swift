@@ -6,7 +6,10 @@ import PGTrackCore
 extension PlanParser {
     /// Reads and parses the plan file at `path`.
     public static func load(path: String, maxTasksPerWeek: Int = 7) throws(PlanError) -> Plan {
-        guard let bytes = Files.read(path) else { throw PlanError(file: path, line: 0, message: "cannot read the plan file") }
+        let bytes: [UInt8]
+        do { bytes = try Files.readRegular(path, limit: PlanFile.maxBytes) } catch {
+            throw PlanError(file: path, line: 0, message: "cannot read the plan file: \(error.message)")
+        }
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw PlanError(file: path, line: 0, message: "expected UTF-8 text")
         }

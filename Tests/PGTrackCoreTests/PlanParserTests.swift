@@ -1,3 +1,5 @@
+import Glibc
+import PGTrackPlatform
 import Foundation
 import Testing
 @testable import PGTrackCore
@@ -91,6 +93,20 @@ import Testing
         for w in 1...53 { text += "### Week \(w)\n" }
         #expect(throws: PlanError(file: "f", line: 55, message: "expected at most 52 weeks, found '### Week 53'")) {
             try PlanParser.parse(text, file: "f")
+        }
+    }
+
+    /// A plan file that cannot be read says why (it said only "cannot read the plan file").
+    @Test func anUnreadablePlanFileSaysWhy() throws {
+        let dir = Fixture.temporaryDirectory()
+        #expect(mkfifo(dir + "/fifo.md", 0o600) == 0)
+        let rows: [(String, String)] = [
+            (dir, "cannot read the plan file: it is a directory, not a regular file"),
+            (dir + "/fifo.md", "cannot read the plan file: it is a FIFO, not a regular file"),
+            (dir + "/missing.md", "cannot read the plan file: cannot open it (No such file or directory)"),
+        ]
+        for (path, message) in rows {
+            #expect(throws: PlanError(file: path, line: 0, message: message)) { try PlanParser.load(path: path) }
         }
     }
 
