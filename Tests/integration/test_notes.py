@@ -101,6 +101,11 @@ def test_note_from_standard_input_and_the_editor(daemon, tmp_path):
                        capture_output=True, text=True)
     assert r.returncode == 0 and r.stdout == "Noted w01d2.\n", r.stderr
     assert slots(daemon)["w01d2"]["studyNote"] == "from stdin\nline two"
+    # Latin-1 on standard input is refused, not sent with replacement characters.
+    r = subprocess.run([*daemon_cmd(daemon), "note", "w01d2", "-"], input="caf\xe9\n".encode("latin-1"), env=ctl_env(daemon),
+                       capture_output=True)
+    assert r.returncode == 64 and b"not UTF-8 text; nothing changed" in r.stderr, r.stderr
+    assert slots(daemon)["w01d2"]["studyNote"] == "from stdin\nline two"
     temp = tmp_path / "tmp"
     temp.mkdir()
     # The editor gets the current note in a private temporary file, and its result is the note.

@@ -85,6 +85,10 @@ struct Note: ParsableCommand {
             bytes += buffer[..<n]
             if bytes.count > 1 << 20 { throw Daemon.fail("the note on standard input is longer than 1 MiB", status: 64) }
         }
-        return try Self.clean(String(decoding: bytes, as: UTF8.self))
+        // Not decoded with replacements: a note in another encoding would be sent mangled.
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw Daemon.fail("the note on standard input is not UTF-8 text; nothing changed", status: 64)
+        }
+        return try Self.clean(text)
     }
 }
