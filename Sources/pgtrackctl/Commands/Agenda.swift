@@ -36,8 +36,10 @@ struct Agenda: ParsableCommand {
             slots = try daemon.slots(week: week)
             zone = options.json ? .current : try daemon.status().zone
         } else if all {
-            slots = try daemon.slots()
-            zone = options.json ? .current : try daemon.status().zone
+            // A week at a time if they do not fit in one reply (long notes on many slots).
+            let status = try daemon.status()
+            slots = try daemon.allSlots(weeks: status.weeks)
+            zone = options.json ? .current : status.zone
         } else {
             zone = try daemon.status().zone
             slots = try daemon.slots(on: LocalDate(Date(), in: zone), days: days ?? 7, zone: zone)
