@@ -1671,7 +1671,7 @@ def bench_planfile():
         '[http]\nenabled = false\n[reminders]\nenabled = false\n')
     feed = home.root / "data" / "pgtrack" / "pgtrack.ics"
     times = {k: [] for k in ("tick_file", "untick_file", "tick_inplace", "tick_rename", "untick_inplace",
-                             "untick_rename", "skip", "undo")}
+                             "untick_rename", "skip", "undo", "tick_reply", "untick_reply", "skip_reply", "undo_reply")}
     polls, quiet_rtt, quiet_period, busy_period = [], [], [], []
     keep = [True]
 
@@ -1686,6 +1686,7 @@ def bench_planfile():
             before = feed.read_bytes()
             t0 = time.perf_counter()
             reply = call(home.socket, method, slot=done_slot)
+            timed(key.replace("_file", "_reply"), (time.perf_counter() - t0) * 1000)
             assert "error" not in reply, reply
             wait_bytes(plan, want)
             timed(key, (time.perf_counter() - t0) * 1000)
@@ -1748,6 +1749,7 @@ def bench_planfile():
             before = feed.read_bytes()
             t0 = time.perf_counter()
             reply = call(home.socket, method, **params)
+            timed(key + "_reply", (time.perf_counter() - t0) * 1000)
             assert "error" not in reply, reply
             wait_changed(feed, before)
             timed(key, (time.perf_counter() - t0) * 1000)
@@ -1777,10 +1779,10 @@ def bench_planfile():
     a50, a99 = percentiles(anchor)
     rows = []
 
-    def row(label, values):
+    def row(label, values, anchor=(a50, a99), what=""):
         p50, p99 = percentiles(values)
-        rows.append([f"{label} ({len(values)})", f"{p50:.2f} ms", f"{p99:.2f} ms", f"{a50:.2f} / {a99:.2f} ms",
-                     f"{p50 / a50:.2f}×"])
+        rows.append([f"{label} ({len(values)})", f"{p50:.2f} ms", f"{p99:.2f} ms", f"{what}{anchor[0]:.2f} / {anchor[1]:.2f} ms",
+                     f"{p50 / anchor[0]:.2f}×"])
     row("Complete call → box ticked in the file on disk", times["tick_file"])
     row("Reopen call → box unticked in the file on disk", times["untick_file"])
     row("box ticked in the editor → ListSlots shows done, both saves", times["tick_inplace"] + times["tick_rename"])
@@ -1790,6 +1792,11 @@ def bench_planfile():
     row("… new file renamed over, tick and untick", times["tick_rename"] + times["untick_rename"])
     row("the anchor alone: Skip call → new feed on disk", times["skip"])
     row("the anchor alone: Undo call → new feed on disk", times["undo"])
+    # The box is written before the reply (kill -9 keeps an acknowledged undone): what that
+    # costs the caller, beside a change that touches no box, in the same rounds.
+    reply_anchor = percentiles(times["skip_reply"] + times["undo_reply"])
+    row("Complete/Reopen call → reply, the box written before it", times["tick_reply"] + times["untick_reply"],
+        reply_anchor, "Skip/Undo call → reply: ")
     rtt50, rtt99 = percentiles(quiet_rtt)
     per50, per99 = percentiles(quiet_period)
     first = sum(1 for n in polls if n == 1)
@@ -1820,7 +1827,9 @@ def bench_planfile():
                      f"event before that poll, and answers the poll only after recording the change and writing its "
                      f"outputs (the feed with its fsyncs), so the editor figures include that work, as the anchor's "
                      f"do. The plan file and the feed are polled by reading them, which the daemon's folder "
-                     f"watch does not hear."}
+                     f"watch does not hear. The last row times the calls to their reply: a Complete or Reopen "
+                     f"writes the plan file (with its fsyncs) before answering, a Skip or Undo does not; both "
+                     f"answer before the feed is written."}
 
 
 SECTIONS = {"export": bench_export, "idle": bench_idle, "api": bench_api, "cli": bench_cli,

@@ -114,6 +114,14 @@ public final class Ledger {
         m.registerMigration("v5-minutes") { db in
             try db.alter(table: "event") { t in t.add(column: "minutes", .integer) }
         }
+        // The plan's task list as last seen (one row, replaced): what a start compares
+        // the plan file with, to follow dones whose tasks moved while pgtrackd was stopped.
+        m.registerMigration("v6-task-list") { db in
+            try db.create(table: "task_list") { t in
+                t.primaryKey("id", .integer).check { $0 == 1 }
+                t.column("list", .text).notNull()
+            }
+        }
         return m
     }
 
@@ -132,21 +140,34 @@ public final class Ledger {
         }
     }
 
-    /// Appends `events` in one committed transaction, all or none, and returns them with
-    /// their ids.
+    /// Appends `events` and, with `taskList`, replaces the recorded task list, in one
+    /// committed transaction (all or none); returns the events with their ids.
     @discardableResult
-    public func append(_ events: [LedgerEvent]) throws(LedgerError) -> [LedgerEvent] {
+    public func append(_ events: [LedgerEvent], taskList: String?) throws(LedgerError) -> [LedgerEvent] {
         do {
             return try queue.write { db in
-                try events.map { event in
+                let stored = try events.map { event in
                     var record = event
                     try record.insert(db)
                     record.id = db.lastInsertedRowID
                     return record
                 }
+                if let taskList {
+                    try db.execute(sql: "INSERT OR REPLACE INTO task_list (id, list) VALUES (1, ?)", arguments: [taskList])
+                }
+                return stored
             }
         } catch {
             throw LedgerError(path: path, message: "cannot record the change (\(Ledger.describe(error)))")
+        }
+    }
+
+    /// The task list last recorded, if any.
+    public func taskList() throws(LedgerError) -> String? {
+        do {
+            return try queue.read { db in try String.fetchOne(db, sql: "SELECT list FROM task_list WHERE id = 1") }
+        } catch {
+            throw LedgerError(path: path, message: "cannot read the ledger (\(Ledger.describe(error)))")
         }
     }
 

@@ -274,7 +274,7 @@ final class Daemon {
             // The busy calendars go back to the settings still in effect.
             busy?.configure(paths: settings.busyFiles, zone: engine.zone, start: engine.startDate, weeks: engine.plan.weeks.count)
             log.error("reload failed, keeping the last good config and plan: \(error)")
-            throw ReloadError("cannot record the plan's start (\(error))")
+            throw ReloadError("cannot record the new plan (\(error))")
         }
         let summary = (["reloaded config and plan \"\(candidate.plan.title)\""] + notes).joined(separator: "; ")
         log.info("\(summary)")

@@ -19,8 +19,8 @@ final class Door {
     /// asked hears the answer, so that what was acknowledged survives a `kill -9`. The
     /// plan file's box: an undone whose untick was lost would be read back as done.
     var beforeAnswer: [any Output] = []
-    /// In the order they follow: a change is heard by monitors first (they asked to
-    /// hear), the calendar's writes with their fsyncs come last but one.
+    /// In the order they follow, after the answer: a change is heard by monitors first
+    /// (they asked to hear), the calendar's writes with their fsyncs come last but one.
     var outputs: [any Output] = []
     /// Monitors of the control socket: they hear a change before the files are written,
     /// and a reload or a busy calendar after.

@@ -92,20 +92,28 @@ final class PlanFileSync: Output {
         }
         linkWatch = nil
         guard linkFolder != folder else { return }
-        linkWatch = try? FolderWatch(loop: loop, folder: linkFolder, description: "plan-file-link", changed: { [unowned self] changed in
-            if changed == linkName { self.entryChanged() }
-        })
+        do {
+            linkWatch = try FolderWatch(loop: loop, folder: linkFolder, description: "plan-file-link", changed: { [unowned self] changed in
+                if changed == linkName { self.entryChanged() }
+            }, gone: { [unowned self] in
+                self.say("plan file: the folder of the link \(self.path) went away; the plan stays as last read until a reload")
+            })
+        } catch {
+            say("plan file: cannot watch \(linkFolder) (\(error)); a save that replaces the link \(path) is read at the next reload")
+        }
     }
 
     /// The file, or the link to it, changed: if the path now names another file (a link
     /// replaced by a file, or pointed elsewhere), that one is watched from now on; then
     /// what it holds is read.
     private func entryChanged() {
-        let target = Files.realPath(path) ?? path
-        if target != real {
+        // A link whose target is away for a moment (a save that renames the old file
+        // aside first) keeps its watches: only a path that names a file switches them.
+        if let target = Files.realPath(path), target != real {
             log.info("plan file: \(path) is now \(target == path ? "a file of its own" : "a link to \(target)"); following it")
             real = target
             startWatch()
+            sayIfReadOnly()
         }
         read()
     }
@@ -174,24 +182,36 @@ final class PlanFileSync: Output {
         reported = nil
         // The ticks that wait to be written, by their ids in the file now.
         var waiting = unsynced
-        let reflow = changes.needsReflow
-        if reflow {
+        var boxes = changes.boxes.map { (task: $0.task, done: $0.done) }
+        if changes.needsReflow {
             log.info("plan file: tasks added, removed or moved; re-flowing the plan")
-            // The boxes changed in this save are the user's done or undone, submitted
-            // below: until then the re-flowed plan keeps them as pgtrack knew them, so that
-            // a tick is not read as "done before pgtrack" nor an untick lost.
-            held = Dictionary(changes.boxes.map { ($0.now, !$0.done) }, uniquingKeysWith: { first, _ in first })
+            // Where each task went, by the rule the ledger's dones follow (TaskIdentity),
+            // so that a box and the done it mirrors go to the same task.
+            let identity = TaskIdentity.follow(from: engine.plan, to: changes.plan)
+            let moved = { (id: TaskID) -> TaskID? in identity[id] ?? id }
+            boxes = engine.plan.tasks.compactMap { before in
+                guard let now = moved(before.id), let after = changes.plan.task(now), after.checked != before.checked else { return nil }
+                return (now, after.checked)
+            }
+            // The ticks that wait follow their tasks (or go with them); the boxes changed
+            // in this save are the user's done or undone, submitted below: until then the
+            // re-flowed plan keeps them as pgtrack knew them, so that a tick is not read as
+            // "done before pgtrack" nor an untick lost.
+            let before = unsynced
+            unsynced = Dictionary(before.compactMap { id, done in moved(id).map { ($0, done) } }, uniquingKeysWith: { first, _ in first })
+            held = Dictionary(boxes.map { ($0.task, !$0.done) }, uniquingKeysWith: { first, _ in first })
             let reloaded = reload()
             held = [:]
-            // A reload that failed keeps the old plan: the ticks that wait keep its ids.
-            guard reloaded else { return }
-            // Ticks that waited follow their tasks to where they are now.
-            waiting = Dictionary(unsynced.map { id, done in (changes.moved.first { $0.from == id }?.to ?? id, done) },
-                                 uniquingKeysWith: { first, _ in first })
+            guard reloaded else {
+                // A reload that failed keeps the old plan: the ticks that wait keep its ids.
+                unsynced = before
+                return
+            }
+            waiting = unsynced
             unsynced = [:]
         }
-        for box in changes.boxes {
-            let task = reflow ? box.now : box.task
+        for box in boxes {
+            let task = box.task
             guard waiting[task] == nil, let slot = engine.schedule(now: Date()).slot(holding: task), (slot.state == .done) != box.done else { continue }
             let outcome = door.submit(.change(box.done ? .complete(slot.id) : .reopen(slot.id), origin: .planFile))
             if let refused = outcome.refused {

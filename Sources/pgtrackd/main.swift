@@ -85,9 +85,9 @@ do {
     ledger = try Ledger(path: source.defaults.stateDatabase)
     let events = try ledger.events()
     settings = try Settings.load(source, recordedStart: events.recordedStart, now: now)
-    engine = try Engine(settings: EngineSettings(config: settings.config, plan: settings.plan, holidays: settings.holidays,
-                                                 zone: settings.config.timeZone),
-                        store: ledger, events: events, now: now)
+    engine = Engine(settings: EngineSettings(config: settings.config, plan: settings.plan, holidays: settings.holidays,
+                                             zone: settings.config.timeZone),
+                    store: ledger, events: events, taskList: try ledger.taskList(), now: now)
 } catch let error as Settings.LoadError {
     fail("\(error)", status: ConfigError.exitStatus)
 } catch {
@@ -118,6 +118,9 @@ do {
     daemon = try Daemon(engine: engine, ledger: ledger, settings: settings, source: source, log: log)
     try daemon.setUpSources()
     try daemon.takeControlSocket()
+    // Only now, alone on the ledger (a second pgtrackd stopped at the socket), what the
+    // start found is written: the start date, the follows of an edit made while stopped.
+    try engine.recordPending()
     try daemon.startHTTP()
     try daemon.startReminders()
     try daemon.startSync()

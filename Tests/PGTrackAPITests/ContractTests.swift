@@ -20,8 +20,9 @@ final class TestBackend: TrackerBackend {
         config.schedule.timezone = "Europe/Berlin"
         config.plan.start = APIFixture.start
         let ledger = try Ledger(path: dir + "/l.sqlite")
-        engine = try Engine(settings: EngineSettings(config: config, plan: try PlanParser.load(config), zone: config.timeZone), store: ledger,
-                            events: try ledger.events(), now: APIFixture.now)
+        engine = Engine(settings: EngineSettings(config: config, plan: try PlanParser.load(config), zone: config.timeZone), store: ledger,
+                        events: try ledger.events(), taskList: try ledger.taskList(), now: APIFixture.now)
+        try engine.recordPending()
     }
 
     var zone: Zone { engine.zone }

@@ -16,8 +16,11 @@ final class MemoryStore: EventStore {
         return e
     }
 
-    func append(_ events: [LedgerEvent]) throws -> [LedgerEvent] {
+    var taskList: String?
+
+    func append(_ events: [LedgerEvent], taskList: String?) throws -> [LedgerEvent] {
         if failing { throw Full() }
+        if let taskList { self.taskList = taskList }
         return try events.map { try append($0) }
     }
 }
@@ -45,8 +48,14 @@ final class MemoryStore: EventStore {
 
     func engine(_ config: Config? = nil, store: MemoryStore = MemoryStore(), now: Date? = nil) throws -> Engine {
         let c = config ?? self.config()
-        return try Engine(settings: EngineSettings(config: c, plan: Fixture.plan(), zone: zone(c)), store: store, events: store.events,
-                          now: now ?? Fixture.beforeStart)
+        return try open(EngineSettings(config: c, plan: Fixture.plan(), zone: zone(c)), store: store, now: now ?? Fixture.beforeStart)
+    }
+
+    /// An engine on `store` as pgtrackd opens one: what the start adds is written at once.
+    func open(_ settings: EngineSettings, store: MemoryStore, now: Date) throws -> Engine {
+        let e = Engine(settings: settings, store: store, events: store.events, taskList: store.taskList, now: now)
+        try e.recordPending()
+        return e
     }
 
     // test_control: test_skip_slides_the_plan_and_undo_restores_it
@@ -219,7 +228,7 @@ final class MemoryStore: EventStore {
         // Restarted on a file that holds the mirror: still the same figures, the same slots.
         var ticked = Fixture.plan()
         ticked.weeks[task.week - 1].tasks[task.index - 1].checked = true
-        let again = try Engine(settings: EngineSettings(config: c, plan: ticked, zone: zone), store: store, events: store.events, now: late)
+        let again = try open(EngineSettings(config: c, plan: ticked, zone: zone), store: store, now: late)
         #expect(figures(again) == figures(plain) && again.schedule(now: late).slots == plain.schedule(now: late).slots)
         // Undone: the mark goes with it, and the task is open again, where it would be
         // without the file (w01d1 was missed: its task slides on).
@@ -231,7 +240,7 @@ final class MemoryStore: EventStore {
         #expect(again.plan.task(task)?.checked == false && !reopened.schedule.isDone(task))
         #expect(reopened.schedule.slots == plainReopened.schedule.slots && figures(again) == figures(plain))
         // Without sync_checkboxes, a `- [x]` in the file is "done before pgtrack", as always.
-        let before = try Engine(settings: EngineSettings(config: off, plan: ticked, zone: zone), store: MemoryStore(), events: [], now: late)
+        let before = try open(EngineSettings(config: off, plan: ticked, zone: zone), store: MemoryStore(), now: late)
         #expect(before.schedule(now: late).doneInPlan.contains(task))
     }
 
@@ -254,14 +263,15 @@ final class MemoryStore: EventStore {
         }
         // Live: the edit is read and submitted as new settings.
         let store = MemoryStore(), e = try engine(c, store: store)
-        #expect(store.events.last?.kind == .plan, "the first start records the task list")
+        #expect(store.taskList == Fixture.plan().taskList, "the first start records the task list")
         _ = e.submit(.change(.complete(w(1, 1)), origin: .control), now: Fixture.beforeStart)
         let reflowed = e.submit(.settings(EngineSettings(config: c, plan: edited, zone: zone), busy: nil), now: Fixture.beforeStart)
         check(reflowed.schedule, "re-flowed")
-        #expect(store.events.suffix(2).map(\.kind) == [.follow, .plan])
-        let again = try Engine(settings: EngineSettings(config: c, plan: edited, zone: zone), store: store, events: store.events, now: Fixture.beforeStart)
+        #expect(store.events.last?.kind == .follow && store.taskList == edited.taskList)
+        let count = store.events.count
+        let again = try open(EngineSettings(config: c, plan: edited, zone: zone), store: store, now: Fixture.beforeStart)
         check(again.schedule(now: Fixture.beforeStart), "restarted")
-        #expect(store.events.suffix(2).map(\.kind) == [.follow, .plan], "nothing more to record at the restart")
+        #expect(store.events.count == count, "nothing more to record at the restart")
         // Undone: the task at its new place is open, and its mark goes.
         let reopened = again.submit(.change(.reopen(w(1, 1)), origin: .control), now: Fixture.beforeStart)
         #expect(!reopened.schedule.isDone(TaskID(week: 1, index: 2)) && again.plan.task(TaskID(week: 1, index: 2))?.checked == false)
@@ -272,7 +282,7 @@ final class MemoryStore: EventStore {
         // Stopped: the same edit found at the next start.
         let offline = MemoryStore(), before = try engine(c, store: offline)
         _ = before.submit(.change(.complete(w(1, 1)), origin: .control), now: Fixture.beforeStart)
-        let started = try Engine(settings: EngineSettings(config: c, plan: edited, zone: zone), store: offline, events: offline.events, now: Fixture.beforeStart)
+        let started = try open(EngineSettings(config: c, plan: edited, zone: zone), store: offline, now: Fixture.beforeStart)
         check(started.schedule(now: Fixture.beforeStart), "edited while stopped")
     }
 
@@ -286,11 +296,74 @@ final class MemoryStore: EventStore {
         var edited = Fixture.plan()
         edited.weeks[0].tasks.insert(PlanTask(id: TaskID(week: 1, index: 1), title: "Set up an editor", checked: false, line: 0), at: 0)
         for i in edited.weeks[0].tasks.indices { edited.weeks[0].tasks[i].id = TaskID(week: 1, index: i + 1) }
-        let count = store.events.count, kept = e.plan
+        let count = store.events.count, kept = e.plan, list = store.taskList
         store.failing = true
         let o = e.submit(.settings(EngineSettings(config: c, plan: edited, zone: zone), busy: nil), now: Fixture.beforeStart)
-        #expect(o.refused != nil && e.plan == kept && store.events.count == count)
+        #expect(o.refused != nil && e.plan == kept && store.events.count == count && store.taskList == list)
         #expect(o.schedule.slot(w(1, 1))?.task == TaskID(week: 1, index: 1))
+    }
+
+    /// The plan with a task added at the top of week 1.
+    func insertedAtTop(_ title: String = "Set up an editor", into plan: Plan = Fixture.plan()) -> Plan {
+        var edited = plan
+        edited.weeks[0].tasks.insert(PlanTask(id: TaskID(week: 1, index: 1), title: title, checked: false, line: 0), at: 0)
+        for i in edited.weeks[0].tasks.indices { edited.weeks[0].tasks[i].id = TaskID(week: 1, index: i + 1) }
+        return edited
+    }
+
+    /// The review's case: done, undone, a task added above, then `undo` of the undone:
+    /// the done comes back to its own task, where it is now.
+    @Test func undoOfAnUndoneAfterAReflowGivesTheDoneBackToItsTask() throws {
+        var c = config()
+        c.plan.file = "/nonexistent/plan.md"
+        let e = try engine(c)
+        let first = Fixture.plan().tasks[0]
+        _ = e.submit(.change(.complete(w(1, 1)), origin: .control), now: Fixture.beforeStart)
+        _ = e.submit(.change(.reopen(w(1, 1)), origin: .control), now: Fixture.beforeStart)
+        _ = e.submit(.settings(EngineSettings(config: c, plan: insertedAtTop(), zone: zone), busy: nil), now: Fixture.beforeStart)
+        let undo = e.submit(.change(.undo, origin: .control), now: Fixture.beforeStart)
+        let slot = try #require(undo.schedule.slot(w(1, 1)))
+        #expect(slot.state == .done && slot.task == TaskID(week: 1, index: 2) && e.plan.task(TaskID(week: 1, index: 2))?.title == first.title)
+    }
+
+    /// A done task's line cut, the file saved (Obsidian saves as you go), then pasted back:
+    /// the done is gone with it meanwhile, and comes back with it.
+    @Test func aCutThenPastedTaskTakesItsDoneBack() throws {
+        var c = config()
+        c.plan.file = "/nonexistent/plan.md"
+        let e = try engine(c)
+        var cut = Fixture.plan()
+        let task = cut.weeks[0].tasks.remove(at: 1)
+        for i in cut.weeks[0].tasks.indices { cut.weeks[0].tasks[i].id = TaskID(week: 1, index: i + 1) }
+        _ = e.submit(.change(.complete(w(1, 2)), origin: .control), now: Fixture.beforeStart)
+        let gone = e.submit(.settings(EngineSettings(config: c, plan: cut, zone: zone), busy: nil), now: Fixture.beforeStart)
+        #expect(gone.schedule.slot(w(1, 2))?.state != .done)
+        #expect(gone.schedule.standing(at: Fixture.beforeStart, start: Fixture.start, zone: zone).done == 0)
+        // Pasted at the top of the week.
+        let back = e.submit(.settings(EngineSettings(config: c, plan: insertedAtTop(task.title, into: cut), zone: zone), busy: nil),
+                            now: Fixture.beforeStart)
+        let slot = try #require(back.schedule.slot(w(1, 2)))
+        #expect(slot.state == .done && slot.task == TaskID(week: 1, index: 1))
+        #expect(back.schedule.standing(at: Fixture.beforeStart, start: Fixture.start, zone: zone).done == 1)
+    }
+
+    /// Opening an engine writes nothing (`pgtrackd --print-schedule`, or a second pgtrackd
+    /// stopped at the socket, must not change the ledger): the follows of an edit made
+    /// while stopped are in effect in memory, and written by `recordPending` only.
+    @Test func openingWritesNothingUntilRecordPending() throws {
+        var c = config()
+        c.plan.file = "/nonexistent/plan.md"
+        c.plan.start = nil
+        let store = MemoryStore(), e = try engine(c, store: store)
+        _ = e.submit(.change(.complete(w(1, 1)), origin: .control), now: Fixture.beforeStart)
+        let (count, list) = (store.events.count, store.taskList)
+        let preview = Engine(settings: EngineSettings(config: c, plan: insertedAtTop(), zone: zone), store: store, events: store.events,
+                             taskList: store.taskList, now: Fixture.beforeStart)
+        #expect(preview.schedule(now: Fixture.beforeStart).slot(w(1, 1))?.task == TaskID(week: 1, index: 2))
+        _ = preview.submit(.busy(.none), now: Fixture.beforeStart)
+        #expect(store.events.count == count && store.taskList == list)
+        try preview.recordPending()
+        #expect(store.events.count == count + 1 && store.taskList == insertedAtTop().taskList)
     }
 
     func standing(_ e: Engine, _ now: Date) -> Standing { e.schedule(now: now).standing(at: now, start: Fixture.start, zone: zone) }

@@ -87,6 +87,10 @@ import Testing
         let back = try #require(Plan(taskList: plan.taskList))
         #expect(back.tasks.map(\.id) == plan.tasks.map(\.id) && back.tasks.map(\.title) == plan.tasks.map(\.title))
         #expect(back.weeks.count == 3 && back.taskList == plan.taskList)
+        // A text that begins with a combining mark (the review's case): read by scalars.
+        var odd = plan
+        odd.weeks[0].tasks[0].title = "\u{301}abc"
+        #expect(Plan(taskList: odd.taskList)?.tasks.first?.title == "\u{301}abc")
         #expect(Plan(taskList: "1.2 skipped the first") == nil && Plan(taskList: "x") == nil && Plan(taskList: "2.1 a\n1.1 b") == nil)
     }
 }

@@ -25,8 +25,10 @@ enum Fixture {
     /// An engine on the ledger at `path`, as pgtrackd opens it.
     static func engine(config: Config, path: String, now: Date) throws -> Engine {
         let ledger = try Ledger(path: path)
-        return try Engine(settings: EngineSettings(config: config, plan: try PlanParser.load(config), zone: config.timeZone), store: ledger,
-                          events: try ledger.events(), now: now)
+        let engine = Engine(settings: EngineSettings(config: config, plan: try PlanParser.load(config), zone: config.timeZone), store: ledger,
+                            events: try ledger.events(), taskList: try ledger.taskList(), now: now)
+        try engine.recordPending()
+        return engine
     }
 
     static func temporaryDirectory() -> String {

@@ -182,6 +182,15 @@ import PGTrackCore
         #expect(reopened[5].minutes == 42 && reopened[5].text == "line 1\nline 2; ,\\")
         #expect(reopened[6].text == "🙂 <b>" && reopened[7].text == nil)
         #expect(try ledger.integrityCheck() == "ok")
+        // v6: the task list, one row, replaced with the follows in one transaction.
+        #expect(try ledger.taskList() == nil)
+        let follow = LedgerEvent(time: t, kind: .follow, slot: SlotID(week: 1, day: 3), task: TaskID(week: 1, index: 3))
+        let stored = try ledger.append([follow], taskList: "1.1 a\n1.2 b\n1.3 c")
+        #expect(stored.map(\.kind) == [.follow] && stored[0].id != nil)
+        try ledger.append([], taskList: "1.1 \u{301}b")
+        let again = try Ledger(path: path)
+        #expect(try again.taskList() == "1.1 \u{301}b" && (try again.events()).last == stored[0])
+        #expect(LedgerEvent.Kind(rawValue: "follow") == .follow)
     }
 
     /// Through the engine, as the daemon submits them: recorded, read back by a fresh

@@ -137,6 +137,13 @@ def test_a_link_replaced_by_the_editors_file_is_followed(home, tmp_path):
         assert daemon.ctl("done", "w01d1").returncode == 0
         settled(real, 1)
         assert link.is_symlink()
+        # The target renamed aside for a moment (Emacs' backup by rename), then written anew:
+        # the link dangles between the two, and the watch must stay on the target's folder.
+        os.rename(real, real.with_name("rust.md~"))
+        real.write_bytes(real.with_name("rust.md~").read_bytes().replace(b"- [ ] Generics", b"- [x] Generics"))
+        wait_until(lambda: slot_state(daemon, "w02d2") == "done", timeout=5, what="the tick in the target written anew")
+        real.write_bytes(real.read_bytes().replace(b"- [x] Generics", b"- [ ] Generics"))
+        wait_until(lambda: slot_state(daemon, "w02d2") == "scheduled", timeout=5, what="a later save in place of the target")
         swap = link.with_name(".rust.md.swp")
         swap.write_bytes(link.read_bytes().replace(b"- [ ] Ownership", b"- [x] Ownership"))
         os.rename(swap, link)

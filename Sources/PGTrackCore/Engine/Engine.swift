@@ -4,8 +4,9 @@ import FoundationEssentials
 /// daemon, an array in tests. `append` returns once the event is durable, with its id.
 public protocol EventStore: AnyObject {
     func append(_ event: LedgerEvent) throws -> LedgerEvent
-    /// Appends `events` all or none (one transaction), in order.
-    func append(_ events: [LedgerEvent]) throws -> [LedgerEvent]
+    /// Appends `events` in order and, with `taskList`, replaces the task list recorded
+    /// (`Plan.taskList`): all or none, in one transaction.
+    func append(_ events: [LedgerEvent], taskList: String?) throws -> [LedgerEvent]
 }
 
 /// pgtrack's schedule logic with its state and no I/O: the plan, the settings, the
@@ -28,16 +29,45 @@ public final class Engine {
     /// The last instant the schedule was looked at; transitions after it are reported.
     private var lastLook: Date
 
-    /// Opens the engine on `store`, whose events are `events`, recording the start date
-    /// if none is set yet (the one write at start).
-    public init(settings: EngineSettings, store: any EventStore, events: [LedgerEvent], now: Date) throws {
+    /// Opens the engine on `store`, whose events are `events` and whose recorded task list
+    /// is `taskList`. Nothing is written: what the start adds (the start date if none is
+    /// set yet, the follows of an edit made while pgtrackd was stopped) is applied in
+    /// memory and written by `recordPending` (the daemon calls it once it alone serves the
+    /// ledger; `--print-schedule` never does), or before the first input that writes.
+    public init(settings: EngineSettings, store: any EventStore, events: [LedgerEvent], taskList: String?, now: Date) {
         self.settings = settings
         self.store = store
         self.events = events
+        self.recordedTaskList = taskList
         self.lastLook = now
-        try recordStartIfNeeded(now: now)
-        try recordPlan(known: events.recordedPlan, now: now)
+        if config.plan.start == nil, events.recordedStart == nil {
+            pending.append(LedgerEvent(time: now, kind: .start, text: Engine.firstMonday(config, zone: zone, now: now).description))
+        }
+        let list = plan.taskList
+        if taskList != list {
+            // A list that does not read back (never expected) is taken as no list: positions.
+            if let known = taskList.flatMap(Plan.init(taskList:)) { pending += follows(from: known, now: now) }
+            pendingTaskList = list
+        }
+        self.events += pending
     }
+
+    /// Writes what the start added (see `init`), in one transaction.
+    public func recordPending() throws {
+        guard !pending.isEmpty || pendingTaskList != nil else { return }
+        let stored = try store.append(pending, taskList: pendingTaskList)
+        events.removeLast(pending.count)
+        events += stored
+        if let list = pendingTaskList { recordedTaskList = list }
+        pending = []
+        pendingTaskList = nil
+    }
+
+    /// Events the start added in memory, not written yet (no ids), and the task list.
+    private var pending: [LedgerEvent] = []
+    private var pendingTaskList: String?
+    /// The task list as the store has it.
+    private var recordedTaskList: String?
 
     /// The zone the plan is scheduled in.
     public var zone: Zone { settings.zone }
@@ -70,23 +100,22 @@ public final class Engine {
         events.append(try store.append(LedgerEvent(time: now, kind: .start, text: start.description)))
     }
 
-    /// Records the plan's task list when it differs from `known` (the one last recorded),
-    /// with a `follow` for each done whose task `TaskIdentity` finds elsewhere in it, or
-    /// gone: the file was edited, at a reload or while pgtrackd was stopped. All in one
-    /// transaction, so a crash leaves both lists or neither.
-    private func recordPlan(known: Plan?, now: Date) throws {
-        let list = plan.taskList
-        guard known?.taskList != list else { return }
-        var new: [LedgerEvent] = []
-        if let known {
-            let identity = TaskIdentity.follow(from: known, to: plan)
-            for (slot, task) in events.doneBySlot.sorted(by: { $0.key < $1.key }) {
-                guard let moved = identity[task], moved != task else { continue }
-                new.append(LedgerEvent(time: now, kind: .follow, slot: slot, task: moved))
-            }
+    /// The follows that keep each slot's last done with its task, the plan having gone
+    /// from `known` to the plan in force (`TaskIdentity.follows`).
+    private func follows(from known: Plan, now: Date) -> [LedgerEvent] {
+        TaskIdentity.follows(from: known, to: plan, lastDones: events.lastDones).map {
+            LedgerEvent(time: now, kind: .follow, slot: $0.slot, task: $0.task, text: $0.goneText)
         }
-        new.append(LedgerEvent(time: now, kind: .plan, text: list))
-        events += try store.append(new)
+    }
+
+    /// Records the plan's task list when it changed from `known`'s, with the follows of
+    /// the dones whose tasks moved: the file was edited and read live, or reloaded. All in
+    /// one transaction, so a crash leaves the old list and no follow, or both new.
+    private func recordPlan(known: Plan, now: Date) throws {
+        let list = plan.taskList
+        guard list != recordedTaskList || list != known.taskList else { return }
+        events += try store.append(follows(from: known, now: now), taskList: list)
+        recordedTaskList = list
     }
 
     // MARK: - The one door
@@ -99,6 +128,15 @@ public final class Engine {
         var event: LedgerEvent?
         var refused: (any Error)?
         var monitor: (kind: String, slot: SlotID?)?
+        // What the start added goes to the store before anything that writes after it.
+        switch input {
+        case .change, .reminderShown, .settings:
+            do { try recordPending() } catch {
+                return Outcome(input: input, now: now, event: nil, refused: error, schedule: schedule(now: now), config: config, zone: zone,
+                               start: startDate(now: now), transitions: [], changed: false, monitor: nil)
+            }
+        case .busy, .zone, .tick: break
+        }
         switch input {
         case .change(let change, let origin):
             do {

@@ -49,6 +49,29 @@ public enum TaskIdentity {
         return out
     }
 
+    /// The follows that keep each slot's last done (`LastDone`) with its task when the plan
+    /// goes from `old` to `new`: to where its task went, or to none (with the text it had)
+    /// when it is gone; and a done whose task was gone to a task added now with that text,
+    /// the only one added with it (a line cut, saved, then pasted back).
+    public static func follows(from old: Plan, to new: Plan, lastDones: [SlotID: LastDone])
+        -> [(slot: SlotID, task: TaskID?, goneText: String?)] {
+        let identity = follow(from: old, to: new)
+        let kept = Set(identity.values.compactMap { $0 })
+        let added = Dictionary(grouping: new.tasks.filter { !kept.contains($0.id) }, by: \.title)
+        var out: [(slot: SlotID, task: TaskID?, goneText: String?)] = []
+        var taken: Set<TaskID> = []
+        for (slot, last) in lastDones.sorted(by: { $0.key < $1.key }) {
+            if let task = last.task {
+                guard let mapped = identity[task], mapped != task else { continue }
+                out.append((slot, mapped, mapped == nil ? old.task(task)?.title : nil))
+            } else if let text = last.goneText, let back = added[text], back.count == 1, !taken.contains(back[0].id) {
+                taken.insert(back[0].id)
+                out.append((slot, back[0].id, nil))
+            }
+        }
+        return out
+    }
+
     /// The pairs of indices of a longest common subsequence of `x` and `y`.
     static func lcs(_ x: [String], _ y: [String]) -> [(Int, Int)] {
         guard !x.isEmpty, !y.isEmpty else { return [] }
@@ -78,7 +101,7 @@ public enum TaskIdentity {
 }
 
 extension Plan {
-    /// The plan's tasks as the ledger keeps them (`LedgerEvent.Kind.plan`): a line
+    /// The plan's tasks as the ledger keeps them (`EventStore.append(_:taskList:)`): a line
     /// `W.N text` for each. Only the ids and texts: what `TaskIdentity` compares.
     public var taskList: String {
         tasks.map { "\($0.id) \($0.title)" }.joined(separator: "\n")
@@ -87,12 +110,15 @@ extension Plan {
     /// A plan of only the tasks of a `taskList`, for `TaskIdentity`; nil if it is not one.
     public init?(taskList: String) {
         var weeks: [Week] = []
-        for line in taskList.split(separator: "\n", omittingEmptySubsequences: true) {
-            let parts = line.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false)
-            guard parts.count == 2, let id = TaskID(String(parts[0])), id.week >= weeks.count, id.week <= PlanParser.maxWeeks else { return nil }
+        // By scalars, not characters: a title may begin with a combining mark, which would
+        // make one character of the space before it.
+        for line in taskList.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: true) {
+            guard let space = line.firstIndex(of: " "), let id = TaskID(String(String.UnicodeScalarView(line[..<space]))),
+                  id.week >= weeks.count, id.week <= PlanParser.maxWeeks else { return nil }
             while weeks.count < id.week { weeks.append(Week(number: weeks.count + 1, stageIndex: 0, tasks: [], line: 0)) }
             guard id.index == weeks[id.week - 1].tasks.count + 1 else { return nil }
-            weeks[id.week - 1].tasks.append(PlanTask(id: id, title: String(parts[1]), checked: false, line: 0))
+            let title = String(String.UnicodeScalarView(line[line.index(after: space)...]))
+            weeks[id.week - 1].tasks.append(PlanTask(id: id, title: title, checked: false, line: 0))
         }
         self.init(title: "", stages: [Stage(number: 1, title: "", isImplicit: true)], weeks: weeks, source: "<ledger>")
     }

@@ -25,18 +25,17 @@ public struct LedgerEvent: Sendable, Equatable {
         case started
         /// A slot's study note (`text`), added or replaced; no text removes it.
         case note
-        /// The plan's tasks as pgtrack last saw them (`text`: `Plan.taskList`), recorded
-        /// when they change, so that a start after the file was edited knows what moved.
-        case plan
-        /// The done of `slot` is now of `task` (none: the task is gone): the plan file
-        /// moved the task it names (`TaskIdentity`). Recorded with the `plan` it follows.
+        /// The last done of `slot` is now of `task`: the plan file moved the task it named
+        /// (`TaskIdentity`). No task: it is gone, and `text` keeps its text, so that a
+        /// task with that text added back later (a cut, then a paste) takes it back.
+        /// Recorded with the task list it follows (`EventStore.append(_:taskList:)`).
         case follow
 
         /// Changes that `undo` can revert.
         public var isUndoable: Bool {
             switch self {
             case .done, .reopen, .skip, .reschedule, .snooze, .pause, .resume, .started, .note: return true
-            case .start, .undo, .reminderFired, .plan, .follow: return false
+            case .start, .undo, .reminderFired, .follow: return false
             }
         }
     }
@@ -95,30 +94,28 @@ extension Array where Element == LedgerEvent {
     /// The change a new `undo` would revert: the latest one still in effect.
     public var lastUndoable: LedgerEvent? { effectiveChanges.last { $0.kind.isUndoable } }
 
-    /// The plan's task list as last recorded (`Kind.plan`).
-    public var recordedPlan: Plan? {
-        last { $0.kind == .plan }.flatMap { $0.text }.flatMap { Plan(taskList: $0) }
+    /// Each slot's last done in effect, follows applied, and whether it still is done
+    /// (a `reopen` keeps the task it undid, so that an `undo` of the reopen after the plan
+    /// moved that task gives the done back to it).
+    public var lastDones: [SlotID: LastDone] {
+        var bySlot: [SlotID: LastDone] = [:]
+        for e in effectiveChanges {
+            guard let slot = e.slot else { continue }
+            bySlot[slot, default: LastDone()].apply(e)
+        }
+        return bySlot.filter { $0.value.time != nil }
     }
 
     /// The task of each done slot, follows applied: a `done` in effect not followed by a
     /// `reopen` of its slot.
     public var doneBySlot: [SlotID: TaskID] {
-        var bySlot: [SlotID: TaskID] = [:]
-        for e in effectiveChanges {
-            guard let slot = e.slot else { continue }
-            switch e.kind {
-            case .done: bySlot[slot] = e.task
-            case .reopen: bySlot[slot] = nil
-            case .follow where bySlot[slot] != nil: bySlot[slot] = e.task
-            default: break
-            }
-        }
-        return bySlot
+        lastDones.compactMapValues { $0.isDone ? $0.task : nil }
     }
 
     /// The tasks the ledger has done, each with its slot: a `done` in effect not followed
     /// by a `reopen` of its slot.
     public var doneTasks: Set<TaskID> { Set(doneBySlot.values) }
+
 
     /// The paused date ranges in effect, with their reasons: pauses not undone, each
     /// shortened by the resumes (not undone) recorded after it.
@@ -141,5 +138,34 @@ extension Array where Element == LedgerEvent {
     /// The start date recorded by a `start` event, if any.
     public var recordedStart: LocalDate? {
         last { $0.kind == .start }.flatMap { $0.text.flatMap(LocalDate.init) }
+    }
+}
+
+/// A slot's last done, as the ledger's events in effect leave it.
+public struct LastDone: Sendable, Equatable {
+    /// Its task now; nil when the plan lost it (`goneText` says which text it had).
+    public var task: TaskID?
+    public var goneText: String?
+    /// When it was done; nil before any done.
+    public var time: Date?
+    /// Not reopened since.
+    public var isDone = false
+
+    public init() {}
+
+    /// Takes one event of the slot into account: a done, a reopen, a follow.
+    public mutating func apply(_ e: LedgerEvent) {
+        switch e.kind {
+        case .done: (task, goneText, time, isDone) = (e.task, nil, e.time, true)
+        case .reopen: isDone = false
+        case .follow where time != nil: (task, goneText) = (e.task, e.task == nil ? e.text : nil)
+        default: break
+        }
+    }
+
+    /// The done in effect, as the scheduler takes it: its task and time.
+    public var done: (TaskID, Date)? {
+        guard isDone, let task, let time else { return nil }
+        return (task, time)
     }
 }

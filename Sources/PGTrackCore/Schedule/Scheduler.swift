@@ -175,11 +175,12 @@ public enum Scheduler {
             case .skip: edit.skipped = true; edit.reason = e.text
             case .reschedule: edit.start = e.at
             case .done:
-                edit.done = e.task.map { ($0, e.time) }
+                edit.last.apply(e)
+                edit.done = edit.last.done
                 edit.minutes = e.minutes
                 if let text = e.text { edit.studyNote = text }
-            case .reopen: edit.done = nil; edit.minutes = nil
-            case .follow: edit.done = edit.done.flatMap { done in e.task.map { ($0, done.1) } }
+            case .reopen: edit.last.apply(e); edit.done = nil; edit.minutes = nil
+            case .follow: edit.last.apply(e); edit.done = edit.last.done
             case .snooze: edit.snoozedUntil = e.at
             // A start supersedes an earlier snooze: the user is at it (see `Reminders.all`).
             case .started: edit.startedAt = e.time; edit.snoozedUntil = nil
@@ -342,6 +343,8 @@ struct SlotEdit {
     var reason: String?
     var start: Date?
     var done: (TaskID, Date)?
+    /// The last done, kept across a reopen for the follows (see `LastDone`).
+    var last = LastDone()
     /// The done's minutes spent; shown only while the slot is done.
     var minutes: Int?
     var snoozedUntil: Date?
