@@ -341,6 +341,31 @@ def test_an_acknowledged_done_and_undone_are_in_the_file_at_kill_9(home, tmp_pat
         daemon.stop()
 
 
+def test_print_schedule_and_a_second_daemon_write_nothing(home, tmp_path):
+    """Previewing another plan with --print-schedule, or a second pgtrackd that finds one
+    running, must not record follows against the ledger: the done stays where it is."""
+    import sqlite3
+    plan, daemon = start(home, tmp_path)
+    config = FUTURE.replace("[plan]\n", f'[plan]\nfile = "{plan}"\n')
+    other = tmp_path / "other.md"
+    other.write_text("# Other\n### Week 1\n- [ ] Something else\n")
+    other_config = tmp_path / "other.toml"
+    other_config.write_text(FUTURE.replace("[plan]\n", f'[plan]\nfile = "{other}"\n'))
+    try:
+        assert daemon.ctl("done", "w01d1").returncode == 0
+        count = sqlite3.connect(home.state_db).execute("SELECT count(*) FROM event").fetchone()[0]
+        second = home.run("pgtrackd", "--config", str(other_config))
+        assert second.returncode == 1 and "already running" in second.stderr, second.stderr
+        assert daemon.stop() == 0
+        preview = home.run("pgtrackd", "--config", str(other_config), "--print-schedule")
+        assert preview.returncode == 0 and "Something else" in preview.stdout, preview.stderr
+        assert sqlite3.connect(home.state_db).execute("SELECT count(*) FROM event").fetchone()[0] == count
+        daemon = Daemon(home, config)
+        assert daemon.ctl_json("status")["done"] == 1 and slot_state(daemon, "w01d1") == "done"
+    finally:
+        daemon.stop()
+
+
 def test_a_read_only_folder_is_said_at_start(home, tmp_path):
     """Under the shipped unit (ProtectHome=read-only) a plan file in ~/notes cannot be
     ticked: pgtrackd says so when it starts, with the drop-in that fixes it, and done still
