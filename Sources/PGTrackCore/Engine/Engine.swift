@@ -142,13 +142,21 @@ public final class Engine {
             do {
                 var e = try self.input(now: now).event(for: change, in: schedule(now: now))
                 e.origin = origin.rawValue
-                let doneBefore = syncsCheckboxes ? events.doneTasks : []
+                let before = syncsCheckboxes ? (done: events.doneTasks, scheduled: scheduled(plan)) : nil
                 let stored = try store.append(e)
                 events.append(stored)
-                if syncsCheckboxes {
+                if let before {
                     let done = events.doneTasks
-                    mark(done.subtracting(doneBefore), checked: true)
-                    mark(doneBefore.subtracting(done), checked: false)
+                    var marked = plan
+                    Engine.mark(&marked, done.subtracting(before.done), checked: true)
+                    Engine.mark(&marked, before.done.subtracting(done), checked: false)
+                    if marked != plan {
+                        settings.plan = marked
+                        // The marks mirror the ledger, which `scheduled` reads past: the
+                        // untouched plan's placement stays valid unless the plan as scheduled
+                        // changed (the new event changes the stamp in any case).
+                        if scheduled(marked) != before.scheduled { generation += 1 }
+                    }
                 }
                 event = stored
                 monitor = (stored.kind.rawValue, stored.slot)
@@ -225,14 +233,10 @@ public final class Engine {
     /// done gets its `- [x]` (so the file's box, unticked in an editor, is read as the
     /// change it is), and one the ledger no longer has done loses it (open again at once,
     /// not done by its mark).
-    private func mark(_ tasks: Set<TaskID>, checked: Bool) {
-        var plan = settings.plan
+    private static func mark(_ plan: inout Plan, _ tasks: Set<TaskID>, checked: Bool) {
         for id in tasks where plan.task(id).map({ $0.checked != checked }) == true {
             plan.weeks[id.week - 1].tasks[id.index - 1].checked = checked
         }
-        guard plan != settings.plan else { return }
-        settings.plan = plan
-        generation += 1
     }
 
     /// What happened to the slots between two looks at the schedule.
