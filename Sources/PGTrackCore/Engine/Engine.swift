@@ -142,11 +142,11 @@ public final class Engine {
             do {
                 var e = try self.input(now: now).event(for: change, in: schedule(now: now))
                 e.origin = origin.rawValue
-                let before = syncsCheckboxes ? (done: events.doneTasks, scheduled: scheduled(plan)) : nil
+                let before = syncsCheckboxes ? (done: doneTasks, scheduled: scheduled(plan)) : nil
                 let stored = try store.append(e)
                 events.append(stored)
                 if let before {
-                    let done = events.doneTasks
+                    let done = doneTasks
                     var marked = plan
                     Engine.mark(&marked, done.subtracting(before.done), checked: true)
                     Engine.mark(&marked, before.done.subtracting(done), checked: false)
@@ -223,7 +223,7 @@ public final class Engine {
     /// with the file's mirror as without it.
     public func scheduled(_ plan: Plan) -> Plan {
         guard syncsCheckboxes else { return plan }
-        let done = events.doneTasks
+        let done = doneTasks
         var out = plan
         for id in done where out.task(id)?.checked == true { out.weeks[id.week - 1].tasks[id.index - 1].checked = false }
         return out
@@ -255,6 +255,17 @@ public final class Engine {
         }
         return out
     }
+
+    /// The tasks the ledger has done (`events.doneTasks`), computed once per new event:
+    /// the plan as scheduled, the marks and the door each ask for it.
+    private var doneTasks: Set<TaskID> {
+        if let c = doneCache, c.count == events.count { return c.done }
+        let done = events.doneTasks
+        doneCache = (events.count, done)
+        return done
+    }
+
+    private var doneCache: (count: Int, done: Set<TaskID>)?
 
     // MARK: - The schedule
 
