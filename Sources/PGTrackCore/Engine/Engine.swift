@@ -274,7 +274,6 @@ public final class Engine {
                       blackouts: settings.holidays, events: events, busy: busy, now: now)
     }
 
-
     /// The schedule at `now`. Computed once and reused until the events, the settings,
     /// the busy times or the zone change, or `now` leaves the span in which no slot
     /// changes state: the control API asks for it on every call.
