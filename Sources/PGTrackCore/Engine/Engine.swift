@@ -40,9 +40,7 @@ public final class Engine {
         self.events = events
         self.recordedTaskList = taskList
         self.lastLook = now
-        if config.plan.start == nil, events.recordedStart == nil {
-            pending.append(LedgerEvent(time: now, kind: .start, text: Engine.firstMonday(config, zone: zone, now: now).description))
-        }
+        if let start = startEvent(now: now) { pending.append(start) }
         let list = plan.taskList
         if taskList != list {
             // A list that does not read back (never expected) is taken as no list: positions.
@@ -95,9 +93,14 @@ public final class Engine {
     /// With no `plan.start`, the first study day is chosen once and recorded, so that
     /// restarting on another day does not move the whole plan.
     private func recordStartIfNeeded(now: Date) throws {
-        guard config.plan.start == nil, events.recordedStart == nil else { return }
-        let start = Engine.firstMonday(config, zone: zone, now: now)
-        events.append(try store.append(LedgerEvent(time: now, kind: .start, text: start.description)))
+        guard let start = startEvent(now: now) else { return }
+        events.append(try store.append(start))
+    }
+
+    /// The `start` event to record, when there is no `plan.start` and none was recorded.
+    private func startEvent(now: Date) -> LedgerEvent? {
+        guard config.plan.start == nil, events.recordedStart == nil else { return nil }
+        return LedgerEvent(time: now, kind: .start, text: Engine.firstMonday(config, zone: zone, now: now).description)
     }
 
     /// The follows that keep each slot's last done with its task, the plan having gone

@@ -106,15 +106,8 @@ extension Array where Element == LedgerEvent {
         return bySlot.filter { $0.value.time != nil }
     }
 
-    /// The task of each done slot, follows applied: a `done` in effect not followed by a
-    /// `reopen` of its slot.
-    public var doneBySlot: [SlotID: TaskID] {
-        lastDones.compactMapValues { $0.isDone ? $0.task : nil }
-    }
-
-    /// The tasks the ledger has done, each with its slot: a `done` in effect not followed
-    /// by a `reopen` of its slot.
-    public var doneTasks: Set<TaskID> { Set(doneBySlot.values) }
+    /// The tasks the ledger has done: each slot's last done not reopened, follows applied.
+    public var doneTasks: Set<TaskID> { Set(lastDones.values.compactMap { $0.isDone ? $0.task : nil }) }
 
 
     /// The paused date ranges in effect, with their reasons: pauses not undone, each
